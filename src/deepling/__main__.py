@@ -1,0 +1,5 @@
+import sys
+
+from deepling.cli import main
+
+sys.exit(main())

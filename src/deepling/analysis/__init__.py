@@ -1,0 +1,1 @@
+"""Analyses over models and datasets, one topic a file."""

@@ -1,0 +1,82 @@
+"""An on-disk cache of numpy results: atomic writes, corrupt entries detected and recomputed."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+# Bumped when the layout of cached results changes, so old entries are not misread.
+CACHE_VERSION = "1"
+
+
+def weights_digest(module: nn.Module) -> str:
+    """A digest of every parameter and buffer of ``module`` (names, shapes and values)."""
+    h = hashlib.blake2b(digest_size=16)
+    for name, tensor in module.state_dict().items():
+        h.update(name.encode())
+        h.update(str(tuple(tensor.shape)).encode())
+        t = tensor.detach().cpu().contiguous()
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def cache_key(*parts: object) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in (CACHE_VERSION, *parts):
+        h.update(repr(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class ArrayCache:
+    """``key -> dict of arrays`` stored as ``.npz`` files under ``root``.
+
+    Writes go to a temporary file that is renamed into place, so a crash never leaves a partial
+    entry under the real name; an entry that fails to load (or lacks its own key) is deleted and
+    reported missing, so the caller recomputes it.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, kind: str, key: str) -> Path:
+        return self.root / kind / f"{key}.npz"
+
+    def load(self, kind: str, key: str) -> dict[str, np.ndarray] | None:
+        path = self.path(kind, key)
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                arrays = {name: f[name] for name in f.files}
+            if str(arrays.pop("__key__", "")) != key:
+                raise ValueError("entry does not carry its key")
+            return arrays
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError):
+            path.unlink(missing_ok=True)
+            return None
+
+    def save(self, kind: str, key: str, arrays: dict[str, np.ndarray]) -> Path:
+        path = self.path(kind, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez(buffer, __key__=np.array(key), **arrays)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(buffer.getvalue())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return path

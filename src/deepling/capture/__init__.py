@@ -1,0 +1,1 @@
+"""Tapping activations at named graph nodes."""

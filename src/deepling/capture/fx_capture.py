@@ -1,0 +1,56 @@
+"""Tapping activations at fx nodes: a copy of the traced graph that returns them.
+
+The copy returns the requested nodes' values (cloned right after each is computed, so a later
+in-place op such as ``ReLU(inplace=True)`` cannot overwrite them) and stops after the last one,
+so asking for an early layer costs only the layers before it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from torch import Tensor, fx
+
+
+class FxTap:
+    """Builds and caches, per set of node names, a GraphModule returning those activations."""
+
+    def __init__(self, gm: fx.GraphModule, cache_size: int = 32) -> None:
+        self._gm = gm
+        self._cache: OrderedDict[tuple[str, ...], fx.GraphModule] = OrderedDict()
+        self._cache_size = cache_size
+
+    def extractor(self, names: list[str]) -> fx.GraphModule:
+        key = tuple(sorted(set(names)))
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        module = self._build(set(key))
+        self._cache[key] = module
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return module
+
+    def _build(self, names: set[str]) -> fx.GraphModule:
+        graph = fx.Graph()
+        copies: dict[fx.Node, fx.Node] = {}
+        graph.graph_copy(self._gm.graph, copies)  # copies everything but the output node
+        by_name = {orig.name: copy for orig, copy in copies.items()}
+        taps: dict[str, fx.Node] = {}
+        for name in names:
+            node = by_name[name]
+            with graph.inserting_after(node):
+                taps[name] = graph.call_method("clone", (node,))
+        # Drop everything after the last tap: later ops cannot change the cloned values.
+        order = list(graph.nodes)
+        last = max(order.index(t) for t in taps.values())
+        for node in reversed(order[last + 1 :]):
+            graph.erase_node(node)
+        graph.output({name: taps[name] for name in names})
+        graph.lint()
+        return fx.GraphModule(self._gm, graph)
+
+    def run(self, x: Tensor, names: list[str]) -> dict[str, Tensor]:
+        """Activations at ``names`` for an already normalised batch ``x``."""
+        out: dict[str, Tensor] = self.extractor(names)(x)
+        return out

@@ -1,0 +1,119 @@
+"""``deepling serve | demo | train``: errors a user can fix print one paragraph and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from deepling.errors import DeeplingError
+
+EXIT_USER_ERROR = 2
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}")
+
+
+def _shape(text: str) -> tuple[int, int, int]:
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected C,H,W such as 3,32,32, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def _add_server_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    p.add_argument("--port", type=int, default=None, help="port (default: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deepling", description="See inside a trained PyTorch CNN with your own images."
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="open a model and a dataset in the browser")
+    serve.add_argument("--model", required=True,
+                       help="file.py:factory, package.module:factory, a TorchScript file, "
+                            "torchvision:<name>, or a zoo name (alexnet-cifar, mnist-cnn)")
+    serve.add_argument("--weights", type=Path, help="state_dict or checkpoint file")
+    serve.add_argument("--trust-pickle", action="store_true",
+                       help="allow --weights to be a whole pickled model (runs its code)")
+    serve.add_argument("--data", required=True,
+                       help="image folder, cifar-10-batches-py folder, .npz file, or mnist-demo")
+    serve.add_argument("--split", default="test", help="CIFAR-10 split: test, train or all")
+    serve.add_argument("--input-shape", type=_shape, help="C,H,W the model takes, e.g. 3,32,32")
+    serve.add_argument("--mean", type=_floats, help="per-channel mean, e.g. 0.49,0.48,0.45")
+    serve.add_argument("--std", type=_floats, help="per-channel std, e.g. 0.25,0.24,0.26")
+    serve.add_argument("--classes", type=Path, help="text file with one class name per line")
+    serve.add_argument("--device", help="torch device (default: the model's)")
+    _add_server_options(serve)
+
+    demo = sub.add_parser("demo", help="train (once) and open a demo model")
+    demo.add_argument("--dataset", choices=["mnist", "cifar10"], default="mnist")
+    demo.add_argument("--data-dir", type=Path, help="folder holding cifar-10-batches-py")
+    _add_server_options(demo)
+
+    train = sub.add_parser("train", help="train a demo model (resumable)")
+    train.add_argument("--model", choices=["alexnet-cifar", "mnist-cnn"], default="alexnet-cifar")
+    train.add_argument("--data-dir", type=Path, help="folder holding cifar-10-batches-py")
+    train.add_argument("--epochs", type=int, help="default: the model's recipe")
+    train.add_argument("--out", type=Path, help="checkpoint path (default: in the cache)")
+    train.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    train.add_argument("--device", help="torch device (default: cuda if present)")
+    return parser
+
+
+def _run_serve(args: argparse.Namespace) -> None:
+    from deepling.commands import serve_command
+
+    serve_command(args)
+
+
+def _run_demo(args: argparse.Namespace) -> None:
+    from deepling.commands import demo_command
+
+    demo_command(args)
+
+
+def _run_train(args: argparse.Namespace) -> None:
+    from deepling.commands import train_command
+
+    train_command(args)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "serve": _run_serve,
+    "demo": _run_demo,
+    "train": _run_train,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except DeeplingError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"deepling: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("deepling: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

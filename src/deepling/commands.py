@@ -1,0 +1,140 @@
+"""What the CLI's subcommands do, with progress bars; ``cli.py`` only parses arguments."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from deepling.data.base import ArrayDataset, Dataset
+from deepling.data.cifar import load_cifar10
+from deepling.data.cifar_download import ensure_cifar10
+from deepling.data.demo_mnist import load_demo_mnist
+from deepling.data.loading import load_dataset
+from deepling.errors import DeeplingError
+from deepling.models.loading import load_model
+from deepling.models.training import TrainingStatus, train
+from deepling.paths import cache_dir
+from deepling.server.run import serve
+
+# The bundled 5,000 digits (sorted by class) are split by a fixed permutation: 4,000 train the
+# demo CNN, 1,000 are held out for evaluation and for the demo's views.
+MNIST_TRAIN = 4000
+
+
+def demo_checkpoint(arch: str) -> Path:
+    return cache_dir() / "models" / f"{arch}.pt"
+
+
+def demo_data(arch: str, data_dir: Path | None) -> tuple[ArrayDataset, ArrayDataset]:
+    """(train, test) data of a demo architecture."""
+    if arch == "mnist-cnn":
+        digits = load_demo_mnist()
+        order = np.random.default_rng(0).permutation(len(digits))
+        parts = (order[:MNIST_TRAIN], np.sort(order[MNIST_TRAIN:]))
+        train_part, test_part = (
+            ArrayDataset(digits.pixels[idx], digits.labels[idx], digits.classes, f"mnist-{name}")
+            for idx, name in zip(parts, ("train", "heldout"), strict=True)
+        )
+        return train_part, test_part
+    folder = ensure_cifar10(data_dir or cache_dir() / "data")
+    return load_cifar10(folder, "train"), load_cifar10(folder, "test")
+
+
+def train_with_progress(
+    arch: str,
+    data_dir: Path | None,
+    out: Path,
+    *,
+    epochs: int | None = None,
+    restart: bool = False,
+    device: str | None = None,
+) -> float | None:
+    """Train ``arch`` with a progress bar per epoch; returns the final test accuracy."""
+    train_data, test_data = demo_data(arch, data_dir)
+    bar: tqdm | None = None
+
+    def report(status: TrainingStatus) -> None:
+        nonlocal bar
+        if bar is None or status.step == 0:
+            if bar is not None:
+                bar.close()
+            bar = tqdm(total=status.steps, desc=f"{arch} epoch {status.epoch + 1}/{status.epochs}",
+                       unit="batch", leave=True)
+        bar.update(1)
+        postfix = {"loss": f"{status.loss:.3f}"}
+        if status.test_accuracy is not None:
+            postfix["test_acc"] = f"{status.test_accuracy:.2%}"
+        bar.set_postfix(postfix, refresh=False)
+
+    state = train(arch, train_data, test_data, out, epochs=epochs, resume=not restart,
+                  device=device, on_progress=report)
+    if bar is not None:
+        bar.close()
+    return state.get("test_accuracy")
+
+
+def train_command(args: argparse.Namespace) -> None:
+    out = args.out or demo_checkpoint(args.model)
+    accuracy = train_with_progress(args.model, args.data_dir, out, epochs=args.epochs,
+                                   restart=args.restart, device=args.device)
+    shown = "n/a" if accuracy is None else f"{accuracy:.2%}"
+    print(f"Saved {out} (test accuracy {shown}).")
+
+
+def _read_classes(path: Path | None) -> list[str] | None:
+    if path is None:
+        return None
+    try:
+        names = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    except OSError as exc:
+        raise DeeplingError(f"Cannot read the classes file {path}: {exc.strerror}.") from exc
+    if not names:
+        raise DeeplingError(f"The classes file {path} is empty.", "Write one class name a line.")
+    return names
+
+
+def _warn_skipped(dataset: Dataset) -> None:
+    skipped = getattr(dataset, "skipped", [])
+    if skipped:
+        shown = "; ".join(f"{p}: {why}" for p, why in skipped[:5])
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        print(f"deepling: skipped {len(skipped)} unreadable files: {shown}{more}", file=sys.stderr)
+
+
+def _finished(checkpoint: Path) -> bool:
+    """Whether ``checkpoint`` holds a completed training run (not an interrupted one)."""
+    if not checkpoint.is_file():
+        return False
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except Exception:  # a damaged file: train again
+        return False
+    return isinstance(state, dict) and state.get("epoch") == state.get("epochs")
+
+
+def serve_command(args: argparse.Namespace) -> None:
+    model = load_model(
+        args.model, args.weights, input_shape=args.input_shape, mean=args.mean, std=args.std,
+        classes=_read_classes(args.classes), device=args.device, trust_pickle=args.trust_pickle,
+    )  # fmt: skip
+    dataset = load_dataset(args.data, split=args.split)
+    _warn_skipped(dataset)
+    # Fail now, not in the browser, if the images cannot be fed to this model.
+    model.predict(dataset.batch([0], model.input_shape))
+    serve(model, dataset, host=args.host, port=args.port, open_browser=not args.no_browser)
+
+
+def demo_command(args: argparse.Namespace) -> None:
+    arch = "mnist-cnn" if args.dataset == "mnist" else "alexnet-cifar"
+    checkpoint = demo_checkpoint(arch)
+    if not _finished(checkpoint):
+        print(f"Training the {arch} demo model once (cached in {checkpoint}).", file=sys.stderr)
+        train_with_progress(arch, args.data_dir, checkpoint)
+    _, test_data = demo_data(arch, args.data_dir)
+    model = load_model(arch, checkpoint)
+    serve(model, test_data, host=args.host, port=args.port, open_browser=not args.no_browser)

@@ -1,0 +1,179 @@
+"""``Model``: a user's nn.Module with its preprocessing, graph and activation taps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+import torch
+from torch import Tensor, fx, nn
+
+from deepling.capture.fx_capture import FxTap
+from deepling.capture.hook_capture import capture_with_hooks
+from deepling.errors import DeeplingError
+from deepling.graph.fx_trace import trace_fx
+from deepling.graph.hook_trace import ModuleCall, trace_hooks
+from deepling.graph.types import Graph
+from deepling.models.state import eval_mode
+
+DEFAULT_BATCH = 256
+
+
+def logits_of(output: Any) -> Tensor:
+    """The class scores in a model's output: the tensor itself, or the first of a tuple
+    (Inception-style auxiliary outputs), or ``out``/``logits`` of a dict."""
+    if isinstance(output, Tensor):
+        return output
+    if isinstance(output, (tuple, list)) and output and isinstance(output[0], Tensor):
+        return output[0]
+    if isinstance(output, dict):
+        for key in ("logits", "out"):
+            if isinstance(output.get(key), Tensor):
+                return output[key]  # type: ignore[no-any-return]
+    raise DeeplingError(
+        f"The model returned {type(output).__name__}, not a tensor of class scores.",
+        "Wrap it so that forward returns logits of shape (N, classes).",
+    )
+
+
+class Model:
+    """A trained CNN ready for analysis.
+
+    ``module`` is the user's nn.Module, ``input_shape`` its input ``(C, H, W)``, ``classes`` the
+    class names. All methods take images in pixel space, float ``(N, C, H, W)`` in [0, 1]; the
+    per-channel ``mean``/``std`` normalisation happens inside. Every call leaves the module as
+    found: training flags, ``requires_grad`` and weights unchanged, no hooks left behind.
+    """
+
+    def __init__(
+        self,
+        module: nn.Module,
+        input_shape: tuple[int, int, int],
+        *,
+        classes: Sequence[str],
+        mean: Sequence[float] | None = None,
+        std: Sequence[float] | None = None,
+        device: torch.device | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.module = module
+        self.input_shape = input_shape
+        self.classes = list(classes)
+        self.device = device or _module_device(module)
+        self.name = name or type(module).__name__
+        channels = input_shape[0]
+        self.mean = _per_channel(mean, channels, "mean", 0.0)
+        self.std = _per_channel(std, channels, "std", 1.0)
+        if any(s <= 0 for s in self.std):
+            raise DeeplingError(f"std must be positive, got {self.std}.")
+        self._mean = torch.tensor(self.mean, device=self.device).view(1, -1, 1, 1)
+        self._std = torch.tensor(self.std, device=self.device).view(1, -1, 1, 1)
+        self._hook_calls: dict[str, ModuleCall] = {}
+        self._fx_tap: FxTap | None = None
+
+    # -- graph -------------------------------------------------------------------------------
+
+    def graph(self) -> Graph:
+        """Every tensor-valued op of the model (traced once, then cached)."""
+        return self._graph
+
+    @cached_property
+    def _graph(self) -> Graph:
+        example = torch.rand(1, *self.input_shape, device=self.device)
+        with eval_mode(self.module):
+            try:
+                graph, gm = trace_fx(self.module, self.normalise(example))
+            except Exception as exc:  # fx raises many types on untraceable code
+                reason = f"torch.fx could not trace the model ({type(exc).__name__}: {exc})"
+                graph, self._hook_calls = trace_hooks(self.module, self.normalise(example), reason)
+                return graph
+        self._fx_tap = FxTap(gm)
+        return graph
+
+    @property
+    def fx_module(self) -> fx.GraphModule | None:
+        """The traced GraphModule (None for approximate graphs); shares the module's weights."""
+        self.graph()
+        return self._fx_tap._gm if self._fx_tap else None
+
+    # -- running -----------------------------------------------------------------------------
+
+    def normalise(self, x: Tensor) -> Tensor:
+        """Pixel space ``(N, C, H, W)`` in [0, 1] to the model's input space."""
+        return (x.to(self.device) - self._mean) / self._std
+
+    def check_images(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != self.input_shape:
+            got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+            raise DeeplingError(
+                f"Expected images of shape (N, {', '.join(map(str, self.input_shape))}), got {got}.",
+                "Fit images with deepling.data.fit_batch(images, model.input_shape).",
+            )
+        return x.float()
+
+    def logits(self, x: Tensor, batch_size: int = DEFAULT_BATCH) -> Tensor:
+        """Class scores ``(N, K)`` on the CPU."""
+        x = self.check_images(x)
+        out = []
+        with torch.no_grad(), eval_mode(self.module):
+            for start in range(0, x.shape[0], batch_size):
+                batch = self.normalise(x[start : start + batch_size])
+                out.append(logits_of(self.module(batch)).float().cpu())
+        return torch.cat(out) if out else torch.empty(0, len(self.classes))
+
+    def predict(self, x: Tensor, batch_size: int = DEFAULT_BATCH) -> Tensor:
+        """Class probabilities ``(N, K)`` (softmax of the logits) on the CPU."""
+        return self.logits(x, batch_size).softmax(dim=1)
+
+    def activations(
+        self, x: Tensor, nodes: Sequence[str], batch_size: int = DEFAULT_BATCH
+    ) -> dict[str, Tensor]:
+        """Activations at ``nodes``: each ``(N, *graph[node].shape)``, detached, on the CPU."""
+        names = self.graph().check(list(nodes))
+        x = self.check_images(x)
+        parts: dict[str, list[Tensor]] = {n: [] for n in names}
+        with torch.no_grad(), eval_mode(self.module):
+            for start in range(0, x.shape[0], batch_size):
+                found = self.tap(self.normalise(x[start : start + batch_size]), names)
+                for name in names:
+                    parts[name].append(found[name].cpu())
+        return {n: torch.cat(p) for n, p in parts.items()}
+
+    def tap(self, x: Tensor, names: list[str]) -> dict[str, Tensor]:
+        """Activations at ``names`` for a normalised batch, on the model's device, in whatever
+        grad mode and training mode the caller set (the building block for gradients)."""
+        self.graph()
+        if self._fx_tap is not None:
+            return self._fx_tap.run(x, names)
+        return capture_with_hooks(self.module, x, names, self._hook_calls)
+
+    def __repr__(self) -> str:
+        return (
+            f"Model({self.name}, input_shape={self.input_shape}, classes={len(self.classes)}, "
+            f"device={self.device})"
+        )
+
+
+def _module_device(module: nn.Module) -> torch.device:
+    for tensor in module.parameters():
+        return tensor.device
+    for tensor in module.buffers():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def _per_channel(
+    values: Sequence[float] | None, channels: int, what: str, default: float
+) -> tuple[float, ...]:
+    if values is None:
+        return (default,) * channels
+    values = tuple(float(v) for v in values)
+    if len(values) == 1:
+        return values * channels
+    if len(values) != channels:
+        raise DeeplingError(
+            f"{what} has {len(values)} values but the model takes {channels} channels.",
+            f"Give one {what} per channel, or a single value.",
+        )
+    return values

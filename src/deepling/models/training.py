@@ -1,0 +1,161 @@
+"""Training the demo models: resumable, checkpointed every epoch, on the GPU when there is one.
+
+This trains the zoo's own architectures for the demos; it is not a general training framework.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from deepling.data.base import ArrayDataset
+from deepling.errors import DeeplingError
+from deepling.models.zoo import ZOO, ZooEntry
+
+
+@dataclass
+class TrainingStatus:
+    """Passed to the progress callback after every optimiser step."""
+
+    epoch: int  # 0-based
+    epochs: int
+    step: int  # 0-based within the epoch
+    steps: int
+    loss: float
+    test_accuracy: float | None  # set after the last step of an epoch
+
+
+def save_atomically(obj: Any, path: Path) -> None:
+    """torch.save to a temporary file, then rename: a crash never leaves half a checkpoint."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _augment(x: Tensor, generator: torch.Generator) -> Tensor:
+    """Random crops from 4-pixel reflect padding and horizontal flips, one per image."""
+    n, c, h, w = x.shape
+    padded = F.pad(x, (4, 4, 4, 4), mode="reflect")
+    dy = torch.randint(0, 9, (n,), generator=generator)
+    dx = torch.randint(0, 9, (n,), generator=generator)
+    rows = (dy[:, None] + torch.arange(h))[:, None, :, None]  # (n, 1, h, 1)
+    cols = (dx[:, None] + torch.arange(w))[:, None, None, :]  # (n, 1, 1, w)
+    out = padded[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
+    flip = torch.rand(n, generator=generator) < 0.5
+    out[flip] = out[flip].flip(-1)
+    return out
+
+
+def _normalise(x: Tensor, entry: ZooEntry) -> Tensor:
+    mean = torch.tensor(entry.mean, device=x.device)[:, None, None]
+    std = torch.tensor(entry.std, device=x.device)[:, None, None]
+    return (x - mean) / std
+
+
+@torch.no_grad()
+def test_accuracy(model: nn.Module, entry: ZooEntry, data: ArrayDataset, device: torch.device) -> float:
+    """Top-1 accuracy of ``model`` on ``data``."""
+    was_training = model.training
+    model.eval()
+    correct = 0
+    for start in range(0, len(data), 500):
+        x = data.pixels[start : start + 500].to(device).float().div_(255)
+        y = torch.as_tensor(data.labels[start : start + 500], device=device)
+        correct += int((model(_normalise(x, entry)).argmax(1) == y).sum())
+    model.train(was_training)
+    return correct / max(1, len(data))
+
+
+def train(
+    arch: str,
+    train_data: ArrayDataset,
+    test_data: ArrayDataset,
+    checkpoint: Path,
+    *,
+    epochs: int | None = None,
+    resume: bool = True,
+    device: str | None = None,
+    seed: int = 0,
+    on_progress: Callable[[TrainingStatus], None] | None = None,
+) -> dict[str, Any]:
+    """Train zoo architecture ``arch`` and return its final checkpoint dict.
+
+    The checkpoint (``state_dict``, optimiser and scheduler state, ``epoch``, ``test_accuracy``
+    and the preprocessing) is written atomically to ``checkpoint`` after every epoch; with
+    ``resume`` an existing checkpoint there is continued from its last finished epoch.
+    """
+    if arch not in ZOO:
+        raise DeeplingError(f"Unknown demo architecture {arch!r}.", f"Use one of {', '.join(ZOO)}.")
+    entry = ZOO[arch]
+    epochs = epochs or entry.epochs
+    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    model = entry.build().to(dev)
+    steps = math.ceil(len(train_data) / entry.batch_size)
+    optimiser = torch.optim.SGD(
+        model.parameters(), lr=entry.lr, momentum=0.9, nesterov=True, weight_decay=5e-4
+    )
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=entry.lr, total_steps=epochs * steps, pct_start=0.25
+    )
+    state: dict[str, Any] = {"epoch": 0, "test_accuracy": None}
+    if resume and checkpoint.is_file():
+        state = torch.load(checkpoint, map_location=dev, weights_only=True)
+        if state.get("arch") != arch or state.get("epochs") != epochs:
+            raise DeeplingError(
+                f"Checkpoint {checkpoint} is for {state.get('arch')}, {state.get('epochs')} epochs.",
+                "Delete it, or train with the same --model and --epochs to resume it.",
+            )
+        model.load_state_dict(state["state_dict"])
+        optimiser.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        generator.manual_seed(seed + state["epoch"])
+    model.train()
+    for epoch in range(state["epoch"], epochs):
+        order = torch.randperm(len(train_data), generator=generator)
+        for step in range(steps):
+            idx = order[step * entry.batch_size : (step + 1) * entry.batch_size]
+            x = train_data.pixels[idx].float().div_(255)
+            if entry.augment:
+                x = _augment(x, generator)
+            y = torch.as_tensor(train_data.labels[idx.numpy()], device=dev)
+            loss = F.cross_entropy(model(_normalise(x.to(dev), entry)), y)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            scheduler.step()
+            last = step == steps - 1
+            accuracy = test_accuracy(model, entry, test_data, dev) if last else None
+            if on_progress is not None:
+                on_progress(TrainingStatus(epoch, epochs, step, steps, float(loss), accuracy))
+        state = {
+            "arch": arch,
+            "epoch": epoch + 1,
+            "epochs": epochs,
+            "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
+            "optimizer": optimiser.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "test_accuracy": accuracy,
+            "input_shape": list(entry.input_shape),
+            "mean": list(entry.mean),
+            "std": list(entry.std),
+            "classes": list(test_data.classes),
+        }
+        save_atomically(state, checkpoint)
+    return state

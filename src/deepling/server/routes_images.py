@@ -1,0 +1,102 @@
+"""Routes about dataset images: listing, pixels, predictions and activations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import numpy as np
+import torch
+from fastapi import APIRouter, Path, Query, Response
+
+from deepling.server.deps import SessionDep
+from deepling.server.encoding import PNG, activation_tiles_response, float32_response, image_png
+from deepling.server.schemas import ClassScore, DatasetInfo, ImageEntry, ImagePage, Prediction
+from deepling.server.session import Session
+
+router = APIRouter(prefix="/api", tags=["data"])
+
+Index = Annotated[int, Path(ge=0, description="image index in the dataset")]
+
+
+def _model_input(session: Session, index: int) -> torch.Tensor:
+    """Image ``index`` fitted to the model input, ``(1, C, H, W)``."""
+    return session.dataset.batch([session.dataset.check_index(index)], session.model.input_shape)
+
+
+@router.get("/dataset", response_model=DatasetInfo)
+def dataset_info(session: SessionDep) -> DatasetInfo:
+    data = session.dataset
+    labels = data.labels
+    counts = np.bincount(labels[labels >= 0], minlength=len(data.classes)) if data.labelled else []
+    return DatasetInfo(
+        name=data.name,
+        size=len(data),
+        classes=data.classes,
+        labelled=data.labelled,
+        class_counts=[int(c) for c in counts],
+        skipped_files=len(getattr(data, "skipped", [])),
+    )
+
+
+@router.get("/dataset/images", response_model=ImagePage)
+def list_images(
+    session: SessionDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> ImagePage:
+    labels = session.dataset.labels[offset : offset + limit]
+    return ImagePage(
+        total=len(session.dataset),
+        offset=offset,
+        images=[ImageEntry(index=offset + i, label=int(v)) for i, v in enumerate(labels)],
+    )
+
+
+@router.get("/dataset/images/{index}/image.png", response_class=Response,
+            responses={200: {"content": {PNG: {}}}})
+def image(
+    session: SessionDep,
+    index: Index,
+    scale: Annotated[int, Query(ge=1, le=16, description="enlarge (nearest neighbour)")] = 1,
+) -> Response:
+    """The image as stored (its own size and channels)."""
+    pixels = session.dataset.image(session.dataset.check_index(index))
+    return Response(image_png(pixels, scale), media_type=PNG,
+                    headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/dataset/images/{index}/predictions", response_model=Prediction)
+def predictions(
+    session: SessionDep, index: Index, top: Annotated[int, Query(ge=1, le=1000)] = 5
+) -> Prediction:
+    probs = session.model.predict(_model_input(session, index))[0]
+    values, classes = probs.topk(min(top, probs.numel()))
+    label = int(session.dataset.labels[session.dataset.check_index(index)])
+    names = session.model.classes
+    return Prediction(
+        index=index,
+        label=label,
+        label_name=names[label] if 0 <= label < len(names) else None,
+        top=[ClassScore(index=int(c), name=names[int(c)], probability=float(v))
+             for v, c in zip(values, classes, strict=True)],
+    )
+
+
+@router.get(
+    "/dataset/images/{index}/activations/{node}",
+    response_class=Response,
+    responses={200: {"content": {PNG: {}, "application/octet-stream": {}}}},
+)
+def activations(
+    session: SessionDep,
+    index: Index,
+    node: str,
+    format: Annotated[
+        Literal["f32", "png"],
+        Query(description="f32: raw little-endian float32; png: channel tiles, shared scale"),
+    ] = "f32",
+) -> Response:
+    """The activations of ``node`` for image ``index``, shape in the ``X-Shape`` header."""
+    session.model.graph()[node]  # a 404 naming the node before any work
+    values = session.model.activations(_model_input(session, index), [node])[node][0]
+    return float32_response(values) if format == "f32" else activation_tiles_response(values)

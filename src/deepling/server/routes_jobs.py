@@ -1,0 +1,58 @@
+"""Routes for long work: jobs with progress and cancellation, and the evaluation results."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from deepling.errors import NotFoundError
+from deepling.server.deps import SessionDep
+from deepling.server.schemas import EvaluationImages, EvaluationSummary, JobOut
+from deepling.server.session import Session
+
+router = APIRouter(prefix="/api", tags=["jobs"])
+
+
+@router.post("/jobs/evaluation", response_model=JobOut, status_code=202)
+def start_evaluation(session: SessionDep) -> JobOut:
+    """Run the model over the whole dataset (or join the run in progress)."""
+    return JobOut.model_validate(session.start_evaluation().to_dict())
+
+
+@router.get("/jobs", response_model=list[JobOut])
+def list_jobs(session: SessionDep) -> list[JobOut]:
+    return [JobOut.model_validate(j.to_dict()) for j in session.jobs.list()]
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def job(session: SessionDep, job_id: str) -> JobOut:
+    return JobOut.model_validate(session.jobs.get(job_id).to_dict())
+
+
+@router.delete("/jobs/{job_id}", response_model=JobOut)
+def cancel_job(session: SessionDep, job_id: str) -> JobOut:
+    job = session.jobs.get(job_id)
+    job.cancel()
+    return JobOut.model_validate(job.to_dict())
+
+
+def _evaluation(session: Session):  # type: ignore[no-untyped-def]
+    if session.evaluation is None:
+        raise NotFoundError(
+            "The dataset has not been evaluated yet.", "Start it with POST /api/jobs/evaluation."
+        )
+    return session.evaluation
+
+
+@router.get("/evaluation", response_model=EvaluationSummary)
+def evaluation(session: SessionDep) -> EvaluationSummary:
+    return EvaluationSummary.model_validate(_evaluation(session).summary(session.model.classes))
+
+
+@router.get("/evaluation/images", response_model=EvaluationImages)
+def evaluation_images(session: SessionDep) -> EvaluationImages:
+    result = _evaluation(session)
+    return EvaluationImages(
+        predictions=result.predictions.tolist(),
+        confidence=[round(float(v), 5) for v in result.confidence],
+        loss=[None if v != v else round(float(v), 5) for v in result.loss],
+    )

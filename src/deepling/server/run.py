@@ -1,0 +1,67 @@
+"""``serve``: run the app with uvicorn on a free loopback port and open the browser."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import webbrowser
+
+import uvicorn
+
+from deepling.data.base import Dataset
+from deepling.errors import DeeplingError
+from deepling.models.model import Model
+from deepling.server.app import create_app
+from deepling.server.session import Session
+
+
+def bind_socket(host: str, port: int | None) -> socket.socket:
+    """A listening socket on ``host:port`` (port None or 0: a free one chosen by the OS)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port or 0))
+    except OSError as exc:
+        sock.close()
+        raise DeeplingError(
+            f"Cannot listen on {host}:{port or 0}: {exc.strerror or exc}.",
+            "Choose another --port, or leave it out to take a free one.",
+        ) from exc
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def serve(
+    model: Model,
+    dataset: Dataset,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    open_browser: bool = True,
+) -> None:
+    """Serve ``model`` and ``dataset`` in the browser until interrupted (Ctrl-C).
+
+    Binds the loopback address by default and a free port if ``port`` is None; prints the URL.
+    """
+    session = Session.open(model, dataset)
+    app = create_app(session)
+    sock = bind_socket(host, port)
+    url = url_of(sock)
+    print(f"Deepling is serving {model.name} on {dataset.name} at {url}", flush=True)
+    print("Press Ctrl-C to stop.", file=sys.stderr, flush=True)
+    if open_browser:
+        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()

@@ -1,0 +1,100 @@
+"""Response models: the API's contract, published in /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class ModelInfo(BaseModel):
+    name: str
+    input_shape: tuple[int, int, int]
+    classes: list[str]
+    mean: list[float]
+    std: list[float]
+    parameters: int
+    device: str
+
+
+class NodeOut(BaseModel):
+    name: str
+    op: str
+    shape: list[int]
+    inputs: list[str]
+    params: int
+    module_path: str
+    target: str
+
+
+class GraphOut(BaseModel):
+    approximate: bool
+    reason: str
+    nodes: list[NodeOut]
+
+
+class DatasetInfo(BaseModel):
+    name: str
+    size: int
+    classes: list[str]
+    labelled: bool
+    class_counts: list[int]
+    skipped_files: int
+
+
+class ImageEntry(BaseModel):
+    index: int
+    label: int
+
+
+class ImagePage(BaseModel):
+    total: int
+    offset: int
+    images: list[ImageEntry]
+
+
+class ClassScore(BaseModel):
+    index: int
+    name: str
+    probability: float
+
+
+class Prediction(BaseModel):
+    index: int
+    label: int
+    label_name: str | None
+    top: list[ClassScore]
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    state: Literal["queued", "running", "done", "failed", "cancelled"]
+    done: int
+    total: int
+    progress: float
+    error: str | None
+
+
+class EvaluationSummary(BaseModel):
+    images: int
+    labelled: int
+    accuracy: float | None
+    mean_loss: float | None
+    classes: list[str]
+    confusion: list[list[int]]
+    precision: list[float | None]
+    recall: list[float | None]
+    support: list[int]
+
+
+class EvaluationImages(BaseModel):
+    """Per image, in dataset order."""
+
+    predictions: list[int]
+    confidence: list[float]
+    loss: list[float | None]
+
+
+class ErrorOut(BaseModel):
+    detail: str
