@@ -68,7 +68,8 @@ class ArrayCache:
         path = self.path(kind, key)
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
-        np.savez(buffer, __key__=np.array(key), **arrays)
+        payload = {"__key__": np.array(key), **arrays}
+        np.savez(buffer, **payload)  # type: ignore[arg-type]  # numpy types **kwds as bool
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:

@@ -1,4 +1,4 @@
-"""``deepling serve | demo | train``: errors a user can fix print one paragraph and exit 2."""
+"""The `deepling` command: user errors print one paragraph and exit 2 (`--debug`: traceback)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ def _floats(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(v) for v in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected numbers separated by commas, got {text!r}"
+        ) from None
 
 
 def _shape(text: str) -> tuple[int, int, int]:
@@ -27,13 +29,46 @@ def _shape(text: str) -> tuple[int, int, int]:
         values = ()
     if len(values) != 3 or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected C,H,W such as 3,32,32, got {text!r}")
-    return values  # type: ignore[return-value]
+    return values
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
+    return value
+
+
+def _add_debug_option(p: argparse.ArgumentParser) -> None:
+    # Also accepted after the subcommand; SUPPRESS keeps a --debug given before it.
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show tracebacks on errors")
 
 
 def _add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    p.add_argument("--port", type=int, default=None, help="port (default: a free one)")
+    p.add_argument("--port", type=_port, default=None, help="port (default: a free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+
+def _add_model_and_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True,
+                   help="file.py:factory, package.module:factory, a TorchScript file, "
+                        "torchvision:<name>, or a zoo name (alexnet-cifar, mnist-cnn)")
+    p.add_argument("--weights", type=Path, help="state_dict or checkpoint file")
+    p.add_argument("--trust-pickle", action="store_true",
+                   help="allow --weights to be a whole pickled model (runs its code)")
+    p.add_argument("--data", required=True,
+                   help="image folder, cifar-10-batches-py folder, .npz file, or mnist-demo")
+    p.add_argument("--split", default="test", help="CIFAR-10 split: test, train or all")
+    p.add_argument("--input-shape", type=_shape, help="C,H,W the model takes, e.g. 3,32,32")
+    p.add_argument("--mean", type=_floats, help="per-channel mean, e.g. 0.49,0.48,0.45")
+    p.add_argument("--std", type=_floats, help="per-channel std, e.g. 0.25,0.24,0.26")
+    p.add_argument("--classes", type=Path, help="text file with one class name per line")
+    p.add_argument("--device", help="torch device (default: the model's)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,26 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="open a model and a dataset in the browser")
-    serve.add_argument("--model", required=True,
-                       help="file.py:factory, package.module:factory, a TorchScript file, "
-                            "torchvision:<name>, or a zoo name (alexnet-cifar, mnist-cnn)")
-    serve.add_argument("--weights", type=Path, help="state_dict or checkpoint file")
-    serve.add_argument("--trust-pickle", action="store_true",
-                       help="allow --weights to be a whole pickled model (runs its code)")
-    serve.add_argument("--data", required=True,
-                       help="image folder, cifar-10-batches-py folder, .npz file, or mnist-demo")
-    serve.add_argument("--split", default="test", help="CIFAR-10 split: test, train or all")
-    serve.add_argument("--input-shape", type=_shape, help="C,H,W the model takes, e.g. 3,32,32")
-    serve.add_argument("--mean", type=_floats, help="per-channel mean, e.g. 0.49,0.48,0.45")
-    serve.add_argument("--std", type=_floats, help="per-channel std, e.g. 0.25,0.24,0.26")
-    serve.add_argument("--classes", type=Path, help="text file with one class name per line")
-    serve.add_argument("--device", help="torch device (default: the model's)")
+    _add_model_and_data_options(serve)
     _add_server_options(serve)
+    _add_debug_option(serve)
+
+    evaluate = sub.add_parser("evaluate", help="accuracy and per-class scores over a dataset")
+    _add_model_and_data_options(evaluate)
+    _add_debug_option(evaluate)
 
     demo = sub.add_parser("demo", help="train (once) and open a demo model")
     demo.add_argument("--dataset", choices=["mnist", "cifar10"], default="mnist")
     demo.add_argument("--data-dir", type=Path, help="folder holding cifar-10-batches-py")
     _add_server_options(demo)
+    _add_debug_option(demo)
 
     train = sub.add_parser("train", help="train a demo model (resumable)")
     train.add_argument("--model", choices=["alexnet-cifar", "mnist-cnn"], default="alexnet-cifar")
@@ -72,38 +100,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, help="checkpoint path (default: in the cache)")
     train.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
     train.add_argument("--device", help="torch device (default: cuda if present)")
+    _add_debug_option(train)
     return parser
 
 
-def _run_serve(args: argparse.Namespace) -> None:
-    from deepling.commands import serve_command
+def _run(args: argparse.Namespace) -> None:
+    # Imported here so that `deepling --help` and argument errors do not wait for torch.
+    from deepling import commands
 
-    serve_command(args)
-
-
-def _run_demo(args: argparse.Namespace) -> None:
-    from deepling.commands import demo_command
-
-    demo_command(args)
-
-
-def _run_train(args: argparse.Namespace) -> None:
-    from deepling.commands import train_command
-
-    train_command(args)
-
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
-    "serve": _run_serve,
-    "demo": _run_demo,
-    "train": _run_train,
-}
+    command: Callable[[argparse.Namespace], None] = getattr(commands, f"{args.command}_command")
+    command(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        COMMANDS[args.command](args)
+        _run(args)
     except DeeplingError as exc:
         if args.debug:
             traceback.print_exc()

@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from deepling.analysis.evaluation import evaluate
+from deepling.cache import ArrayCache
 from deepling.data.base import ArrayDataset, Dataset
 from deepling.data.cifar import load_cifar10
 from deepling.data.cifar_download import ensure_cifar10
@@ -17,6 +19,7 @@ from deepling.data.demo_mnist import load_demo_mnist
 from deepling.data.loading import load_dataset
 from deepling.errors import DeeplingError
 from deepling.models.loading import load_model
+from deepling.models.model import Model
 from deepling.models.training import TrainingStatus, train
 from deepling.paths import cache_dir
 from deepling.server.run import serve
@@ -35,7 +38,7 @@ def demo_data(arch: str, data_dir: Path | None) -> tuple[ArrayDataset, ArrayData
     if arch == "mnist-cnn":
         digits = load_demo_mnist()
         order = np.random.default_rng(0).permutation(len(digits))
-        parts = (order[:MNIST_TRAIN], np.sort(order[MNIST_TRAIN:]))
+        parts = (order[:MNIST_TRAIN], order[MNIST_TRAIN:])
         train_part, test_part = (
             ArrayDataset(digits.pixels[idx], digits.labels[idx], digits.classes, f"mnist-{name}")
             for idx, name in zip(parts, ("train", "heldout"), strict=True)
@@ -92,7 +95,11 @@ def _read_classes(path: Path | None) -> list[str] | None:
     try:
         names = [line.strip() for line in path.read_text().splitlines() if line.strip()]
     except OSError as exc:
-        raise DeeplingError(f"Cannot read the classes file {path}: {exc.strerror}.") from exc
+        raise DeeplingError(f"Cannot read the classes file {path}: {exc.strerror or exc}.",
+                            "Give a readable text file with one class name a line.") from exc
+    except UnicodeDecodeError as exc:
+        raise DeeplingError(f"The classes file {path} is not UTF-8 text ({exc.reason}).",
+                            "Give a UTF-8 text file with one class name a line.") from exc
     if not names:
         raise DeeplingError(f"The classes file {path} is empty.", "Write one class name a line.")
     return names
@@ -117,7 +124,7 @@ def _finished(checkpoint: Path) -> bool:
     return isinstance(state, dict) and state.get("epoch") == state.get("epochs")
 
 
-def serve_command(args: argparse.Namespace) -> None:
+def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
     model = load_model(
         args.model, args.weights, input_shape=args.input_shape, mean=args.mean, std=args.std,
         classes=_read_classes(args.classes), device=args.device, trust_pickle=args.trust_pickle,
@@ -126,7 +133,32 @@ def serve_command(args: argparse.Namespace) -> None:
     _warn_skipped(dataset)
     # Fail now, not in the browser, if the images cannot be fed to this model.
     model.predict(dataset.batch([0], model.input_shape))
+    return model, dataset
+
+
+def serve_command(args: argparse.Namespace) -> None:
+    model, dataset = _model_and_data(args)
     serve(model, dataset, host=args.host, port=args.port, open_browser=not args.no_browser)
+
+
+def evaluate_command(args: argparse.Namespace) -> None:
+    model, dataset = _model_and_data(args)
+    with tqdm(total=len(dataset), desc="evaluating", unit="img") as bar:
+
+        def report(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        result = evaluate(model, dataset, progress=report, cache=ArrayCache(cache_dir()))
+    if result.accuracy is None:
+        print(f"{len(dataset)} unlabelled images: predictions only, no accuracy.")
+        return
+    print(f"accuracy {result.accuracy:.2%} on {int(result.labelled.sum())} labelled images "
+          f"({model.name} on {dataset.name})")
+    width = max(5, *(len(c) for c in model.classes))
+    print(f"{'class':<{width}}  precision  recall  images")
+    for name, p, r, n in zip(model.classes, result.precision, result.recall,
+                             result.confusion.sum(axis=1), strict=True):
+        print(f"{name:<{width}}  {p:9.2%}  {r:6.2%}  {n:6d}")
 
 
 def demo_command(args: argparse.Namespace) -> None:

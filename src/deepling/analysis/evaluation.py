@@ -45,18 +45,21 @@ class Evaluation:
     def recall(self) -> np.ndarray:
         """Per class: correct / images of that class (the class's accuracy); NaN if none."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.diag(self.confusion) / self.confusion.sum(axis=1)
+            recall: np.ndarray = np.diag(self.confusion) / self.confusion.sum(axis=1)
+        return recall
 
     @property
     def precision(self) -> np.ndarray:
         """Per class: correct / images predicted as that class; NaN if none."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.diag(self.confusion) / self.confusion.sum(axis=0)
+            precision: np.ndarray = np.diag(self.confusion) / self.confusion.sum(axis=0)
+        return precision
 
     @property
     def confidence(self) -> np.ndarray:
         """Probability of the predicted class, float32 ``(N,)``."""
-        return self.probabilities.max(axis=1)
+        confidence: np.ndarray = self.probabilities.max(axis=1)
+        return confidence
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -130,10 +133,10 @@ def evaluate(
             logits = logits_of(model.module(x)).float()
             probabilities[start:stop] = logits.softmax(1).cpu().numpy()
             y = torch.as_tensor(labels[start:stop], device=logits.device)
-            known = y >= 0
-            if known.any():
-                batch_loss = F.cross_entropy(logits[known], y[known], reduction="none")
-                loss[start:stop][known.cpu().numpy()] = batch_loss.cpu().numpy()
+            has_label = y >= 0
+            if has_label.any():
+                batch_loss = F.cross_entropy(logits[has_label], y[has_label], reduction="none")
+                loss[start:stop][has_label.cpu().numpy()] = batch_loss.cpu().numpy()
             progress(stop, n)
     predictions = probabilities.argmax(axis=1).astype(np.int64)
     known = labels >= 0

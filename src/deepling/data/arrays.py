@@ -39,6 +39,8 @@ def load_npz(path: Path) -> ArrayDataset:
             classes = [str(c) for c in f["classes"]] if "classes" in f else None
     except (OSError, ValueError) as exc:
         raise DeeplingError(f"Cannot read {path} as .npz: {exc}.") from exc
+    if y is not None and len(y) != len(x):
+        raise DeeplingError(f"{path} has {len(x)} images in x but {len(y)} labels in y.")
     if y is not None and classes is None and len(y):
         classes = [str(c) for c in range(int(np.max(y)) + 1)]
     return ArrayDataset(x, y, classes, path.stem)

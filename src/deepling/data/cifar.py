@@ -20,6 +20,9 @@ SPLITS = {
     "all": [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"],
 }
 
+# What unpickling and reading a damaged batch file raises.
+_DAMAGED = (KeyError, TypeError, ValueError, pickle.UnpicklingError, EOFError)
+
 
 def is_cifar_folder(path: Path) -> bool:
     return path.is_dir() and ((path / "test_batch").is_file() or (path / "data_batch_1").is_file())
@@ -38,8 +41,11 @@ def _class_names(folder: Path) -> list[str]:
     meta_file = folder / "batches.meta"
     if not meta_file.is_file():
         return list(CIFAR10_CLASSES)
-    names = _unpickle(meta_file).get("label_names", CIFAR10_CLASSES)
-    return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+    try:
+        names = _unpickle(meta_file).get("label_names", CIFAR10_CLASSES)
+        return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+    except _DAMAGED as exc:  # UnicodeDecodeError is a ValueError
+        raise DeeplingError(f"CIFAR-10 class names file {meta_file} is damaged: {exc!r}.") from exc
 
 
 def load_cifar10(folder: Path, split: str = "test") -> ArrayDataset:
@@ -54,10 +60,13 @@ def load_cifar10(folder: Path, split: str = "test") -> ArrayDataset:
         try:
             batch = _unpickle(path)
             data = np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
-        except (KeyError, ValueError, pickle.UnpicklingError, EOFError) as exc:
+            batch_labels = np.asarray(batch["labels"], dtype=np.int64).reshape(-1)
+            if len(batch_labels) != len(data):
+                raise ValueError(f"{len(data)} images but {len(batch_labels)} labels")
+        except _DAMAGED as exc:
             raise DeeplingError(f"CIFAR-10 batch {path} is damaged: {exc!r}.") from exc
         images.append(data)
-        labels.append(np.asarray(batch["labels"], dtype=np.int64))
+        labels.append(batch_labels)
     return ArrayDataset(
         np.concatenate(images), np.concatenate(labels), _class_names(folder), f"cifar10-{split}"
     )

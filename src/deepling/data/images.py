@@ -20,9 +20,12 @@ _LUMA = torch.tensor([0.299, 0.587, 0.114])
 
 
 def pil_to_array(img: Image.Image) -> np.ndarray:
-    """A PIL image as uint8 ``(C, H, W)``: 1 channel for grayscale sources, else 3 (alpha dropped)."""
-    mode = "L" if img.mode in ("1", "L", "LA", "I", "I;16", "F") else "RGB"
-    arr = np.asarray(img.convert(mode), dtype=np.uint8)
+    """A PIL image as uint8 ``(C, H, W)``: 1 channel for grayscale sources, else 3 (no alpha)."""
+    if img.mode.startswith("I;16"):  # 16-bit grayscale: scale 0-65535 to 0-255, don't clip
+        wide = np.asarray(img, dtype=np.float32)
+        return (wide / 257).round().astype(np.uint8)[None]
+    mode = "L" if img.mode in ("1", "L", "LA", "I", "F") else "RGB"
+    arr = np.array(img.convert(mode), dtype=np.uint8)  # writable, for torch.from_numpy
     return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
 
 

@@ -2,7 +2,8 @@
 
 Every call_module, call_function and call_method node is an op, so ``F.relu``, ``x + shortcut``,
 ``torch.cat`` and a module called twice each get their own node. Nodes that do not produce a
-batch of activations (``x.size(0)``, parameters, tuples) are folded away: edges pass through them.
+batch of activations are folded away: edges pass through tuples of tensors (``chunk``), not
+through metadata such as ``x.size(0)``.
 """
 
 from __future__ import annotations
@@ -20,16 +21,30 @@ from deepling.graph.types import Graph, Node
 _PROBE_BATCH = 3
 
 
+def _holds_tensors(value: Any) -> bool:
+    if isinstance(value, Tensor):
+        return True
+    if isinstance(value, (tuple, list)):
+        return any(_holds_tensors(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_tensors(v) for v in value.values())
+    return False
+
+
 class _ValueRecorder(fx.Interpreter):
-    """Runs the graph once and keeps, per node, the output shape if it is a tensor."""
+    """Runs the graph once and keeps, per node, the output shape if it is a tensor, and whether
+    it carries tensor data at all (a tuple from ``chunk`` does; ``x.size(0)`` does not)."""
 
     def __init__(self, module: fx.GraphModule) -> None:
         super().__init__(module)
         self.shapes: dict[fx.Node, tuple[int, ...] | None] = {}
+        self.carries_data: set[fx.Node] = set()
 
     def run_node(self, n: fx.Node) -> Any:
         result = super().run_node(n)
         self.shapes[n] = tuple(result.shape) if isinstance(result, Tensor) else None
+        if _holds_tensors(result):
+            self.carries_data.add(n)
         return result
 
 
@@ -83,8 +98,10 @@ def trace_fx(module: nn.Module, example: Tensor) -> tuple[Graph, fx.GraphModule]
             op, target, params, path = _op_and_target(gm, n)
             kept[n] = Node(n.name, op, shape[1:], tuple(inputs), params, path, target)
             tensor_ancestors[n] = (n.name,)
+        elif n in recorder.carries_data:
+            tensor_ancestors[n] = tuple(inputs)  # e.g. a tuple of tensors: edges pass through
         else:
-            tensor_ancestors[n] = tuple(inputs)
+            tensor_ancestors[n] = ()  # shapes and other metadata: not a data edge
 
     graph = Graph(tuple(kept.values()))
     return graph, gm

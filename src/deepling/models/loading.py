@@ -70,6 +70,21 @@ def _output_classes(module: nn.Module, input_shape: tuple[int, int, int],
     return int(out.shape[1])
 
 
+def _move_to_device(module: nn.Module, device: str | torch.device) -> torch.device:
+    """``torch.device(device)`` with ``module`` moved there, or a clear error."""
+    try:
+        dev = torch.device(device)
+        module.to(dev)
+    except (RuntimeError, AssertionError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DeeplingError(
+            f"Cannot use device {str(device)!r}: {first}.",
+            "Give a device torch has here, such as --device cpu or --device cuda:0, or leave "
+            "--device out.",
+        ) from exc
+    return dev
+
+
 def load_model(
     spec_or_module: str | Path | nn.Module,
     weights: str | Path | None = None,
@@ -124,11 +139,9 @@ def load_model(
     mean = mean if mean is not None else meta.get("mean") or (zoo.mean if zoo else None)
     std = std if std is not None else meta.get("std") or (zoo.std if zoo else None)
 
-    dev = torch.device(device) if device is not None else None
-    if dev is not None:
-        module.to(dev)
+    dev = _move_to_device(module, device) if device is not None else None
     probe_device = dev or next((p.device for p in module.parameters()), torch.device("cpu"))
-    num_classes = _output_classes(module, shape, probe_device)  # type: ignore[arg-type]
+    num_classes = _output_classes(module, shape, probe_device)
     names = list(classes) if classes is not None else meta.get("classes")
     if not names:
         names = [str(i) for i in range(num_classes)]
@@ -137,4 +150,4 @@ def load_model(
             f"{len(names)} class names given but the model has {num_classes} outputs.",
             "Give one class name per output (one per line in the --classes file).",
         )
-    return Model(module, shape, classes=names, mean=mean, std=std, device=dev, name=name)  # type: ignore[arg-type]
+    return Model(module, shape, classes=names, mean=mean, std=std, device=dev, name=name)

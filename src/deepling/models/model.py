@@ -107,7 +107,8 @@ class Model:
         if not isinstance(x, Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != self.input_shape:
             got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
             raise DeeplingError(
-                f"Expected images of shape (N, {', '.join(map(str, self.input_shape))}), got {got}.",
+                f"Expected images of shape (N, {', '.join(map(str, self.input_shape))}), "
+                f"got {got}.",
                 "Fit images with deepling.data.fit_batch(images, model.input_shape).",
             )
         return x.float()
@@ -156,9 +157,7 @@ class Model:
 
 
 def _module_device(module: nn.Module) -> torch.device:
-    for tensor in module.parameters():
-        return tensor.device
-    for tensor in module.buffers():
+    for tensor in [*module.parameters(), *module.buffers()][:1]:
         return tensor.device
     return torch.device("cpu")
 

@@ -81,13 +81,16 @@ def _call_factory(owner: Any, attr: str, where: str) -> nn.Module:
             "Make it callable with no arguments (wrap it in a function that passes them).",
         ) from exc
     if not isinstance(made, nn.Module):
-        raise DeeplingError(f"{where}:{attr}() returned {type(made).__name__}, not an nn.Module.")
+        raise DeeplingError(
+            f"{where}:{attr}() returned {type(made).__name__}, not an nn.Module.",
+            "Name a function or class that builds the model (returns an nn.Module).",
+        )
     return made
 
 
 def _torchvision_model(name: str) -> nn.Module:
     try:
-        import torchvision  # type: ignore[import-untyped]
+        import torchvision  # type: ignore[import-untyped,unused-ignore]
     except Exception as exc:  # ImportError, or a torchvision built for another torch
         raise DeeplingError(
             f"torchvision:{name} needs torchvision, which cannot be imported here ({exc}).",
@@ -102,7 +105,7 @@ def _torchvision_model(name: str) -> nn.Module:
 def _torchscript(path: Path) -> nn.Module | None:
     """The TorchScript module in ``path``, or None if the file is not TorchScript."""
     try:
-        return torch.jit.load(str(path), map_location="cpu")  # type: ignore[no-any-return]
+        return torch.jit.load(str(path), map_location="cpu")  # type: ignore[no-untyped-call,no-any-return]
     except (RuntimeError, ValueError):
         return None
 
@@ -126,6 +129,6 @@ def build_module(spec: str) -> nn.Module:
         raise DeeplingError(
             f"{path} is not a TorchScript file.",
             "For a state_dict or checkpoint, give the architecture as --model file.py:factory "
-            "and the file as --weights.",
+            "and the file as --weights; for a whole pickled model you trust, add --trust-pickle.",
         )
     raise DeeplingError(f"Cannot understand the model spec {spec!r}.", SPEC_HELP)

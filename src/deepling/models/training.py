@@ -55,7 +55,9 @@ def _augment(x: Tensor, generator: torch.Generator) -> Tensor:
     dx = torch.randint(0, 9, (n,), generator=generator)
     rows = (dy[:, None] + torch.arange(h))[:, None, :, None]  # (n, 1, h, 1)
     cols = (dx[:, None] + torch.arange(w))[:, None, None, :]  # (n, 1, 1, w)
-    out = padded[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
+    images = torch.arange(n)[:, None, None, None]
+    channels = torch.arange(c)[None, :, None, None]
+    out = padded[images, channels, rows, cols]
     flip = torch.rand(n, generator=generator) < 0.5
     out[flip] = out[flip].flip(-1)
     return out
@@ -68,7 +70,9 @@ def _normalise(x: Tensor, entry: ZooEntry) -> Tensor:
 
 
 @torch.no_grad()
-def test_accuracy(model: nn.Module, entry: ZooEntry, data: ArrayDataset, device: torch.device) -> float:
+def test_accuracy(
+    model: nn.Module, entry: ZooEntry, data: ArrayDataset, device: torch.device
+) -> float:
     """Top-1 accuracy of ``model`` on ``data``."""
     was_training = model.training
     model.eval()
@@ -119,7 +123,8 @@ def train(
         state = torch.load(checkpoint, map_location=dev, weights_only=True)
         if state.get("arch") != arch or state.get("epochs") != epochs:
             raise DeeplingError(
-                f"Checkpoint {checkpoint} is for {state.get('arch')}, {state.get('epochs')} epochs.",
+                f"Checkpoint {checkpoint} is for {state.get('arch')}, "
+                f"{state.get('epochs')} epochs.",
                 "Delete it, or train with the same --model and --epochs to resume it.",
             )
         model.load_state_dict(state["state_dict"])
@@ -137,7 +142,7 @@ def train(
             y = torch.as_tensor(train_data.labels[idx.numpy()], device=dev)
             loss = F.cross_entropy(model(_normalise(x.to(dev), entry)), y)
             optimiser.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
             scheduler.step()
             last = step == steps - 1

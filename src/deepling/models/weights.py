@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import torch
 from torch import Tensor, nn
@@ -25,21 +25,33 @@ WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 def read_checkpoint(path: Path, *, trust_pickle: bool = False) -> Any:
     """``torch.load`` with ``weights_only=True`` unless the user trusts the file."""
     if not path.is_file():
-        raise DeeplingError(f"Weights file {path} does not exist.")
+        raise DeeplingError(f"Weights file {path} does not exist.",
+                            "Check the --weights path (weights=...).")
     try:
         return torch.load(path, map_location="cpu", weights_only=not trust_pickle)
     except pickle.UnpicklingError as exc:
+        # Only a file naming Python classes needs --trust-pickle; other data is not a checkpoint.
+        if "Unsupported global" not in str(exc):
+            raise DeeplingError(
+                f"Cannot read weights file {path}: it is not a file saved with torch.save.",
+                "Give a state_dict or checkpoint dict saved with torch.save.",
+            ) from exc
         raise DeeplingError(
             f"{path} holds pickled Python objects (such as a whole model), which are not loaded "
             "by default because unpickling runs code from the file.",
             "Save model.state_dict() instead, or, if you trust the file, pass --trust-pickle "
             "(trust_pickle=True).",
         ) from exc
-    except (RuntimeError, OSError, EOFError, ValueError) as exc:
-        raise DeeplingError(f"Cannot read weights file {path}: {exc}.") from exc
+    except Exception as exc:  # a damaged or foreign file fails in many ways inside torch.load
+        first = str(exc).splitlines()[0].rstrip(".") if str(exc) else ""
+        raise DeeplingError(
+            f"Cannot read weights file {path}, it is damaged or not saved with torch.save "
+            f"({type(exc).__name__}: {first}).",
+            "Give a state_dict or checkpoint dict saved with torch.save.",
+        ) from exc
 
 
-def _is_state_dict(obj: Any) -> bool:
+def _is_state_dict(obj: Any) -> TypeGuard[Mapping[str, Tensor]]:
     return (
         isinstance(obj, Mapping) and bool(obj)
         and all(isinstance(k, str) and isinstance(v, Tensor) for k, v in obj.items())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -20,7 +22,12 @@ log = logging.getLogger("deepling.server")
 
 def create_app(session: Session) -> FastAPI:
     """An app serving ``session``'s model and dataset: the JSON API under ``/api`` and the UI."""
-    app = FastAPI(title="Deepling", version=__version__,
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        session.jobs.shutdown()  # cancel running jobs so the process can exit
+
+    app = FastAPI(title="Deepling", version=__version__, lifespan=lifespan,
                   description="See inside a trained CNN: graph, activations, evaluation.")
     app.state.session = session
 
@@ -39,9 +46,5 @@ def create_app(session: Session) -> FastAPI:
     for module in (routes_model, routes_images, routes_jobs):
         app.include_router(module.router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
-
-    @app.on_event("shutdown")
-    def stop_jobs() -> None:
-        session.jobs.shutdown()
 
     return app

@@ -66,7 +66,8 @@ def activation_tiles_response(values: Tensor) -> Response:
     atlas = np.zeros((rows * (height + 1) - 1, cols * (width + 1) - 1), dtype=np.uint8)
     for c in range(channels):
         r, q = divmod(c, cols)
-        atlas[r * (height + 1) : r * (height + 1) + height, q * (width + 1) : q * (width + 1) + width] = tiles[c]
+        top, left = r * (height + 1), q * (width + 1)
+        atlas[top : top + height, left : left + width] = tiles[c]
     return Response(
         content=png_bytes(atlas),
         media_type=PNG,

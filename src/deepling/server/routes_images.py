@@ -27,7 +27,7 @@ def _model_input(session: Session, index: int) -> torch.Tensor:
 def dataset_info(session: SessionDep) -> DatasetInfo:
     data = session.dataset
     labels = data.labels
-    counts = np.bincount(labels[labels >= 0], minlength=len(data.classes)) if data.labelled else []
+    counts = np.bincount(labels[labels >= 0], minlength=len(data.classes)) if data.labelled else ()
     return DatasetInfo(
         name=data.name,
         size=len(data),

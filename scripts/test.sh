@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install Deepling with its test dependencies into ./.venv and run lint, types and all tests.
+# Browser tests use Debian's Chromium, installed here when missing (they skip, visibly, where
+# it cannot be installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/venv.sh
+pip install --quiet -e '.[test]'
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+    || echo "warning: could not install chromium; browser tests will be skipped" >&2
+fi
+ruff check src tests benchmarks
+mypy
+python -m pytest "$@"
