@@ -50,15 +50,16 @@ def demo_data(arch: str, data_dir: Path | None) -> tuple[ArrayDataset, ArrayData
 
 def train_with_progress(
     arch: str,
-    data_dir: Path | None,
+    data: tuple[ArrayDataset, ArrayDataset],
     out: Path,
     *,
     epochs: int | None = None,
     restart: bool = False,
     device: str | None = None,
 ) -> float | None:
-    """Train ``arch`` with a progress bar per epoch; returns the final test accuracy."""
-    train_data, test_data = demo_data(arch, data_dir)
+    """Train ``arch`` on (train, test) ``data`` with a progress bar per epoch; returns the final
+    test accuracy."""
+    train_data, test_data = data
     bar: tqdm | None = None
 
     def report(status: TrainingStatus) -> None:
@@ -83,8 +84,8 @@ def train_with_progress(
 
 def train_command(args: argparse.Namespace) -> None:
     out = args.out or demo_checkpoint(args.model)
-    accuracy = train_with_progress(args.model, args.data_dir, out, epochs=args.epochs,
-                                   restart=args.restart, device=args.device)
+    accuracy = train_with_progress(args.model, demo_data(args.model, args.data_dir), out,
+                                   epochs=args.epochs, restart=args.restart, device=args.device)
     shown = "n/a" if accuracy is None else f"{accuracy:.2%}"
     print(f"Saved {out} (test accuracy {shown}).")
 
@@ -164,9 +165,10 @@ def evaluate_command(args: argparse.Namespace) -> None:
 def demo_command(args: argparse.Namespace) -> None:
     arch = "mnist-cnn" if args.dataset == "mnist" else "alexnet-cifar"
     checkpoint = demo_checkpoint(arch)
+    data = demo_data(arch, args.data_dir)
     if not _finished(checkpoint):
         print(f"Training the {arch} demo model once (cached in {checkpoint}).", file=sys.stderr)
-        train_with_progress(arch, args.data_dir, checkpoint)
-    _, test_data = demo_data(arch, args.data_dir)
+        train_with_progress(arch, data, checkpoint)
+    test_data = data[1]
     model = load_model(arch, checkpoint)
     serve(model, test_data, host=args.host, port=args.port, open_browser=not args.no_browser)

@@ -148,7 +148,7 @@ def train(
             last = step == steps - 1
             accuracy = test_accuracy(model, entry, test_data, dev) if last else None
             if on_progress is not None:
-                on_progress(TrainingStatus(epoch, epochs, step, steps, float(loss), accuracy))
+                on_progress(TrainingStatus(epoch, epochs, step, steps, loss.item(), accuracy))
         state = {
             "arch": arch,
             "epoch": epoch + 1,
