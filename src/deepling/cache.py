@@ -23,7 +23,8 @@ def weights_digest(module: nn.Module) -> str:
     for name, tensor in module.state_dict().items():
         h.update(name.encode())
         h.update(str(tuple(tensor.shape)).encode())
-        t = tensor.detach().cpu().contiguous()
+        # reshape(-1): 0-dim buffers (batch norm's num_batches_tracked) cannot be viewed as bytes.
+        t = tensor.detach().cpu().contiguous().reshape(-1)
         h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     return h.hexdigest()
 

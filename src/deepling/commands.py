@@ -132,6 +132,14 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
     )  # fmt: skip
     dataset = load_dataset(args.data, split=args.split)
     _warn_skipped(dataset)
+    unnamed = model.classes == [str(i) for i in range(len(model.classes))]
+    if unnamed and len(dataset.classes) == len(model.classes):
+        model.classes = list(dataset.classes)  # name the outputs after the dataset's classes
+    elif dataset.classes and dataset.classes != model.classes[: len(dataset.classes)]:
+        print(f"deepling: warning: the dataset's classes ({', '.join(dataset.classes[:5])}, ...) "
+              f"differ from the model's ({', '.join(model.classes[:5])}, ...); label i is taken "
+              "to mean the model's output i. Pass --classes to name the model's outputs.",
+              file=sys.stderr)
     # Fail now, not in the browser, if the images cannot be fed to this model.
     model.predict(dataset.batch([0], model.input_shape))
     return model, dataset

@@ -253,6 +253,8 @@ def test_npz_labels_and_classes(tmp_path, pics):
         ({"images": np.zeros((2, 8, 8), np.uint8)}, "no array named 'x'"),
         ({"x": np.zeros((3, 8, 8), np.uint8), "y": [0, 1]}, "3 images in x but 2 labels"),
         ({"x": np.zeros((2, 5, 8, 8), np.uint8)}, r"shape \(2, 5, 8, 8\)"),
+        ({"x": np.zeros((2, 8, 8), np.uint8), "y": np.eye(2)}, "not one-hot"),
+        ({"x": np.zeros((2, 8, 8), np.uint8), "y": np.array(["a", "b"])}, "integer class"),
     ],
 )
 def test_bad_npz(tmp_path, arrays, message):

@@ -44,12 +44,13 @@ class Untraceable(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.conv = nn.Conv2d(3, 4, 3)
+        self.norm = nn.BatchNorm2d(4)  # its running statistics would change in training mode
         self.act = nn.ReLU()
         self.fc = nn.Linear(4, 2)
         self.fail = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.act(self.conv(x))
+        y = self.act(self.norm(self.conv(x)))
         if y.sum() > 0:  # data-dependent control flow: torch.fx cannot trace this
             y = y * 2
         if self.fail:
@@ -129,7 +130,7 @@ def test_untraceable_model_falls_back_to_hooks_and_says_so() -> None:
     model = _load(Untraceable())
     graph = model.graph()
     assert graph.approximate and "torch.fx" in graph.reason
-    assert [n.name for n in graph.nodes] == ["input", "conv", "act", "fc"]
+    assert [n.name for n in graph.nodes] == ["input", "conv", "norm", "act", "fc"]
     x = torch.rand(2, 3, 16, 16)
     acts = model.activations(x, ["conv", "act", "fc"])
     with torch.no_grad():

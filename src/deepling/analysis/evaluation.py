@@ -12,9 +12,10 @@ import torch.nn.functional as F
 from deepling.cache import ArrayCache, cache_key, weights_digest
 from deepling.data.base import Dataset
 from deepling.errors import DeeplingError
-from deepling.models.model import Model, logits_of
+from deepling.models.model import Model
 from deepling.models.state import eval_mode
 from deepling.progress import Progress, no_progress
+from deepling.tensors import logits_of
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,17 @@ def _check_labels(model: Model, dataset: Dataset) -> None:
         )
 
 
+def cached_evaluation(model: Model, dataset: Dataset, cache: ArrayCache) -> Evaluation | None:
+    """The stored evaluation of ``model`` on ``dataset``, if there is a valid one."""
+    stored = cache.load("evaluation", evaluation_key(model, dataset))
+    if stored is None:
+        return None
+    try:
+        return Evaluation(**stored)
+    except TypeError:  # an entry from another layout: recompute
+        return None
+
+
 def evaluate(
     model: Model,
     dataset: Dataset,
@@ -115,12 +127,8 @@ def evaluate(
     ``progress(done, total)`` is called after each batch (it may raise ``Cancelled``).
     """
     _check_labels(model, dataset)
-    key = evaluation_key(model, dataset) if cache is not None else ""
-    if cache is not None and (stored := cache.load("evaluation", key)) is not None:
-        try:
-            return Evaluation(**stored)
-        except TypeError:
-            pass  # an entry from another layout: recompute
+    if cache is not None and (stored := cached_evaluation(model, dataset, cache)) is not None:
+        return stored
     n, k = len(dataset), len(model.classes)
     probabilities = np.empty((n, k), dtype=np.float32)
     loss = np.full(n, np.nan, dtype=np.float32)
@@ -144,5 +152,5 @@ def evaluate(
     np.add.at(confusion, (labels[known], predictions[known]), 1)
     result = Evaluation(predictions, probabilities, labels, loss, confusion)
     if cache is not None:
-        cache.save("evaluation", key, result.arrays())
+        cache.save("evaluation", evaluation_key(model, dataset), result.arrays())
     return result

@@ -7,6 +7,7 @@ so asking for an early layer costs only the layers before it.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 from torch import Tensor, fx
@@ -19,17 +20,24 @@ class FxTap:
         self._gm = gm
         self._cache: OrderedDict[tuple[str, ...], fx.GraphModule] = OrderedDict()
         self._cache_size = cache_size
+        self._lock = threading.Lock()  # the server taps from several request threads at once
+
+    @property
+    def graph_module(self) -> fx.GraphModule:
+        """The full traced module (shares the model's parameters)."""
+        return self._gm
 
     def extractor(self, names: list[str]) -> fx.GraphModule:
         key = tuple(sorted(set(names)))
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        module = self._build(set(key))
-        self._cache[key] = module
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return module
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+            module = self._build(set(key))
+            self._cache[key] = module
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            return module
 
     def _build(self, names: set[str]) -> fx.GraphModule:
         graph = fx.Graph()
@@ -52,5 +60,7 @@ class FxTap:
 
     def run(self, x: Tensor, names: list[str]) -> dict[str, Tensor]:
         """Activations at ``names`` for an already normalised batch ``x``."""
+        if not names:
+            return {}
         out: dict[str, Tensor] = self.extractor(names)(x)
         return out

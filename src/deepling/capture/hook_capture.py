@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from torch import Tensor, nn
 
 from deepling.graph.hook_trace import INPUT_NODE, OUTPUT_NODE, ModuleCall, add_forward_hook
-
-
-def _first_tensor(output: Any) -> Tensor:
-    return output[0] if isinstance(output, (tuple, list)) else output  # type: ignore[no-any-return]
+from deepling.tensors import logits_of
 
 
 def capture_with_hooks(
@@ -19,7 +17,10 @@ def capture_with_hooks(
     """Run ``module`` on the normalised batch ``x`` once and return the named activations.
 
     Hooks are added for this call only and removed in ``finally``, also when the model raises.
+    They sit on the shared module, so they ignore forward passes of other threads (the server
+    runs requests and jobs at once).
     """
+    caller = threading.get_ident()
     wanted: dict[tuple[str, int], str] = {
         (where[n].path, where[n].call): n for n in names if n in where
     }
@@ -28,6 +29,8 @@ def capture_with_hooks(
 
     def make_hook(path: str) -> Any:
         def hook(mod: nn.Module, args: Any, output: Any) -> None:
+            if threading.get_ident() != caller:
+                return
             call = calls.get(path, 0)
             calls[path] = call + 1
             name = wanted.get((path, call))
@@ -46,5 +49,5 @@ def capture_with_hooks(
     if INPUT_NODE in names:
         found[INPUT_NODE] = x.detach().clone()
     if OUTPUT_NODE in names:
-        found[OUTPUT_NODE] = _first_tensor(output).detach()
+        found[OUTPUT_NODE] = logits_of(output).detach()
     return {n: found[n] for n in names}

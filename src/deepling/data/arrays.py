@@ -37,8 +37,17 @@ def load_npz(path: Path) -> ArrayDataset:
             x = to_uint8_nchw(f["x"])
             y = f["y"] if "y" in f else None
             classes = [str(c) for c in f["classes"]] if "classes" in f else None
-    except (OSError, ValueError) as exc:
-        raise DeeplingError(f"Cannot read {path} as .npz: {exc}.") from exc
+    except (OSError, ValueError, EOFError) as exc:
+        raise DeeplingError(
+            f"Cannot read {path} as .npz: {str(exc).rstrip('.')}.",
+            "Save it with numpy.savez(path, x=images, y=labels).",
+        ) from exc
+    if y is not None and (y.ndim != 1 or not np.issubdtype(y.dtype, np.integer)):
+        raise DeeplingError(
+            f"The labels y in {path} have shape {y.shape} and type {y.dtype}.",
+            "Give y as integer class indices, shape (N,) (not one-hot, not names; put names in "
+            "'classes').",
+        )
     if y is not None and len(y) != len(x):
         raise DeeplingError(f"{path} has {len(x)} images in x but {len(y)} labels in y.")
     if y is not None and classes is None and len(y):

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from deepling.graph.ops import describe_target, module_op
 from deepling.graph.types import Graph, Node
+from deepling.tensors import logits_of
 
 INPUT_NODE = "input"
 OUTPUT_NODE = "output"
@@ -46,9 +47,17 @@ class _NoHandle:
         pass
 
 
-def node_name(path: str, call: int) -> str:
+def unique_name(path: str, call: int, taken: set[str]) -> str:
+    """``layer1_0_conv`` for the first call of ``layer1.0.conv``, ``..._1`` for the second; a
+    further suffix where that collides (``blk.c`` and ``blk_c``, a module named ``input``)."""
     base = path.replace(".", "_")
-    return base if call == 0 else f"{base}_{call}"
+    name = base if call == 0 else f"{base}_{call}"
+    suffix = 1
+    while name in taken:
+        name = f"{base}_{call}_{suffix}"
+        suffix += 1
+    taken.add(name)
+    return name
 
 
 def trace_hooks(
@@ -77,15 +86,16 @@ def trace_hooks(
     counts: Counter[str] = Counter()
     nodes = [Node(INPUT_NODE, "input", tuple(example.shape[1:]), ())]
     where: dict[str, ModuleCall] = {}
+    taken = {INPUT_NODE, OUTPUT_NODE}
     for path, mod, shape in calls:
-        name = node_name(path, counts[path])
+        name = unique_name(path, counts[path], taken)
         where[name] = ModuleCall(path, counts[path])
         counts[path] += 1
         params = sum(p.numel() for p in mod.parameters())
         nodes.append(Node(name, module_op(mod), shape[1:], (nodes[-1].name,), params, path,
                           describe_target(mod)))
-    logits = output[0] if isinstance(output, (tuple, list)) else output
-    if isinstance(logits, Tensor) and (not calls or tuple(logits.shape) != calls[-1][2]):
+    logits = logits_of(output)
+    if not calls or tuple(logits.shape) != calls[-1][2]:
         # The model does more after its last module call (a functional op): show its output.
         nodes.append(Node(OUTPUT_NODE, "output", tuple(logits.shape[1:]), (nodes[-1].name,)))
     return Graph(tuple(nodes), approximate=True, reason=reason), where

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from deepling.errors import DeeplingError
-from deepling.models.model import Model, logits_of
+from deepling.models.model import Model
 from deepling.models.spec import build_module
 from deepling.models.state import eval_mode
 from deepling.models.weights import (
@@ -20,6 +20,7 @@ from deepling.models.weights import (
     strip_wrapper_prefixes,
 )
 from deepling.models.zoo import ZOO
+from deepling.tensors import logits_of
 
 SHAPE_HINT = "Give the input shape the model takes, e.g. --input-shape 3,32,32 (input_shape=...)."
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any
 
 import torch
 from torch import Tensor, fx, nn
@@ -16,25 +15,9 @@ from deepling.graph.fx_trace import trace_fx
 from deepling.graph.hook_trace import ModuleCall, trace_hooks
 from deepling.graph.types import Graph
 from deepling.models.state import eval_mode
+from deepling.tensors import logits_of
 
 DEFAULT_BATCH = 256
-
-
-def logits_of(output: Any) -> Tensor:
-    """The class scores in a model's output: the tensor itself, or the first of a tuple
-    (Inception-style auxiliary outputs), or ``out``/``logits`` of a dict."""
-    if isinstance(output, Tensor):
-        return output
-    if isinstance(output, (tuple, list)) and output and isinstance(output[0], Tensor):
-        return output[0]
-    if isinstance(output, dict):
-        for key in ("logits", "out"):
-            if isinstance(output.get(key), Tensor):
-                return output[key]  # type: ignore[no-any-return]
-    raise DeeplingError(
-        f"The model returned {type(output).__name__}, not a tensor of class scores.",
-        "Wrap it so that forward returns logits of shape (N, classes).",
-    )
 
 
 class Model:
@@ -95,7 +78,7 @@ class Model:
     def fx_module(self) -> fx.GraphModule | None:
         """The traced GraphModule (None for approximate graphs); shares the module's weights."""
         self.graph()
-        return self._fx_tap._gm if self._fx_tap else None
+        return self._fx_tap.graph_module if self._fx_tap else None
 
     # -- running -----------------------------------------------------------------------------
 
@@ -133,6 +116,10 @@ class Model:
         """Activations at ``nodes``: each ``(N, *graph[node].shape)``, detached, on the CPU."""
         names = self.graph().check(list(nodes))
         x = self.check_images(x)
+        if not names:
+            return {}
+        if x.shape[0] == 0:
+            return {n: torch.empty(0, *self.graph()[n].shape) for n in names}
         parts: dict[str, list[Tensor]] = {n: [] for n in names}
         with torch.no_grad(), eval_mode(self.module):
             for start in range(0, x.shape[0], batch_size):

@@ -25,7 +25,7 @@ def create_app(session: Session) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        session.jobs.shutdown()  # cancel running jobs so the process can exit
+        session.close()  # cancel running jobs so the process can exit; restore the model
 
     app = FastAPI(title="Deepling", version=__version__, lifespan=lifespan,
                   description="See inside a trained CNN: graph, activations, evaluation.")

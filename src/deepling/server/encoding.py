@@ -31,7 +31,7 @@ def image_png(image: Tensor, scale: int = 1) -> bytes:
 
 def float32_response(values: Tensor) -> Response:
     """The tensor as little-endian float32 bytes; ``X-Shape`` gives its shape (C,H,W or D)."""
-    array = values.detach().float().cpu().numpy().astype("<f4", copy=False)
+    array = np.atleast_1d(values.detach().float().cpu().numpy().astype("<f4", copy=False))
     return Response(
         content=array.tobytes(),
         media_type="application/octet-stream",
@@ -51,7 +51,7 @@ def activation_tiles_response(values: Tensor) -> Response:
     ``X-Grid`` = cols,rows grid, each ``X-Tile`` = height,width pixels, with a 1-pixel gap.
     A vector node is one tile of height 1.
     """
-    array = values.detach().float().cpu().numpy()
+    array = np.atleast_1d(values.detach().float().cpu().numpy())
     if array.ndim == 1:
         array = array[None, None, :]
     elif array.ndim == 2:
@@ -72,7 +72,7 @@ def activation_tiles_response(values: Tensor) -> Response:
         content=png_bytes(atlas),
         media_type=PNG,
         headers={
-            "X-Shape": ",".join(map(str, values.shape)),
+            "X-Shape": ",".join(map(str, values.shape)) or "1",
             "X-Grid": f"{cols},{rows}",
             "X-Tile": f"{height},{width}",
             "X-Min": f"{low:.6g}",

@@ -67,9 +67,15 @@ class JobManager:
         self._lock = threading.Lock()
         self._keep = keep
 
-    def submit(self, kind: str, work: JobWork) -> Job:
-        job = Job(kind)
+    def submit(self, kind: str, work: JobWork, *, join_active: bool = False) -> Job:
+        """Queue ``work``; with ``join_active``, return the queued or running job of the same
+        ``kind`` instead if there is one (checked and added atomically)."""
         with self._lock:
+            if join_active:
+                for active in self._jobs.values():
+                    if active.kind == kind and active.state in ("queued", "running"):
+                        return active
+            job = Job(kind)
             self._jobs[job.id] = job
             self._forget_old()
         self._pool.submit(self._run, job, work)
@@ -103,12 +109,6 @@ class JobManager:
     def list(self) -> list[Job]:
         with self._lock:
             return list(self._jobs.values())
-
-    def find_active(self, kind: str) -> Job | None:
-        """A queued or running job of ``kind``, so that a second request joins it."""
-        return next(
-            (j for j in self.list() if j.kind == kind and j.state in ("queued", "running")), None
-        )
 
     def _forget_old(self) -> None:
         finished = [j for j in self._jobs.values() if j.finished is not None]

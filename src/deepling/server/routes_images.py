@@ -19,8 +19,8 @@ Index = Annotated[int, Path(ge=0, description="image index in the dataset")]
 
 
 def _model_input(session: Session, index: int) -> torch.Tensor:
-    """Image ``index`` fitted to the model input, ``(1, C, H, W)``."""
-    return session.dataset.batch([session.dataset.check_index(index)], session.model.input_shape)
+    """Image ``index`` (already checked) fitted to the model input, ``(1, C, H, W)``."""
+    return session.dataset.batch([index], session.model.input_shape)
 
 
 @router.get("/dataset", response_model=DatasetInfo)
@@ -69,14 +69,16 @@ def image(
 def predictions(
     session: SessionDep, index: Index, top: Annotated[int, Query(ge=1, le=1000)] = 5
 ) -> Prediction:
+    index = session.dataset.check_index(index)
     probs = session.model.predict(_model_input(session, index))[0]
     values, classes = probs.topk(min(top, probs.numel()))
-    label = int(session.dataset.labels[session.dataset.check_index(index)])
+    label = int(session.dataset.labels[index])
     names = session.model.classes
+    label_names = session.dataset.classes or names
     return Prediction(
         index=index,
         label=label,
-        label_name=names[label] if 0 <= label < len(names) else None,
+        label_name=label_names[label] if 0 <= label < len(label_names) else None,
         top=[ClassScore(index=int(c), name=names[int(c)], probability=float(v))
              for v, c in zip(values, classes, strict=True)],
     )
@@ -98,5 +100,6 @@ def activations(
 ) -> Response:
     """The activations of ``node`` for image ``index``, shape in the ``X-Shape`` header."""
     session.model.graph()[node]  # a 404 naming the node before any work
+    index = session.dataset.check_index(index)
     values = session.model.activations(_model_input(session, index), [node])[node][0]
     return float32_response(values) if format == "f32" else activation_tiles_response(values)

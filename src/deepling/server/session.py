@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deepling.analysis.evaluation import Evaluation, evaluate, evaluation_key
+from deepling.analysis.evaluation import Evaluation, cached_evaluation, evaluate
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
 from deepling.models.model import Model
@@ -25,27 +25,30 @@ class Session:
         # Request threads and job threads run the model at once. Each analysis sets eval mode
         # and restores the flags it found; if the module arrived in training mode, one thread's
         # restore would flip another's forward pass into training mode (batch-norm statistics
-        # would change). The server owns the model for its lifetime, so it sets eval mode once.
+        # would change). So the session sets eval mode once, and ``close`` restores the flags.
+        self._training_flags = [(m, m.training) for m in self.model.module.modules()]
         self.model.module.eval()
+        self.model.graph()  # trace once now, not racing in the first concurrent requests
+
+    def close(self) -> None:
+        """Cancel jobs and hand the model back as it was given."""
+        self.jobs.shutdown()
+        for module, training in self._training_flags:
+            module.training = training
 
     @classmethod
     def open(cls, model: Model, dataset: Dataset, cache_root: Path | None = None) -> Session:
         """A session that reuses a cached evaluation from an earlier run (cheap: a file read)."""
         session = cls(model, dataset, ArrayCache(cache_root or cache_dir()))
-        stored = session.cache.load("evaluation", evaluation_key(model, dataset))
-        if stored is not None:
-            session.evaluation = Evaluation(**stored)
+        session.evaluation = cached_evaluation(model, dataset, session.cache)
         return session
 
     def start_evaluation(self) -> Job:
         """Start (or join) the evaluation job; its result becomes ``self.evaluation``."""
-        active = self.jobs.find_active("evaluation")
-        if active is not None:
-            return active
 
         def work(job: Job) -> None:
             self.evaluation = evaluate(
                 self.model, self.dataset, progress=job.report, cache=self.cache
             )
 
-        return self.jobs.submit("evaluation", work)
+        return self.jobs.submit("evaluation", work, join_active=True)
