@@ -9,7 +9,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from deepling.cache import ArrayCache, cache_key, weights_digest
+from deepling.analysis.keys import model_data_key
+from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
@@ -87,10 +88,7 @@ class Evaluation:
 
 def evaluation_key(model: Model, dataset: Dataset) -> str:
     """Identifies an evaluation by the weights, the data and the preprocessing."""
-    return cache_key(
-        "evaluation", type(model.module).__qualname__, weights_digest(model.module),
-        model.input_shape, model.mean, model.std, dataset.fingerprint,
-    )  # fmt: skip
+    return model_data_key("evaluation", model, dataset)
 
 
 def _check_labels(model: Model, dataset: Dataset) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from deepling._version import __version__
@@ -16,8 +17,20 @@ from deepling.errors import DeeplingError
 from deepling.server import routes_images, routes_jobs, routes_model
 from deepling.server.session import Session
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "_static"
+BUNDLED_UI = Path(__file__).resolve().parent.parent / "_static"
+
+
+def ui_dir() -> Path:
+    """The built front end: the package's bundle, or ``$DEEPLING_UI_DIR`` (front-end work)."""
+    override = os.environ.get("DEEPLING_UI_DIR")
+    return Path(override) if override else BUNDLED_UI
 log = logging.getLogger("deepling.server")
+MISSING_UI = (
+    "<!doctype html><title>Deepling</title><h1>Deepling</h1><p>The browser UI has not been "
+    "built. Reinstall with <code>pip install .</code> (it builds <code>frontend/</code> with "
+    "npm), or run <code>npm ci && npm run build</code> in <code>frontend/</code>. The API is "
+    "at <a href='/docs'>/docs</a>.</p>"
+)
 
 
 def create_app(session: Session) -> FastAPI:
@@ -45,6 +58,14 @@ def create_app(session: Session) -> FastAPI:
 
     for module in (routes_model, routes_images, routes_jobs):
         app.include_router(module.router)
-    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
+    static = ui_dir()
+    if (static / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=static, html=True), name="ui")
+    else:
+
+        @app.get("/", include_in_schema=False)
+        def missing_ui() -> HTMLResponse:
+            return HTMLResponse(MISSING_UI, status_code=503)
+
 
     return app

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from fastapi import APIRouter, Path, Query, Response
 
+from deepling.errors import NotFoundError
 from deepling.server.deps import SessionDep
 from deepling.server.encoding import PNG, activation_tiles_response, float32_response, image_png
 from deepling.server.schemas import ClassScore, DatasetInfo, ImageEntry, ImagePage, Prediction
@@ -103,3 +104,31 @@ def activations(
     index = session.dataset.check_index(index)
     values = session.model.activations(_model_input(session, index), [node])[node][0]
     return float32_response(values) if format == "f32" else activation_tiles_response(values)
+
+
+SPRITE_COLUMNS = 16
+SPRITE_IMAGES = SPRITE_COLUMNS * SPRITE_COLUMNS
+
+
+@router.get("/dataset/sprites/{sheet}.png", response_class=Response,
+            responses={200: {"content": {PNG: {}}}})
+def sprite_sheet(
+    session: SessionDep,
+    sheet: Annotated[int, Path(ge=0, description="sheet number: images 256*sheet onwards")],
+    size: Annotated[int, Query(ge=8, le=128, description="thumbnail edge in pixels")] = 32,
+) -> Response:
+    """Thumbnails of 256 consecutive images on a 16 x 16 grid, row-major (RGB, ``size`` px
+    each): one request per 256 images lets a grid of 50,000 scroll smoothly."""
+    n = len(session.dataset)
+    first = sheet * SPRITE_IMAGES
+    if first >= n:
+        raise NotFoundError(f"Sprite sheet {sheet} is out of range: the dataset has "
+                            f"{(n + SPRITE_IMAGES - 1) // SPRITE_IMAGES} sheets.")
+    indices = range(first, min(first + SPRITE_IMAGES, n))
+    thumbs = session.dataset.batch(indices, (3, size, size))
+    grid = torch.zeros(SPRITE_IMAGES, 3, size, size)
+    grid[: len(indices)] = thumbs
+    grid = grid.view(SPRITE_COLUMNS, SPRITE_COLUMNS, 3, size, size).permute(2, 0, 3, 1, 4)
+    sheet_image = grid.reshape(3, SPRITE_COLUMNS * size, SPRITE_COLUMNS * size)
+    return Response(image_png(sheet_image), media_type=PNG,
+                    headers={"Cache-Control": "max-age=3600", "X-Columns": str(SPRITE_COLUMNS)})

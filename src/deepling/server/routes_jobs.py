@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from deepling.errors import NotFoundError
 from deepling.server.deps import SessionDep
-from deepling.server.schemas import EvaluationImages, EvaluationSummary, JobOut
+from deepling.server.schemas import ChannelStatsOut, EvaluationImages, EvaluationSummary, JobOut
 from deepling.server.session import Session
 
 router = APIRouter(prefix="/api", tags=["jobs"])
@@ -16,6 +16,24 @@ router = APIRouter(prefix="/api", tags=["jobs"])
 def start_evaluation(session: SessionDep) -> JobOut:
     """Run the model over the whole dataset (or join the run in progress)."""
     return JobOut.model_validate(session.start_evaluation().to_dict())
+
+
+@router.post("/jobs/channel-stats/{node}", response_model=JobOut, status_code=202)
+def start_channel_stats(session: SessionDep, node: str) -> JobOut:
+    """Compute every channel's mean activation and dead fraction for ``node`` over the data."""
+    return JobOut.model_validate(session.start_channel_statistics(node).to_dict())
+
+
+@router.get("/channel-stats/{node}", response_model=ChannelStatsOut)
+def channel_stats(session: SessionDep, node: str) -> ChannelStatsOut:
+    stats = session.channel_statistics(node)
+    if stats is None:
+        raise NotFoundError(
+            f"Channel statistics of {node!r} have not been computed yet.",
+            f"Start them with POST /api/jobs/channel-stats/{node}.",
+        )
+    return ChannelStatsOut(node=node, images=stats.images, mean=stats.mean.tolist(),
+                           dead_fraction=stats.dead_fraction.tolist())
 
 
 @router.get("/jobs", response_model=list[JobOut])

@@ -96,5 +96,12 @@ class EvaluationImages(BaseModel):
     loss: list[float | None]
 
 
+class ChannelStatsOut(BaseModel):
+    node: str
+    images: int
+    mean: list[float]
+    dead_fraction: list[float]
+
+
 class ErrorOut(BaseModel):
     detail: str

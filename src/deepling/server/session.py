@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deepling.analysis.channel_stats import (
+    ChannelStatistics,
+    cached_channel_statistics,
+    channel_statistics,
+)
 from deepling.analysis.evaluation import Evaluation, cached_evaluation, evaluate
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
@@ -52,3 +57,19 @@ class Session:
             )
 
         return self.jobs.submit("evaluation", work, join_active=True)
+
+    def start_channel_statistics(self, node: str) -> Job:
+        """Start (or join) the job computing ``node``'s channel statistics over the dataset."""
+        self.model.graph()[node]  # 404 before queueing
+
+        def work(job: Job) -> ChannelStatistics:
+            return channel_statistics(
+                self.model, self.dataset, node, progress=job.report, cache=self.cache
+            )
+
+        return self.jobs.submit(f"channel-stats:{node}", work, join_active=True)
+
+    def channel_statistics(self, node: str) -> ChannelStatistics | None:
+        """``node``'s statistics if a job computed them (in this or an earlier run)."""
+        self.model.graph()[node]
+        return cached_channel_statistics(self.model, self.dataset, node, self.cache)

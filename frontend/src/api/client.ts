@@ -1,0 +1,77 @@
+// A typed client for the Deepling API. Errors carry the server's message (its `detail`).
+import type {
+  Activations,
+  ChannelStats,
+  DatasetInfo,
+  EvaluationImages,
+  EvaluationSummary,
+  Job,
+  ModelGraph,
+  ModelInfo,
+  Prediction,
+} from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+async function request(path: string, init?: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError("The Deepling server cannot be reached. Is it still running?", 0);
+  }
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const body = (await response.json()) as { detail?: unknown };
+      if (typeof body.detail === "string") message = body.detail;
+      else if (Array.isArray(body.detail)) message = JSON.stringify(body.detail);
+    } catch {
+      /* not JSON: keep the status line */
+    }
+    throw new ApiError(message, response.status);
+  }
+  return response;
+}
+
+async function json<T>(path: string, init?: RequestInit): Promise<T> {
+  return (await (await request(path, init)).json()) as T;
+}
+
+const image = (index: number): string => `/api/dataset/images/${index}`;
+
+export const api = {
+  model: () => json<ModelInfo>("/api/model"),
+  graph: () => json<ModelGraph>("/api/graph"),
+  dataset: () => json<DatasetInfo>("/api/dataset"),
+  imageUrl: (index: number, scale = 1) => `${image(index)}/image.png?scale=${scale}`,
+  spriteUrl: (sheet: number, size: number) => `/api/dataset/sprites/${sheet}.png?size=${size}`,
+  predictions: (index: number, top = 5) => json<Prediction>(`${image(index)}/predictions?top=${top}`),
+  async activations(index: number, node: string): Promise<Activations> {
+    const response = await request(`${image(index)}/activations/${encodeURIComponent(node)}`);
+    const shape = (response.headers.get("X-Shape") ?? "").split(",").map(Number);
+    return {
+      shape,
+      values: new Float32Array(await response.arrayBuffer()),
+      min: Number(response.headers.get("X-Min")),
+      max: Number(response.headers.get("X-Max")),
+    };
+  },
+  evaluation: () => json<EvaluationSummary>("/api/evaluation"),
+  evaluationImages: () => json<EvaluationImages>("/api/evaluation/images"),
+  startEvaluation: () => json<Job>("/api/jobs/evaluation", { method: "POST" }),
+  channelStats: (node: string) => json<ChannelStats>(`/api/channel-stats/${encodeURIComponent(node)}`),
+  startChannelStats: (node: string) =>
+    json<Job>(`/api/jobs/channel-stats/${encodeURIComponent(node)}`, { method: "POST" }),
+  job: (id: string) => json<Job>(`/api/jobs/${id}`),
+  cancelJob: (id: string) => json<Job>(`/api/jobs/${id}`, { method: "DELETE" }),
+};
+
+export type Api = typeof api;

@@ -1,0 +1,28 @@
+// Small DOM helpers: views build their elements with these instead of innerHTML strings.
+
+type Child = Node | string | null | undefined | false;
+
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  for (const child of children) if (child) element.append(child);
+  return element;
+}
+
+/** Show an error message in place of a panel's content (never a blank panel). */
+export function showError(target: HTMLElement, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  target.replaceChildren(el("div", { class: "error", role: "alert" }, message));
+}
+
+export function formatPercent(value: number | null | undefined, digits = 1): string {
+  return value === null || value === undefined ? "–" : `${(value * 100).toFixed(digits)}%`;
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return shape.length ? shape.join("×") : "scalar";
+}
