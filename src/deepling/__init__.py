@@ -8,7 +8,7 @@ as an interactive lab in the browser::
     data = deepling.load_dataset("data/cifar-10-batches-py")
     model.activations(images, ["layer1_0_conv1", "add"])   # node names: model.graph()
     deepling.evaluate(model, data).accuracy
-    deepling.serve(model, data)
+    deepling.serve(model, data)      # from a script; in Jupyter: deepling.show(model, data)
 """
 
 from deepling._version import __version__
@@ -17,7 +17,7 @@ from deepling.data import ArrayDataset, Dataset, fit_batch, load_dataset
 from deepling.errors import DeeplingError
 from deepling.graph import Graph, Node
 from deepling.models import Model, load_model
-from deepling.server import create_app, serve
+from deepling.server import create_app, serve, show
 
 __all__ = [
     "ArrayDataset",
@@ -34,4 +34,5 @@ __all__ = [
     "load_dataset",
     "load_model",
     "serve",
+    "show",
 ]

@@ -150,3 +150,32 @@ def test_openapi_and_page_are_served(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "Deepling" in page.text
     assert client.get("/app.js").status_code == 200
+
+
+def test_sprite_sheets_hold_256_thumbnails_in_order(client: TestClient, session: Session) -> None:
+    response = client.get("/api/dataset/sprites/1.png", params={"size": 28})
+    sheet = np.asarray(Image.open(io.BytesIO(response.content)).convert("L"))
+    assert sheet.shape == (16 * 28, 16 * 28)
+    for index in (256, 256 + 17, 511):
+        row, col = divmod(index - 256, 16)
+        tile = sheet[row * 28 : (row + 1) * 28, col * 28 : (col + 1) * 28]
+        assert np.array_equal(tile, session.dataset.pixels[index, 0].numpy())
+    last = client.get("/api/dataset/sprites/3.png", params={"size": 28})  # images 768-999
+    assert last.status_code == 200
+    assert client.get("/api/dataset/sprites/4.png").status_code == 404
+    assert client.get("/api/dataset/sprites/0.png", params={"size": 4}).status_code == 422
+
+
+def test_channel_statistics_job_and_route(client: TestClient, session: Session) -> None:
+    assert client.get("/api/channel-stats/relu_1").status_code == 404
+    assert client.post("/api/jobs/channel-stats/nope").status_code == 404
+    job = _wait(client, client.post("/api/jobs/channel-stats/relu_1").json()["id"])
+    assert job["state"] == "done"
+    stats = client.get("/api/channel-stats/relu_1").json()
+    acts = session.model.activations(
+        session.dataset.batch(range(len(session.dataset)), session.model.input_shape), ["relu_1"]
+    )["relu_1"]
+    assert stats["images"] == 1000 and len(stats["mean"]) == 32
+    assert np.allclose(stats["mean"], acts.mean(dim=(0, 2, 3)).numpy(), atol=1e-5)
+    dead = (acts.amax(dim=(2, 3)) <= 0).float().mean(dim=0).numpy()
+    assert np.allclose(stats["dead_fraction"], dead)

@@ -17,7 +17,8 @@ def squared_distances(x: np.ndarray, pivots: np.ndarray) -> np.ndarray:
     """``(N, k)`` squared Euclidean distances as one matrix product: ‖x‖² + ‖p‖² − 2 x·p."""
     d2 = np.einsum("nd,nd->n", x, x)[:, None] + np.einsum("kd,kd->k", pivots, pivots)[None, :]
     d2 -= 2.0 * (x @ pivots.T)
-    return np.maximum(d2, 0.0, out=d2)
+    clamped: np.ndarray = np.maximum(d2, 0.0, out=d2)  # rounding can make ~0 slightly negative
+    return clamped
 
 
 def max_min_pivots(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -44,7 +45,8 @@ def choose_pivots(
     if n <= max(sketch_size, 8 * k):
         return max_min_pivots(x, k, rng)
     sketch = np.sort(rng.choice(n, size=max(sketch_size, 8 * k), replace=False))
-    return sketch[max_min_pivots(x[sketch], k, rng)]
+    chosen: np.ndarray = sketch[max_min_pivots(x[sketch], k, rng)]
+    return chosen
 
 
 def mds_from_pivot_distances(d2: np.ndarray, pivots: np.ndarray) -> np.ndarray:
@@ -77,7 +79,8 @@ def mds_from_pivot_distances(d2: np.ndarray, pivots: np.ndarray) -> np.ndarray:
     metric = 0.5 * (metric + metric.T)
     values, vectors = np.linalg.eigh(metric)
     root = vectors @ np.diag(np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
-    return u @ root
+    coords: np.ndarray = u @ root
+    return coords
 
 
 def pivot_mds(x: np.ndarray, k: int = 50, seed: int = 0) -> np.ndarray:
@@ -124,4 +127,5 @@ def procrustes_align(reference: np.ndarray, layout: np.ndarray) -> np.ndarray:
         if best is None or error < best[0] - 1e-12:
             best = (error, fitted)
     assert best is not None
-    return best[1] + ref_mean
+    aligned: np.ndarray = best[1] + ref_mean
+    return aligned

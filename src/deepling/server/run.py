@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import socket
 import sys
 import threading
+import time
 import webbrowser
+from dataclasses import dataclass
 
 import uvicorn
 
@@ -65,3 +68,57 @@ def serve(
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
+
+
+@dataclass
+class BackgroundServer:
+    """A server running in a background thread; Jupyter shows it inline as an iframe."""
+
+    url: str
+    height: int
+    _server: uvicorn.Server
+    _thread: threading.Thread
+
+    def _repr_html_(self) -> str:
+        src = html.escape(self.url, quote=True)
+        return (f'<iframe src="{src}" width="100%" height="{self.height}" '
+                'style="border: 1px solid #e1e4e8; border-radius: 6px"></iframe>')
+
+    def __repr__(self) -> str:
+        return f"Deepling at {self.url}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server (running jobs are cancelled; the model is handed back as found)."""
+        self._server.should_exit = True
+        self._thread.join(timeout)
+
+
+def show(
+    model: Model,
+    dataset: Dataset,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    height: int = 820,
+    startup_timeout: float = 30.0,
+) -> BackgroundServer:
+    """Serve ``model`` and ``dataset`` in the background and return a handle that Jupyter
+    displays as the UI inline; ``handle.stop()`` ends it. From scripts, use ``serve``."""
+    app = create_app(Session.open(model, dataset))
+    sock = bind_socket(host, port)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="deepling-server", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise DeeplingError(f"The Deepling server did not start on {url_of(sock)}.")
+        time.sleep(0.02)
+    return BackgroundServer(url_of(sock), height, server, thread)

@@ -1,0 +1,22 @@
+// The empty state shown where a tool needs the dataset's evaluation: a line saying so and a
+// button that starts (or joins) the evaluation job.
+import { el, showError } from "../../ui/dom";
+
+export function createEvaluatePrompt(message: string, evaluate: () => Promise<void>, className: string): HTMLElement {
+  const button = el("button", { class: "dv-evaluate" }, "Evaluate dataset");
+  const error = el("span", { class: "dv-evaluate-error" });
+  button.onclick = async () => {
+    button.disabled = true;
+    button.textContent = "Evaluating…";
+    error.replaceChildren();
+    try {
+      await evaluate();
+    } catch (failure) {
+      showError(error, failure);
+    } finally {
+      button.disabled = false;
+      button.textContent = "Evaluate dataset";
+    }
+  };
+  return el("div", { class: `dv-evaluate-prompt ${className}` }, el("span", {}, message), button, error);
+}
