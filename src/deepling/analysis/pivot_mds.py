@@ -90,12 +90,11 @@ def pivot_mds(x: np.ndarray, k: int = 50, seed: int = 0) -> np.ndarray:
     large N). With k >= N the result is classical MDS, scale included. N < 3, duplicate points
     and constant data are handled (constant data gives all zeros).
     """
-    x = np.ascontiguousarray(np.asarray(x, dtype=np.float32).reshape(len(x), -1))
+    x = np.asarray(x, dtype=np.float32)
     n = x.shape[0]
-    if n == 0:
-        return np.zeros((0, 2))
-    if n == 1:
-        return np.zeros((1, 2))
+    if n <= 1:
+        return np.zeros((n, 2))
+    x = np.ascontiguousarray(x.reshape(n, -1))
     rng = np.random.default_rng(seed)
     pivots = choose_pivots(x, max(1, min(k, n)), rng)
     return mds_from_pivot_distances(squared_distances(x, x[pivots]), pivots)

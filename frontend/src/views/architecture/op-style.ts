@@ -5,13 +5,13 @@ export type OpKind = "input" | "conv" | "linear" | "norm" | "act" | "pool" | "ad
 
 const PATTERNS: [OpKind, RegExp][] = [
   ["input", /^(input|placeholder)$/],
-  ["add", /^(add|iadd|sum|sub|residual)$/],
+  ["add", /^(add|iadd)$/],
   ["cat", /^(cat|concat|concatenate|stack)$/],
   ["conv", /conv/],
   ["linear", /^(linear|matmul|bmm|mm|addmm|einsum|bilinear)$/],
   ["norm", /norm/],
   ["pool", /pool/],
-  ["act", /(relu|gelu|silu|swish|sigmoid|tanh|softmax|elu|hardswish|hardtanh|mish|prelu|selu|softplus|dropout|mul)/],
+  ["act", /(relu|gelu|silu|swish|sigmoid|tanh|softmax|elu|hardswish|hardtanh|mish|prelu|selu|softplus|dropout)/],
   ["shape", /^(view|reshape|flatten|permute|transpose|squeeze|unsqueeze|contiguous|getitem|chunk|split|size|expand|output)$/],
 ];
 

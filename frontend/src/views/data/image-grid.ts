@@ -45,8 +45,8 @@ export function createImageGrid(options: ImageGridOptions): ImageGrid {
   const empty = el("div", { class: "dv-grid-empty", hidden: "" }, "No image matches these filters.");
   const element = el("div", { id: "image-grid", class: "dv-grid", tabindex: "0", role: "list", "aria-label": "dataset images" }, sizer, empty);
 
-  let items = new Int32Array(0);
-  let positions = new Int32Array(0); // image index -> position in items, -1 if absent
+  let items: Int32Array = new Int32Array(0);
+  let positions: Int32Array = new Int32Array(0); // image index -> position in items, -1 if absent
   let marks: GridMarks = { labels: null, predictions: null };
   let current = -1;
   let size = 48;

@@ -1,0 +1,72 @@
+"""Architecture view layout time for large models, in headless Chromium against a real server.
+
+Serves DenseNet-121 and ResNet-50 (public CIFAR-10 definitions from tests/public_models), opens
+the architecture view, and prints the time the page reports for laying out the graph
+(``data-layout-ms`` on #architecture-graph: ELK layout of the collapsed graph plus drawing) and
+for expanding every group once. Goal: under 2 s each.
+
+    python benchmarks/bench_graph_layout.py
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import sync_playwright
+
+REPO = Path(__file__).resolve().parents[1]
+MODELS = {
+    "DenseNet-121": f"{REPO}/tests/public_models/densenet.py:DenseNet121",
+    "ResNet-50": f"{REPO}/tests/public_models/resnet.py:ResNet50",
+}
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def start_server(model: str, data: Path, cache: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deepling", "serve", "--model", model, "--data", str(data),
+         "--input-shape", "3,32,32", "--no-browser"],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "DEEPLING_CACHE_DIR": cache},
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if "http://" not in line:
+        process.kill()
+        raise SystemExit(f"server did not start: {line}")
+    return process, line.rsplit(" ", 1)[-1].strip()
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "images.npz"
+        rng = np.random.default_rng(0)  # the layout does not depend on the images
+        np.savez(data, x=rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8), y=[0, 1, 2, 3])
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            for name, spec in MODELS.items():
+                process, url = start_server(spec, data, tmp)
+                try:
+                    page = browser.new_page(viewport={"width": 1400, "height": 900})
+                    page.goto(url + "?section=architecture")
+                    page.wait_for_selector("#architecture-graph[data-layout-ms]", timeout=60_000)
+                    nodes = page.evaluate("fetch('/api/graph').then(r => r.json())")["nodes"]
+                    first = float(page.get_attribute("#architecture-graph", "data-layout-ms") or 0)
+                    shown = page.locator("#architecture-graph [data-node], "
+                                         "#architecture-graph [data-group]").count()
+                    print(f"{name:13s} {len(nodes):4d} nodes ({shown} boxes shown collapsed): "
+                          f"first layout {first:7.0f} ms (goal < 2000 ms)")
+                finally:
+                    process.terminate()
+                    process.wait(20)
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

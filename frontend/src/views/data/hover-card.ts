@@ -1,0 +1,140 @@
+// The card shown beside a hovered thumbnail: the image enlarged, its true and predicted labels and
+// the top-3 probabilities. It waits ~100 ms of rest before asking the server, only for the image
+// still under the pointer, and keeps a fixed size so nothing jumps while it fills in.
+import type { Api } from "../../api/client";
+import type { Prediction } from "../../api/types";
+import { classColor } from "../../ui/colors";
+import { el, formatPercent } from "../../ui/dom";
+import type { EvaluationData } from "../view";
+
+const DELAY_MS = 100;
+const TOP = 3;
+const IMAGE_PX = 128;
+const CACHE_LIMIT = 300;
+
+export interface HoverCardOptions {
+  api: Api;
+  trueClasses: readonly string[];
+  /** Largest edge of the model input, to pick the enlargement of the image. */
+  nativeSize: number;
+  labels(): Int32Array | null;
+  evaluation(): EvaluationData | null;
+}
+
+export interface HoverCard {
+  readonly element: HTMLElement;
+  /** Hover image `index` shown by `cell`, or nothing (null). */
+  hover(index: number | null, cell: HTMLElement | null): void;
+  destroy(): void;
+}
+
+function labelLine(name: string, classIndex: number, value: string): HTMLElement {
+  return el(
+    "div",
+    { class: "dv-hc-line" },
+    el("span", { class: "dv-hc-key" }, name),
+    classIndex >= 0 ? el("span", { class: "dv-swatch", style: `background:${classColor(classIndex)}` }) : null,
+    el("span", { class: "dv-hc-value" }, value),
+  );
+}
+
+export function createHoverCard(o: HoverCardOptions): HoverCard {
+  const scale = Math.min(16, Math.max(1, Math.round(IMAGE_PX / Math.max(1, o.nativeSize))));
+  const image = el("img", { class: "dv-hc-image", width: String(IMAGE_PX), height: String(IMAGE_PX), alt: "" });
+  const title = el("div", { class: "dv-hc-title" });
+  const facts = el("div", { class: "dv-hc-facts" });
+  const top = el("ol", { class: "dv-hc-top" });
+  const element = el("div", { id: "hover-card", class: "dv-hover-card", hidden: "", role: "tooltip" }, image, el("div", { class: "dv-hc-text" }, title, facts, top));
+  const cache = new Map<number, Prediction>();
+  let timer: number | undefined;
+  let shown: number | null = null;
+  let request = 0;
+
+  const showTop = (prediction: Prediction | null, trueLabel: number): void => {
+    const rows = [];
+    for (let i = 0; i < TOP; i++) {
+      const score = prediction?.top[i];
+      rows.push(
+        el(
+          "li",
+          { class: score && score.index === trueLabel ? "true-class" : "" },
+          el("span", { class: "dv-hc-name" }, score ? score.name : "…"),
+          el("span", { class: "dv-hc-track" }, score ? el("span", { class: "dv-hc-fill", style: `width:${(score.probability * 100).toFixed(1)}%;background:${classColor(score.index)}` }) : null),
+          el("span", { class: "dv-hc-prob" }, score ? formatPercent(score.probability) : ""),
+        ),
+      );
+    }
+    top.replaceChildren(...rows);
+  };
+
+  const place = (cell: HTMLElement): void => {
+    const box = cell.getBoundingClientRect();
+    const width = element.offsetWidth;
+    const height = element.offsetHeight;
+    const right = box.right + 10 + width <= window.innerWidth;
+    const left = right ? box.right + 10 : Math.max(4, box.left - 10 - width);
+    const topPx = Math.min(window.innerHeight - height - 4, Math.max(4, box.top + box.height / 2 - height / 2));
+    element.style.transform = `translate(${Math.round(left)}px,${Math.round(topPx)}px)`;
+  };
+
+  const show = (index: number, cell: HTMLElement): void => {
+    shown = index;
+    const labels = o.labels();
+    const trueLabel = labels ? (labels[index] ?? -1) : -1;
+    const evaluation = o.evaluation();
+    image.src = o.api.imageUrl(index, scale);
+    title.replaceChildren(el("strong", {}, `#${index}`));
+    const lines = [labelLine("true", trueLabel, trueLabel >= 0 ? (o.trueClasses[trueLabel] ?? String(trueLabel)) : labels ? "unlabelled" : "…")];
+    if (evaluation) {
+      const p = evaluation.images.predictions[index] ?? -1;
+      const confidence = evaluation.images.confidence[index] ?? null;
+      const loss = evaluation.images.loss[index] ?? null;
+      const name = evaluation.summary.classes[p] ?? String(p);
+      lines.push(labelLine("predicted", p, `${name} ${formatPercent(confidence)}`));
+      if (trueLabel >= 0) title.append(el("span", { class: p === trueLabel ? "dv-hc-right" : "dv-hc-wrong" }, p === trueLabel ? " right" : " wrong"));
+      lines.push(el("div", { class: "dv-hc-line" }, el("span", { class: "dv-hc-key" }, "loss"), el("span", { class: "dv-hc-value" }, loss === null ? "–" : loss.toFixed(3))));
+    } else {
+      lines.push(el("div", { class: "dv-hc-line muted" }, "not evaluated yet"));
+    }
+    facts.replaceChildren(...lines);
+    const cached = cache.get(index);
+    showTop(cached ?? null, trueLabel);
+    element.hidden = false;
+    place(cell);
+    if (cached) return;
+    const mine = ++request;
+    o.api.predictions(index, TOP).then(
+      (prediction) => {
+        if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value ?? -1);
+        cache.set(index, prediction);
+        if (mine === request && shown === index) showTop(prediction, trueLabel);
+      },
+      (error: unknown) => {
+        if (mine === request && shown === index) top.replaceChildren(el("li", { class: "dv-hc-error" }, error instanceof Error ? error.message : String(error)));
+      },
+    );
+  };
+
+  const hide = (): void => {
+    window.clearTimeout(timer);
+    shown = null;
+    request++;
+    element.hidden = true;
+  };
+
+  return {
+    element,
+    hover(index, cell) {
+      window.clearTimeout(timer);
+      if (index === null || cell === null) {
+        hide();
+        return;
+      }
+      if (index === shown) return;
+      timer = window.setTimeout(() => {
+        if (cell.isConnected && cell.dataset.index === String(index)) show(index, cell);
+      }, DELAY_MS);
+    },
+    destroy: hide,
+  };
+}
