@@ -13,6 +13,8 @@ as an interactive lab in the browser::
 
 from deepling._version import __version__
 from deepling.analysis.evaluation import Evaluation, evaluate
+from deepling.analysis.pivot_mds import pivot_mds, procrustes_align
+from deepling.analysis.projection import Projection, layer_projection
 from deepling.data import ArrayDataset, Dataset, fit_batch, load_dataset
 from deepling.errors import DeeplingError
 from deepling.graph import Graph, Node
@@ -27,12 +29,16 @@ __all__ = [
     "Graph",
     "Model",
     "Node",
+    "Projection",
     "__version__",
     "create_app",
     "evaluate",
     "fit_batch",
+    "layer_projection",
     "load_dataset",
     "load_model",
+    "pivot_mds",
+    "procrustes_align",
     "serve",
     "show",
 ]

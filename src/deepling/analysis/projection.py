@@ -1,0 +1,128 @@
+"""Layer-by-layer projections: the same images laid out in 2-D at every layer, each layout
+aligned to the one before, so that an animation between layers shows clusters forming.
+
+The activations are streamed: pivots are chosen per layer on a small random sample, then every
+image passes through the model once and only its squared distances to each layer's k pivots
+are kept (N x k per layer), never the activations themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from deepling.analysis.pivot_mds import (
+    max_min_pivots,
+    mds_from_pivot_distances,
+    procrustes_align,
+    squared_distances,
+)
+from deepling.graph.types import Graph
+from deepling.models.model import Model
+from deepling.progress import Progress, no_progress
+
+# Ops that only reshape or pass values through: their layout would repeat the previous one.
+PASS_THROUGH_OPS = frozenset({
+    "view", "reshape", "flatten", "contiguous", "getitem", "dropout", "dropout2d", "identity",
+    "clone", "detach", "squeeze", "unsqueeze", "permute", "transpose", "to", "float", "type_as",
+})  # fmt: skip
+
+# Floats of sample activations held at once while choosing pivots (256 MB as float32).
+SAMPLE_BUDGET = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Projection:
+    """``coords`` ``(L, N, 2)`` float32 in [-1, 1]: image i at layer ``nodes[l]`` is
+    ``coords[l, i]``; the point order is the input order at every layer."""
+
+    nodes: list[str]
+    coords: np.ndarray
+
+
+def default_nodes(graph: Graph) -> list[str]:
+    """Every node from input to output except pure reshapes and pass-throughs."""
+    return [n.name for n in graph.nodes if n.op not in PASS_THROUGH_OPS]
+
+
+def _flat(acts: Tensor) -> np.ndarray:
+    return acts.reshape(acts.shape[0], -1).float().numpy()
+
+
+def _node_chunks(model: Model, names: list[str], rows: int) -> list[list[str]]:
+    """``names`` split so that ``rows`` images' activations of one chunk fit SAMPLE_BUDGET."""
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for name in names:
+        width = int(np.prod(model.graph()[name].shape, dtype=np.int64)) * rows
+        if chunks[-1] and size + width > SAMPLE_BUDGET:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(name)
+        size += width
+    return chunks
+
+
+def _choose_layer_pivots(
+    model: Model, x: Tensor, names: list[str], k: int, rng: np.random.Generator
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per layer, the indices (into ``x``) and activation vectors of its ``k`` pivots, chosen
+    by max-min on one random sample of images shared by all layers."""
+    n = x.shape[0]
+    sample = np.sort(rng.choice(n, size=min(n, max(8 * k, 256)), replace=False))
+    images = x[torch.as_tensor(sample)]
+    indices: dict[str, np.ndarray] = {}
+    vectors: dict[str, np.ndarray] = {}
+    for chunk in _node_chunks(model, names, len(sample)):
+        acts = model.activations(images, chunk)
+        for name in chunk:
+            flat = _flat(acts[name])
+            chosen = max_min_pivots(flat, k, rng)
+            indices[name] = sample[chosen]
+            vectors[name] = np.ascontiguousarray(flat[chosen])
+    return indices, vectors
+
+
+def _fit_unit_square(layout: np.ndarray) -> np.ndarray:
+    centred = layout - layout.mean(axis=0)
+    extent = float(np.abs(centred).max()) if centred.size else 0.0
+    fitted: np.ndarray = (centred / extent if extent > 0 else centred).astype(np.float32)
+    return fitted
+
+
+def layer_projection(
+    model: Model,
+    x: Tensor,
+    nodes: list[str] | None = None,
+    pivots: int = 50,
+    seed: int = 0,
+    *,
+    batch_size: int = 256,
+    progress: Progress = no_progress,
+) -> Projection:
+    """Project images ``x`` (N, C, H, W) in [0, 1] at each of ``nodes`` (default:
+    ``default_nodes``) with PivotMDS, each layer Procrustes-aligned to the previous one."""
+    names = model.graph().check(nodes) if nodes is not None else default_nodes(model.graph())
+    x = model.check_images(x)
+    n = x.shape[0]
+    if n == 0 or not names:
+        return Projection(names, np.zeros((len(names), n, 2), dtype=np.float32))
+    k = max(1, min(pivots, n))
+    rng = np.random.default_rng(seed)
+    pivot_index, pivot_vectors = _choose_layer_pivots(model, x, names, k, rng)
+    distances = {name: np.empty((n, k), dtype=np.float32) for name in names}
+    progress(0, n)
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        acts = model.activations(x[start:stop], names, batch_size=batch_size)
+        for name in names:
+            distances[name][start:stop] = squared_distances(_flat(acts[name]), pivot_vectors[name])
+        progress(stop, n)
+    layouts: list[np.ndarray] = []
+    for name in names:
+        layout = mds_from_pivot_distances(distances.pop(name), pivot_index[name])
+        layouts.append(layout if not layouts else procrustes_align(layouts[-1], layout))
+    return Projection(names, np.stack([_fit_unit_square(layout) for layout in layouts]))
