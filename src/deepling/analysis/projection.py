@@ -112,17 +112,20 @@ def layer_projection(
         return Projection(names, np.zeros((len(names), n, 2), dtype=np.float32))
     k = max(1, min(pivots, n))
     rng = np.random.default_rng(seed)
-    pivot_index, pivot_vectors = _choose_layer_pivots(model, x, names, k, rng)
-    distances = {name: np.empty((n, k), dtype=np.float32) for name in names}
+    unique = list(dict.fromkeys(names))
+    pivot_index, pivot_vectors = _choose_layer_pivots(model, x, unique, k, rng)
+    distances = {name: np.empty((n, k), dtype=np.float32) for name in unique}
     progress(0, n)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        acts = model.activations(x[start:stop], names, batch_size=batch_size)
-        for name in names:
+        acts = model.activations(x[start:stop], unique, batch_size=batch_size)
+        for name in unique:
             distances[name][start:stop] = squared_distances(_flat(acts[name]), pivot_vectors[name])
         progress(stop, n)
+    own_layout = {name: mds_from_pivot_distances(distances.pop(name), pivot_index[name])
+                  for name in unique}  # fmt: skip
     layouts: list[np.ndarray] = []
     for name in names:
-        layout = mds_from_pivot_distances(distances.pop(name), pivot_index[name])
+        layout = own_layout[name]
         layouts.append(layout if not layouts else procrustes_align(layouts[-1], layout))
     return Projection(names, np.stack([_fit_unit_square(layout) for layout in layouts]))

@@ -114,7 +114,7 @@ class Model:
         self, x: Tensor, nodes: Sequence[str], batch_size: int = DEFAULT_BATCH
     ) -> dict[str, Tensor]:
         """Activations at ``nodes``: each ``(N, *graph[node].shape)``, detached, on the CPU."""
-        names = self.graph().check(list(nodes))
+        names = list(dict.fromkeys(self.graph().check(list(nodes))))  # each node once
         x = self.check_images(x)
         if not names:
             return {}

@@ -1,7 +1,7 @@
 // Draws a laid-out graph as SVG with pan (drag), zoom (wheel, around the pointer) and fit.
 // Clicks are reported by element: a node (`data-node`) or a group toggle (`data-group`).
 import { el } from "../../ui/dom";
-import { groupLabel, HEADER_HEIGHT, nodeLabel, type Box, type EdgeLine, type Item, type Layout } from "./layout";
+import { frameTitle, groupLabel, HEADER_HEIGHT, nodeLabel, type Box, type EdgeLine, type Item, type Layout } from "./layout";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MIN_ZOOM = 0.02;
@@ -89,7 +89,7 @@ function drawItem(item: Item): SVGGElement {
   const header = svg("g", { class: "frame-header", "data-group": item.group.path, "data-expanded": "true" });
   header.append(
     svg("rect", { class: "header", width: item.width, height: HEADER_HEIGHT, rx: 5 }),
-    text(8, 16, `${title}  ·  ${detail}`, "title"),
+    text(8, 16, frameTitle(item.group), "title"),
     text(item.width - 8, 16, "−", "toggle", "end"),
   );
   g.append(svg("rect", { class: "box", width: item.width, height: item.height, rx: 6 }), titled(header, `${item.group.path}: click to collapse`));
@@ -120,6 +120,7 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
   let boxes = new Map<string, Box>();
   let selected: string | null = null;
   let fitted = false;
+  let following = true; // refit on resize until the user pans or zooms
 
   const apply = (): void => {
     viewport.setAttribute("transform", `translate(${view.x.toFixed(2)},${view.y.toFixed(2)}) scale(${view.k.toFixed(4)})`);
@@ -139,6 +140,7 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
     view.x = (width - layout.width * view.k) / 2;
     view.y = Math.max(margin, (height - layout.height * view.k) / 2);
     fitted = true;
+    following = true;
     apply();
   };
 
@@ -169,6 +171,7 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
     if (before && after && fitted) {
       view.x += view.k * (before.x - after.x);
       view.y += view.k * (before.y - after.y);
+      following = false;
       apply();
     } else if (!fitted) {
       fit();
@@ -188,6 +191,7 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
     if (left >= pad && right <= width - pad && top >= pad && bottom <= height - pad) return;
     view.x += width / 2 - (left + right) / 2;
     view.y += height / 2 - (top + bottom) / 2;
+    following = false;
     apply();
   };
 
@@ -208,6 +212,7 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
       root.setPointerCapture(event.pointerId);
       element.classList.add("panning");
     }
+    following = false;
     view.x = drag.viewX + dx;
     view.y = drag.viewY + dy;
     apply();
@@ -244,13 +249,14 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
       view.x = px - ((px - view.x) * k) / view.k;
       view.y = py - ((py - view.y) * k) / view.k;
       view.k = k;
+      following = false;
       apply();
     },
     { passive: false },
   );
 
   const resize = new ResizeObserver(() => {
-    if (!fitted) fit();
+    if (!fitted || following) fit();
   });
   resize.observe(element);
 

@@ -83,9 +83,13 @@ const ROOT_OPTIONS: Record<string, string> = {
   "elk.padding": "[top=12,left=12,bottom=12,right=12]",
 };
 
-const FRAME_OPTIONS: Record<string, string> = {
+const frameOptions = (group: Group): Record<string, string> => ({
   "elk.padding": `[top=${HEADER_HEIGHT + 8},left=10,bottom=10,right=10]`,
-};
+  "elk.nodeSize.constraints": "MINIMUM_SIZE",
+  "elk.nodeSize.minimum": `(${Math.ceil(frameTitle(group).length * MONO_CHAR + 44)}, 40)`,
+});
+
+export const frameTitle = (group: Group): string => `${group.path} · ${group.size} ops`;
 
 const elk = new ELK();
 
@@ -95,6 +99,9 @@ export async function layoutGraph(
   expanded: ReadonlySet<string>,
 ): Promise<Layout> {
   const started = performance.now();
+  // One width for every op box and one for every group box: a calm, even column.
+  const opWidth = Math.min(260, Math.max(...nodes.map(nodeWidth)));
+  const boxWidth = Math.min(300, Math.max(0, ...[...tree.groups.values()].map(groupWidth)));
   const byId = new Map<string, Item>();
   const position = new Map(nodes.map((node, i) => [node.name, i]));
   const first = (group: Group): number =>
@@ -106,7 +113,7 @@ export async function layoutGraph(
     const order: [number, ElkNode][] = [];
     for (const node of group.nodes) {
       const id = nodeId(node.name);
-      const box = { id, width: nodeWidth(node), height: NODE_HEIGHT };
+      const box = { id, width: opWidth, height: NODE_HEIGHT };
       byId.set(id, { ...box, x: 0, y: 0, type: "node", node, kind: opKind(node.op) });
       order.push([position.get(node.name) ?? 0, box]);
     }
@@ -114,11 +121,11 @@ export async function layoutGraph(
       const id = groupId(sub.path);
       const at = first(sub);
       if (expanded.has(sub.path)) {
-        const frame: ElkNode = { id, layoutOptions: FRAME_OPTIONS, children: build(sub) };
+        const frame: ElkNode = { id, layoutOptions: frameOptions(sub), children: build(sub) };
         byId.set(id, { id, x: 0, y: 0, width: 0, height: 0, type: "frame", group: sub });
         order.push([at, frame]);
       } else {
-        const box = { id, width: groupWidth(sub), height: GROUP_HEIGHT };
+        const box = { id, width: Math.max(boxWidth, opWidth), height: GROUP_HEIGHT };
         byId.set(id, { ...box, x: 0, y: 0, type: "group", group: sub });
         order.push([at, box]);
       }

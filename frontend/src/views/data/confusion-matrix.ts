@@ -41,6 +41,29 @@ function compact(n: number): string {
   return n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n);
 }
 
+const BAR_WIDTH = 84; // each of the recall and precision columns
+const LABEL_FONT = "11px system-ui, -apple-system, 'Segoe UI', sans-serif";
+const ROTATION = (50 * Math.PI) / 180; // of the column labels
+
+function textWidth(texts: readonly string[]): number {
+  const context = document.createElement("canvas").getContext("2d");
+  if (!context) return Math.max(0, ...texts.map((t) => t.length * 6.2));
+  context.font = LABEL_FONT;
+  return Math.max(0, ...texts.map((t) => context.measureText(t).width));
+}
+
+/** Sizes of the matrix for these classes; known before the evaluation, so the panel never resizes. */
+export function matrixLayout(classes: readonly string[]): { cell: number; labels: boolean; labelWidth: number; header: number; width: number } {
+  const k = Math.max(1, classes.length);
+  const cell = k <= 12 ? 30 : Math.max(8, Math.floor(420 / k));
+  const labels = cell >= 11;
+  const longest = labels ? Math.min(110, textWidth(classes)) : 0;
+  const labelWidth = Math.ceil(longest) + 8 + 5 + 6 + 2; // name, swatch, gap, padding
+  const header = labels ? Math.ceil(longest * Math.sin(ROTATION) + 16) : 12;
+  const width = labelWidth + k * (cell + 1) + 2 * (BAR_WIDTH + 1);
+  return { cell, labels, labelWidth, header, width };
+}
+
 export interface Selection {
   trueClass: number | null;
   predicted: number | null;
@@ -81,17 +104,14 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
   const render = (summary: EvaluationSummary): HTMLElement => {
     const classes = summary.classes;
     const k = summary.confusion.length;
-    const cell = k <= 12 ? 30 : Math.max(8, Math.floor(420 / k));
+    const { cell, labels, labelWidth, header } = matrixLayout(classes);
     const text = cell >= 24;
-    const labels = cell >= 11;
-    const longest = Math.max(...classes.map((c) => c.length), 1);
-    const header = labels ? Math.min(96, Math.round(longest * 6.2 * 0.77 + 18)) : 12;
     const grid = el("div", {
       id: "confusion-matrix",
       class: "dv-cm",
       role: "table",
       "aria-label": "confusion matrix: rows true class, columns predicted class",
-      style: `--cell:${cell}px;--k:${k};--header:${header}px`,
+      style: `--cell:${cell}px;--k:${k};--header:${header}px;--labels:${labelWidth}px;--bar:${BAR_WIDTH}px`,
     });
     if (!labels) grid.classList.add("dv-cm-small");
 

@@ -4,7 +4,7 @@
 import { Observable } from "../../state/store";
 import { el, showError } from "../../ui/dom";
 import type { AppContext, EvaluationData, View } from "../view";
-import { createConfusionMatrix } from "./confusion-matrix";
+import { createConfusionMatrix, matrixLayout } from "./confusion-matrix";
 import "./data.css";
 import { THUMB_SIZES, createFilterBar } from "./filters";
 import { createHoverCard } from "./hover-card";
@@ -55,6 +55,8 @@ export function createDataView(context: AppContext): View {
     el("aside", { class: "dv-side" }, matrix.element),
     card.element,
   );
+  // The side panel's width is known from the classes alone: it does not change on evaluation.
+  element.style.setProperty("--side", `${matrixLayout(model.classes).width + 34}px`);
   grid.setThumbSize(DEFAULT_THUMB);
 
   /** Recompute the matching images (filters, labels or evaluation changed). */

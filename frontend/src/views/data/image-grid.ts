@@ -52,6 +52,7 @@ export function createImageGrid(options: ImageGridOptions): ImageGrid {
   let size = 48;
   let spriteSize = options.spriteSize(size);
   let columns = 1;
+  let left = PAD; // x of the first column: the rows are centred
   let width = 0;
   let height = 0;
   let pendingReveal: number | null = null;
@@ -71,7 +72,7 @@ export function createImageGrid(options: ImageGridOptions): ImageGrid {
     const label = marks.labels ? (marks.labels[index] ?? -1) : -1;
     const predicted = marks.predictions ? (marks.predictions[index] ?? -1) : -1;
     cell.dataset.index = String(index);
-    cell.style.transform = `translate(${PAD + column * pitchX()}px,${PAD + row * pitchY()}px)`;
+    cell.style.transform = `translate(${left + column * pitchX()}px,${PAD + row * pitchY()}px)`;
     cell.style.backgroundImage = `url("${options.spriteUrl(sheet, spriteSize)}")`;
     cell.style.backgroundPosition = `${-(slot % SPRITE_COLUMNS) * size}px ${-Math.floor(slot / SPRITE_COLUMNS) * size}px`;
     cell.style.borderBottomColor = label >= 0 ? classColor(label) : "transparent";
@@ -108,14 +109,25 @@ export function createImageGrid(options: ImageGridOptions): ImageGrid {
     element.style.setProperty("--sheet", `${size * SPRITE_COLUMNS}px`);
     element.style.setProperty("--stripe", `${STRIPE}px`);
     columns = Math.max(1, Math.floor((width - 2 * PAD + GAP) / pitchX()));
+    left = Math.max(PAD, Math.floor((width - columns * pitchX() + GAP) / 2));
+    // Enlarge small sprites with crisp pixels only at whole ratios (uneven pixels look worse).
+    element.classList.toggle("pixelated", size % spriteSize === 0 && size > spriteSize);
     sizer.style.height = `${2 * PAD + Math.max(0, rowCount() * pitchY() - GAP)}px`;
   };
 
-  /** The position of the first fully visible cell, to keep in place across a relayout. */
-  const anchor = (): number => Math.min(items.length - 1, Math.max(0, Math.ceil((element.scrollTop - PAD) / pitchY()) * columns));
+  /** What to keep in view across a relayout: the current image if it is in view, else the first row. */
+  const anchor = (): { position: number; current: boolean } => {
+    const position = positions[current] ?? -1;
+    if (position >= 0 && height > 0) {
+      const y = PAD + Math.floor(position / columns) * pitchY();
+      if (y + pitchY() > element.scrollTop && y < element.scrollTop + height) return { position, current: true };
+    }
+    return { position: Math.min(items.length - 1, Math.max(0, Math.ceil((element.scrollTop - PAD) / pitchY()) * columns)), current: false };
+  };
 
-  const scrollToPosition = (position: number): void => {
-    element.scrollTop = Math.floor(position / columns) * pitchY();
+  const restore = (kept: { position: number; current: boolean }): void => {
+    if (kept.current) reveal(current);
+    else if (kept.position > 0) element.scrollTop = Math.floor(kept.position / columns) * pitchY();
   };
 
   const reveal = (index: number): void => {
@@ -131,13 +143,13 @@ export function createImageGrid(options: ImageGridOptions): ImageGrid {
   };
 
   const layout = (): void => {
-    const keep = anchor();
+    const kept = anchor();
     width = element.clientWidth;
     height = element.clientHeight;
     if (width === 0) return;
     const before = columns;
     applySize();
-    if (before !== columns && keep > 0) scrollToPosition(keep);
+    if (before !== columns) restore(kept);
     render(true);
     if (pendingReveal !== null) {
       const index = pendingReveal;
@@ -194,11 +206,11 @@ export function createImageGrid(options: ImageGridOptions): ImageGrid {
     },
     setThumbSize(next) {
       if (next === size) return;
-      const keep = anchor();
+      const kept = anchor();
       size = next;
       spriteSize = options.spriteSize(size);
       applySize();
-      scrollToPosition(keep);
+      restore(kept);
       render(true);
     },
     reveal,

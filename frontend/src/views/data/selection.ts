@@ -16,8 +16,8 @@ export const NO_FILTERS: Filters = { trueClass: null, predicted: null, correct: 
 
 export const SORT_LABELS: Record<SortKey, string> = {
   index: "index",
-  "confidence-asc": "confidence ↑ (least sure first)",
-  "confidence-desc": "confidence ↓ (most sure first)",
+  "confidence-asc": "confidence ↑ (least sure)",
+  "confidence-desc": "confidence ↓",
   "loss-asc": "loss ↑",
   "loss-desc": "loss ↓ (worst first)",
 };
