@@ -63,36 +63,12 @@ def trained_mnist(
     yield load_model("mnist-cnn", checkpoint), checkpoint
 
 
-class LiveServer:
-    """A real ``deepling serve`` process on a free loopback port."""
-
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        import subprocess
-        import sys
-
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "deepling", "serve", *args, "--no-browser"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()  # "Deepling is serving ... at http://..."
-        if "http://" not in line:
-            self.stop()
-            raise RuntimeError(f"server did not start: {line}{self.process.stderr.read()}")  # type: ignore[union-attr]
-        self.url = line.rsplit(" ", 1)[-1].strip().rstrip("/")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except Exception:
-            self.process.kill()
-
-
 @pytest.fixture()
-def mnist_server(trained_mnist: tuple[Model, Path], isolated_cache: Path) -> Iterator[LiveServer]:
+def mnist_server(trained_mnist: tuple[Model, Path], isolated_cache: Path) -> Iterator[object]:
     """A real server with the trained MNIST CNN on the bundled digits."""
     import os
+
+    from live_server import LiveServer
 
     env = {**os.environ, "DEEPLING_CACHE_DIR": str(isolated_cache)}
     server = LiveServer(

@@ -29,6 +29,7 @@ const FACTORIES: Record<Section, ViewFactory> = {
 };
 
 async function loadEvaluation(): Promise<EvaluationData | null> {
+  if (!(await api.dataset()).evaluated) return null; // nothing to load (and no 404s logged)
   try {
     const [summary, images] = await Promise.all([api.evaluation(), api.evaluationImages()]);
     return { summary, images };

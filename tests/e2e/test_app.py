@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import REPO, LiveServer
+from live_server import REPO, LiveServer
 
 CLASSES = ("cat", "dog", "ship")  # CIFAR-10 labels 3, 5, 8
 ARTIFACTS = Path(os.environ.get("DEEPLING_ARTIFACTS", REPO / "artifacts")) / "e2e"

@@ -1,33 +1,28 @@
-"""The page in a real Chromium against a real server: it shows real model output."""
+"""The app shell in Chromium on the MNIST demo model: header, current image, evaluation."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from conftest import LiveServer
+from live_server import LiveServer
 
 
-def test_page_shows_model_images_predictions_and_evaluation(
-    browser, mnist_server: LiveServer, tmp_path: Path  # type: ignore[no-untyped-def]
-) -> None:
+def test_shell_shows_model_current_image_and_evaluation(browser, mnist_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(mnist_server.url + "/")
+    page.goto(mnist_server.url + "/?image=3")
     page.wait_for_selector("#model-name:has-text('mnist-cnn')")
-    page.wait_for_function("document.querySelectorAll('#thumbnails img').length === 64")
-    page.wait_for_function(
-        "[...document.querySelectorAll('#thumbnails img')]"
-        ".every(i => i.complete && i.naturalWidth === 28)"
-    )
-    page.click("#thumbnails img[data-index='3']")
-    page.wait_for_selector("#current h2:has-text('#3')")
-    assert page.locator("#top5 li").count() == 5
-    page.wait_for_function("document.getElementById('feature-maps').naturalWidth > 0")
-    assert "shape 16,28,28" in page.inner_text("#feature-scale")
+    assert "5,000 images" in page.inner_text("#dataset-name")
+    page.wait_for_selector(".current-title:has-text('#3')")
+    page.wait_for_function("document.querySelectorAll('#top5 li').length === 5")
+    assert page.evaluate("document.getElementById('current-image').naturalWidth") == 112
+    page.keyboard.press("ArrowRight")  # keyboard navigation between images
+    page.wait_for_selector(".current-title:has-text('#4')")
+    assert "image=4" in page.url
+    assert "not evaluated" in page.inner_text("#accuracy")
     page.click("#evaluate")
-    page.wait_for_selector("#accuracy:has-text('on 5000 images')", timeout=60_000)
-    accuracy = float(page.inner_text("#accuracy").split(":")[1].split("%")[0])
+    page.wait_for_selector("#accuracy:has-text('on 5,000 images')", timeout=60_000)
+    accuracy = float(page.inner_text("#accuracy").split("accuracy ")[1].split("%")[0])
     assert accuracy > 90  # the trained CNN on real digits
-    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+    page.click("nav.tabs button[data-section='semantics']")
+    assert "section=semantics" in page.url
     assert not errors

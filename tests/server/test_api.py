@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -148,8 +149,10 @@ def test_openapi_and_page_are_served(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/api/dataset/images/{index}/activations/{node}" in spec["paths"]
     page = client.get("/")
-    assert page.status_code == 200 and "Deepling" in page.text
-    assert client.get("/app.js").status_code == 200
+    assert page.status_code == 200 and "<title>Deepling</title>" in page.text
+    script = re.search(r'src="\./(assets/[^"]+\.js)"', page.text)
+    assert script is not None, "the page loads no bundled script"
+    assert client.get("/" + script.group(1)).status_code == 200
 
 
 def test_sprite_sheets_hold_256_thumbnails_in_order(client: TestClient, session: Session) -> None:

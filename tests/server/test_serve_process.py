@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from conftest import LiveServer
+from live_server import LiveServer
 
 
 def test_real_server_binds_loopback_and_answers(mnist_server: LiveServer) -> None:

@@ -33,6 +33,14 @@ export interface DatasetInfo {
   labelled: boolean;
   class_counts: number[];
   skipped_files: number;
+  /** Whether an evaluation of this model on this dataset exists (GET /api/evaluation). */
+  evaluated: boolean;
+}
+
+export interface ImagePage {
+  total: number;
+  offset: number;
+  images: { index: number; label: number }[];
 }
 
 export interface ClassScore {

@@ -36,6 +36,7 @@ def dataset_info(session: SessionDep) -> DatasetInfo:
         labelled=data.labelled,
         class_counts=[int(c) for c in counts],
         skipped_files=len(getattr(data, "skipped", [])),
+        evaluated=session.evaluation is not None,
     )
 
 

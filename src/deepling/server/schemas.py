@@ -40,6 +40,7 @@ class DatasetInfo(BaseModel):
     labelled: bool
     class_counts: list[int]
     skipped_files: int
+    evaluated: bool
 
 
 class ImageEntry(BaseModel):

@@ -85,7 +85,7 @@ export function createArchitectureView(context: AppContext): View {
       const layout = await layoutGraph(nodes, tree, expanded);
       if (mine !== generation) return;
       canvas.render(layout, anchor);
-      if (refit) canvas.fit();
+      if (refit) canvas.fitReadable();
       markSelection();
       const ms = Math.round(layout.milliseconds);
       canvas.element.dataset.layoutMs = String(ms);

@@ -1,13 +1,14 @@
 // Draws a laid-out graph as SVG with pan (drag), zoom (wheel, around the pointer) and fit.
 // Clicks are reported by element: a node (`data-node`) or a group toggle (`data-group`).
 import { el } from "../../ui/dom";
-import { frameTitle, groupLabel, HEADER_HEIGHT, nodeLabel, type Box, type EdgeLine, type Item, type Layout } from "./layout";
+import { arrowMarker, drawEdge, drawFrameHeader, drawItem, svg } from "./graph-shapes";
+import type { Box, Layout } from "./layout";
 
-const SVG = "http://www.w3.org/2000/svg";
 const MIN_ZOOM = 0.02;
 const MAX_ZOOM = 4;
 const FIT_MAX_ZOOM = 1.25;
 const DRAG_THRESHOLD = 4;
+const READABLE_ZOOM = 0.45;
 
 export interface GraphCanvasHandlers {
   onNode(name: string): void;
@@ -20,6 +21,8 @@ export interface GraphCanvas {
   /** Show a new layout; `anchor` keeps that element where it was on screen (expand/collapse). */
   render(layout: Layout, anchor?: string): void;
   fit(): void;
+  /** Fit, but never below a readable zoom: then show the top of the graph, centred. */
+  fitReadable(): void;
   /** Mark the selected element (a node, or the collapsed group hiding it). */
   select(id: string | null): void;
   /** Pan just enough to bring an element into view. */
@@ -27,83 +30,6 @@ export interface GraphCanvas {
   /** The panel became visible: fit on the first showing with a size. */
   shown(): void;
   destroy(): void;
-}
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number> = {}): SVGElementTagNameMap[K] {
-  const element = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  return element;
-}
-
-function text(x: number, y: number, content: string, className: string, anchor = "start"): SVGTextElement {
-  const t = svg("text", { x, y, class: className, "text-anchor": anchor });
-  t.textContent = content;
-  return t;
-}
-
-function titled<T extends SVGElement>(element: T, title: string): T {
-  const t = svg("title");
-  t.textContent = title;
-  element.prepend(t);
-  return element;
-}
-
-function arrowMarker(id: string): SVGMarkerElement {
-  const marker = svg("marker", {
-    id, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7,
-    markerUnits: "userSpaceOnUse", orient: "auto-start-reverse", class: id,
-  });
-  marker.append(svg("path", { d: "M0,0 L10,5 L0,10 z" }));
-  return marker;
-}
-
-function drawItem(item: Item): SVGGElement {
-  const g = svg("g", { transform: `translate(${item.x},${item.y})`, "data-id": item.id });
-  if (item.type === "node") {
-    const [op, shape] = nodeLabel(item.node);
-    g.setAttribute("class", `arch-node kind-${item.kind}`);
-    g.setAttribute("data-node", item.node.name);
-    g.append(
-      svg("rect", { class: "box", width: item.width, height: item.height, rx: 4 }),
-      svg("rect", { class: "stripe", width: 4, height: item.height - 2, x: 1, y: 1, rx: 2 }),
-      text(10, 16, op, "op"),
-      text(item.width - 8, 16, shape, "shape", "end"),
-    );
-    const params = item.node.params ? `\n${item.node.params.toLocaleString()} parameters` : "";
-    return titled(g, `${item.node.name}\n${item.node.target || item.node.op}${params}`);
-  }
-  const [title, detail] = groupLabel(item.group);
-  if (item.type === "group") {
-    g.setAttribute("class", "arch-group");
-    g.setAttribute("data-group", item.group.path);
-    g.setAttribute("data-expanded", "false");
-    g.append(
-      svg("rect", { class: "box", width: item.width, height: item.height, rx: 5 }),
-      text(10, 16, title, "title"),
-      text(10, 32, detail, "detail"),
-      text(item.width - 10, 17, "+", "toggle", "end"),
-    );
-    return titled(g, `${item.group.path}: ${item.group.size} ops. Click to expand.`);
-  }
-  g.setAttribute("class", `arch-frame depth-${Math.min(item.group.depth, 4)}`);
-  const header = svg("g", { class: "frame-header", "data-group": item.group.path, "data-expanded": "true" });
-  header.append(
-    svg("rect", { class: "header", width: item.width, height: HEADER_HEIGHT, rx: 5 }),
-    text(8, 16, frameTitle(item.group), "title"),
-    text(item.width - 8, 16, "−", "toggle", "end"),
-  );
-  g.append(svg("rect", { class: "box", width: item.width, height: item.height, rx: 6 }), titled(header, `${item.group.path}: click to collapse`));
-  return g;
-}
-
-function drawEdge(edge: EdgeLine): SVGPathElement {
-  const d = edge.points.map((p, i) => `${i ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join("");
-  const path = svg("path", {
-    d, class: `arch-edge edge-${edge.kind}`, "data-source": edge.source, "data-target": edge.target,
-    "marker-end": `url(#arrow-${edge.kind})`,
-  });
-  if (edge.count > 1) path.style.strokeWidth = String(Math.min(1.2 + 0.4 * (edge.count - 1), 3));
-  return path;
 }
 
 export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
@@ -144,6 +70,16 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
     apply();
   };
 
+  const fitReadable = (): void => {
+    fit();
+    const { width } = size();
+    if (!layout || view.k >= READABLE_ZOOM) return;
+    view.k = Math.min(READABLE_ZOOM * 2, Math.max(READABLE_ZOOM, (width - 32) / Math.max(1, layout.width)));
+    view.x = (width - layout.width * view.k) / 2;
+    view.y = 16;
+    apply();
+  };
+
   const markSelection = (): void => {
     for (const node of viewport.querySelectorAll(".selected")) node.classList.remove("selected");
     for (const node of viewport.querySelectorAll(".active")) node.classList.remove("active");
@@ -163,10 +99,15 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
     boxes = new Map(next.items.map((item) => [item.id, item]));
     const frames = svg("g", { class: "frames" });
     const edges = svg("g", { class: "edges" });
+    const headers = svg("g", { class: "headers" });
     const items = svg("g", { class: "items" });
-    for (const item of next.items) (item.type === "frame" ? frames : items).append(drawItem(item));
+    for (const item of next.items) {
+      (item.type === "frame" ? frames : items).append(drawItem(item));
+      const header = drawFrameHeader(item);
+      if (header) headers.append(header);
+    }
     for (const edge of next.edges) edges.append(drawEdge(edge));
-    viewport.replaceChildren(frames, edges, items);
+    viewport.replaceChildren(frames, edges, headers, items);
     const after = anchor ? boxes.get(anchor) : undefined;
     if (before && after && fitted) {
       view.x += view.k * (before.x - after.x);
@@ -264,6 +205,7 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
     element,
     render,
     fit,
+    fitReadable,
     select(id) {
       selected = id;
       markSelection();

@@ -1,8 +1,7 @@
 // Lays the visible graph out with ELK (layered, top to bottom). Expanded groups are compound
 // nodes (INCLUDE_CHILDREN routes edges across them); collapsed groups are single boxes, and the
 // edges between them are merged. Coordinates come back absolute (json.*Coords = ROOT).
-import ELK from "elkjs/lib/elk.bundled.js";
-import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
+import type { ELK as ElkEngine, ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
 import type { GraphNode } from "../../api/types";
 import { formatShape } from "../../ui/dom";
 import { groupId, nodeId, visibleOwner, type Group, type GroupTree } from "./groups";
@@ -11,7 +10,7 @@ import { opKind, type OpKind } from "./op-style";
 export const NODE_HEIGHT = 24;
 export const GROUP_HEIGHT = 40;
 export const HEADER_HEIGHT = 24;
-const MONO_CHAR = 6.7; // px per character of the 11px monospace labels
+export const MONO_CHAR = 6.7; // px per character of the 11px monospace labels
 const SANS_CHAR = 7.2; // px per character of the 12px bold group titles
 
 export interface Box {
@@ -83,21 +82,34 @@ const ROOT_OPTIONS: Record<string, string> = {
   "elk.padding": "[top=12,left=12,bottom=12,right=12]",
 };
 
-const frameOptions = (group: Group): Record<string, string> => ({
+// (ELK ignores a compound node's minimum size under INCLUDE_CHILDREN: the title fits itself.)
+const FRAME_OPTIONS: Record<string, string> = {
   "elk.padding": `[top=${HEADER_HEIGHT + 8},left=10,bottom=10,right=10]`,
-  "elk.nodeSize.constraints": "MINIMUM_SIZE",
-  "elk.nodeSize.minimum": `(${Math.ceil(frameTitle(group).length * MONO_CHAR + 44)}, 40)`,
-});
+};
 
-export const frameTitle = (group: Group): string => `${group.path} · ${group.size} ops`;
+/** The longest title that fits a frame `width` wide: full path, then the path below its parent. */
+export function frameTitle(group: Group, width: number): string {
+  const room = Math.floor((width - 30) / MONO_CHAR);
+  const parent = group.parent?.path;
+  const short = parent ? group.path.slice(parent.length + 1) : group.path;
+  const ops = ` · ${group.size} ops`;
+  const fits = [group.path + ops, group.path, short + ops, short].find((t) => t.length <= room);
+  return fits ?? `${short.slice(0, Math.max(1, room - 1))}…`;
+}
 
-const elk = new ELK();
+// ELK (1.4 MB) is loaded on first use, in its own chunk, so other sections boot without it.
+let engine: Promise<ElkEngine> | null = null;
+const elk = (): Promise<ElkEngine> => {
+  engine ??= import("elkjs/lib/elk.bundled.js").then(({ default: ELK }) => new ELK());
+  return engine;
+};
 
 export async function layoutGraph(
   nodes: readonly GraphNode[],
   tree: GroupTree,
   expanded: ReadonlySet<string>,
 ): Promise<Layout> {
+  const layered = await elk(); // not timed: the first call loads the chunk
   const started = performance.now();
   // One width for every op box and one for every group box: a calm, even column.
   const opWidth = Math.min(260, Math.max(...nodes.map(nodeWidth)));
@@ -121,7 +133,7 @@ export async function layoutGraph(
       const id = groupId(sub.path);
       const at = first(sub);
       if (expanded.has(sub.path)) {
-        const frame: ElkNode = { id, layoutOptions: frameOptions(sub), children: build(sub) };
+        const frame: ElkNode = { id, layoutOptions: FRAME_OPTIONS, children: build(sub) };
         byId.set(id, { id, x: 0, y: 0, width: 0, height: 0, type: "frame", group: sub });
         order.push([at, frame]);
       } else {
@@ -156,7 +168,7 @@ export async function layoutGraph(
     children: build(tree.root),
     edges: [...edges.values()].map((e): ElkExtendedEdge => ({ id: e.id, sources: [e.source], targets: [e.target] })),
   };
-  const result = await elk.layout(graph);
+  const result = await layered.layout(graph);
 
   const items: Item[] = [];
   const visit = (elkNode: ElkNode): void => {

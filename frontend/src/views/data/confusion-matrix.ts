@@ -56,7 +56,7 @@ function textWidth(texts: readonly string[]): number {
 export function matrixLayout(classes: readonly string[]): { cell: number; labels: boolean; labelWidth: number; header: number; width: number } {
   const k = Math.max(1, classes.length);
   const cell = k <= 12 ? 30 : Math.max(8, Math.floor(420 / k));
-  const labels = cell >= 11;
+  const labels = cell >= 14; // below that, rotated names would overlap: names in tooltips only
   const longest = labels ? Math.min(110, textWidth(classes)) : 0;
   const labelWidth = Math.ceil(longest) + 8 + 5 + 6 + 2; // name, swatch, gap, padding
   const header = labels ? Math.ceil(longest * Math.sin(ROTATION) + 16) : 12;
@@ -85,6 +85,10 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
   const element = el("div", { class: "dv-cm-panel" });
   let selection: Selection = { trueClass: null, predicted: null };
   let body: HTMLElement | null = null;
+  let classes: readonly string[] = [];
+  const note = el("span", { class: "dv-cm-note" });
+  const clear = el("button", { id: "confusion-clear", class: "link", title: "Show every class again" }, "clear");
+  clear.onclick = () => o.onPick({ trueClass: null, predicted: null });
 
   const pick = (trueClass: number | null, predicted: number | null): void => {
     const same = selection.trueClass === trueClass && selection.predicted === predicted;
@@ -94,6 +98,13 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
   const highlight = (): void => {
     if (!body) return;
     const { trueClass, predicted } = selection;
+    const name = (i: number): string => classes[i] ?? String(i);
+    note.textContent =
+      trueClass !== null && predicted !== null ? `showing true ${name(trueClass)} → predicted ${name(predicted)}`
+      : trueClass !== null ? `showing true ${name(trueClass)}`
+      : predicted !== null ? `showing predicted ${name(predicted)}`
+      : "";
+    clear.hidden = trueClass === null && predicted === null;
     for (const node of body.querySelectorAll<HTMLElement>(".dv-cm-cell")) {
       node.classList.toggle("selected", Number(node.dataset.true) === trueClass && Number(node.dataset.predicted) === predicted);
     }
@@ -102,7 +113,7 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
   };
 
   const render = (summary: EvaluationSummary): HTMLElement => {
-    const classes = summary.classes;
+    classes = summary.classes;
     const k = summary.confusion.length;
     const { cell, labels, labelWidth, header } = matrixLayout(classes);
     const text = cell >= 24;
@@ -143,6 +154,7 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
           role: "cell",
           "data-true": String(t),
           "data-predicted": String(p),
+          "data-count": String(count),
           title: `true ${name} → predicted ${classes[p] ?? p}: ${count.toLocaleString()} images (${formatPercent(share)} of ${name})`,
         });
         if (count > 0) {
@@ -179,6 +191,7 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
       facts,
       el("div", { class: "dv-cm-scroll" }, grid),
       legend(),
+      el("div", { class: "dv-cm-selection" }, note, clear),
       el("p", { class: "dv-hint muted" }, "Click a cell to show those images in the grid, a class name to filter by that class; click again to clear."),
     );
   };

@@ -28,15 +28,18 @@ export interface HoverCard {
   destroy(): void;
 }
 
-function labelLine(name: string, classIndex: number, value: string): HTMLElement {
+function labelLine(name: string, classIndex: number, value: string, extra = ""): HTMLElement {
   return el(
     "div",
     { class: "dv-hc-line" },
     el("span", { class: "dv-hc-key" }, name),
     classIndex >= 0 ? el("span", { class: "dv-swatch", style: `background:${classColor(classIndex)}` }) : null,
     el("span", { class: "dv-hc-value" }, value),
+    extra ? el("span", { class: "dv-hc-extra" }, extra) : null,
   );
 }
+
+const formatLoss = (loss: number): string => (loss !== 0 && loss < 0.001 ? loss.toExponential(1) : loss.toFixed(3));
 
 export function createHoverCard(o: HoverCardOptions): HoverCard {
   const scale = Math.min(16, Math.max(1, Math.round(IMAGE_PX / Math.max(1, o.nativeSize))));
@@ -90,9 +93,9 @@ export function createHoverCard(o: HoverCardOptions): HoverCard {
       const confidence = evaluation.images.confidence[index] ?? null;
       const loss = evaluation.images.loss[index] ?? null;
       const name = evaluation.summary.classes[p] ?? String(p);
-      lines.push(labelLine("predicted", p, `${name} ${formatPercent(confidence)}`));
+      lines.push(labelLine("predicted", p, name, formatPercent(confidence)));
       if (trueLabel >= 0) title.append(el("span", { class: p === trueLabel ? "dv-hc-right" : "dv-hc-wrong" }, p === trueLabel ? " right" : " wrong"));
-      lines.push(el("div", { class: "dv-hc-line" }, el("span", { class: "dv-hc-key" }, "loss"), el("span", { class: "dv-hc-value" }, loss === null ? "–" : loss.toFixed(3))));
+      lines.push(el("div", { class: "dv-hc-line" }, el("span", { class: "dv-hc-key" }, "loss"), el("span", { class: "dv-hc-value" }, loss === null ? "–" : formatLoss(loss))));
     } else {
       lines.push(el("div", { class: "dv-hc-line muted" }, "not evaluated yet"));
     }

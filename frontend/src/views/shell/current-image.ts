@@ -19,8 +19,9 @@ export function createCurrentImage(context: AppContext): View {
       const prediction = await context.api.predictions(index, 5);
       if (mine !== request) return;
       title.replaceChildren(
-        el("strong", {}, `#${index}`),
-        " true: ",
+        el("strong", {}, `image #${index}`),
+        el("br"),
+        "true: ",
         el("span", { class: "label" }, prediction.label_name ?? "unlabelled"),
       );
       predictions.replaceChildren(
