@@ -32,7 +32,8 @@ def start_server(model: str, data: Path, cache: str) -> tuple[subprocess.Popen[s
     process = subprocess.Popen(
         [sys.executable, "-m", "deepling", "serve", "--model", model, "--data", str(data),
          "--input-shape", "3,32,32", "--no-browser"],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "DEEPLING_CACHE_DIR": cache},
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "DEEPLING_CACHE_DIR": cache},
     )  # fmt: skip
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -40,6 +41,10 @@ def start_server(model: str, data: Path, cache: str) -> tuple[subprocess.Popen[s
         process.kill()
         raise SystemExit(f"server did not start: {line}")
     return process, line.rsplit(" ", 1)[-1].strip()
+
+
+def layout_ms(page) -> float:  # type: ignore[no-untyped-def]
+    return float(page.get_attribute("#architecture-graph", "data-layout-ms") or 0)
 
 
 def main() -> int:
@@ -56,11 +61,17 @@ def main() -> int:
                     page.goto(url + "?section=architecture")
                     page.wait_for_selector("#architecture-graph[data-layout-ms]", timeout=60_000)
                     nodes = page.evaluate("fetch('/api/graph').then(r => r.json())")["nodes"]
-                    first = float(page.get_attribute("#architecture-graph", "data-layout-ms") or 0)
+                    first = layout_ms(page)
                     shown = page.locator("#architecture-graph [data-node], "
                                          "#architecture-graph [data-group]").count()
-                    print(f"{name:13s} {len(nodes):4d} nodes ({shown} boxes shown collapsed): "
-                          f"first layout {first:7.0f} ms (goal < 2000 ms)")
+                    page.evaluate("document.getElementById('architecture-graph')"
+                                  ".removeAttribute('data-layout-ms')")
+                    page.click("#expand-all")
+                    page.wait_for_selector("#architecture-graph[data-layout-ms]", timeout=60_000)
+                    expanded = layout_ms(page)
+                    print(f"{name:13s} {len(nodes):4d} nodes: first layout ({shown} boxes, groups "
+                          f"collapsed) {first:5.0f} ms; all groups expanded {expanded:5.0f} ms "
+                          "(goal < 2000 ms)")
                 finally:
                     process.terminate()
                     process.wait(20)
