@@ -1,6 +1,6 @@
 """Builds the front end (frontend/, TypeScript + Vite) into the package when its bundle is
-missing, so that `pip install .` from a clean clone yields a working UI. Everything else about
-the package is in pyproject.toml."""
+missing or older than its sources, so that `pip install .` from a clean clone yields a working
+UI. Everything else about the package is in pyproject.toml."""
 
 from __future__ import annotations
 
@@ -28,9 +28,18 @@ def build_frontend() -> None:
     subprocess.run([npm, "run", "build"], cwd=FRONTEND, check=True)
 
 
+def bundle_is_stale() -> bool:
+    """No bundle, or a front-end source newer than it."""
+    if not BUNDLE.is_file():
+        return True
+    sources = [FRONTEND / "index.html", FRONTEND / "package.json", *FRONTEND.glob("src/**/*")]
+    built = BUNDLE.stat().st_mtime
+    return any(path.is_file() and path.stat().st_mtime > built for path in sources)
+
+
 class BuildPyWithFrontend(build_py):
     def run(self) -> None:
-        if not BUNDLE.is_file() and (FRONTEND / "package.json").is_file():
+        if (FRONTEND / "package.json").is_file() and bundle_is_stale():
             build_frontend()
         super().run()
 

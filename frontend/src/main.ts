@@ -46,11 +46,19 @@ async function boot(root: HTMLElement): Promise<void> {
   const tray = el("div", { class: "job-tray" });
   const evaluation = new Observable<EvaluationData | null>(await loadEvaluation());
   const jobs = createJobRunner(api, tray);
+  let evaluating: Promise<void> | null = null; // one evaluation at a time, whoever asks
   const context: AppContext = {
     api, model, graph, dataset, store, evaluation, jobs,
-    async evaluate() {
-      await jobs.run("Evaluating", api.startEvaluation);
-      evaluation.set(await loadEvaluation());
+    evaluate() {
+      evaluating ??= (async () => {
+        try {
+          await jobs.run("Evaluating", api.startEvaluation);
+          evaluation.set(await loadEvaluation());
+        } finally {
+          evaluating = null;
+        }
+      })();
+      return evaluating;
     },
   };
 

@@ -46,15 +46,16 @@ async function json<T>(path: string, init?: RequestInit): Promise<T> {
   return (await (await request(path, init)).json()) as T;
 }
 
-const image = (index: number): string => `/api/dataset/images/${index}`;
+// Relative URLs: the app also works behind a path prefix (a notebook or reverse proxy).
+const image = (index: number): string => `api/dataset/images/${index}`;
 
 export const api = {
-  model: () => json<ModelInfo>("/api/model"),
-  graph: () => json<ModelGraph>("/api/graph"),
-  dataset: () => json<DatasetInfo>("/api/dataset"),
-  images: (offset: number, limit: number) => json<ImagePage>(`/api/dataset/images?offset=${offset}&limit=${limit}`),
+  model: () => json<ModelInfo>("api/model"),
+  graph: () => json<ModelGraph>("api/graph"),
+  dataset: () => json<DatasetInfo>("api/dataset"),
+  images: (offset: number, limit: number) => json<ImagePage>(`api/dataset/images?offset=${offset}&limit=${limit}`),
   imageUrl: (index: number, scale = 1) => `${image(index)}/image.png?scale=${scale}`,
-  spriteUrl: (sheet: number, size: number) => `/api/dataset/sprites/${sheet}.png?size=${size}`,
+  spriteUrl: (sheet: number, size: number) => `api/dataset/sprites/${sheet}.png?size=${size}`,
   predictions: (index: number, top = 5) => json<Prediction>(`${image(index)}/predictions?top=${top}`),
   async activations(index: number, node: string): Promise<Activations> {
     const response = await request(`${image(index)}/activations/${encodeURIComponent(node)}`);
@@ -66,14 +67,14 @@ export const api = {
       max: Number(response.headers.get("X-Max")),
     };
   },
-  evaluation: () => json<EvaluationSummary>("/api/evaluation"),
-  evaluationImages: () => json<EvaluationImages>("/api/evaluation/images"),
-  startEvaluation: () => json<Job>("/api/jobs/evaluation", { method: "POST" }),
-  channelStats: (node: string) => json<ChannelStats>(`/api/channel-stats/${encodeURIComponent(node)}`),
+  evaluation: () => json<EvaluationSummary>("api/evaluation"),
+  evaluationImages: () => json<EvaluationImages>("api/evaluation/images"),
+  startEvaluation: () => json<Job>("api/jobs/evaluation", { method: "POST" }),
+  channelStats: (node: string) => json<ChannelStats>(`api/channel-stats/${encodeURIComponent(node)}`),
   startChannelStats: (node: string) =>
-    json<Job>(`/api/jobs/channel-stats/${encodeURIComponent(node)}`, { method: "POST" }),
-  job: (id: string) => json<Job>(`/api/jobs/${id}`),
-  cancelJob: (id: string) => json<Job>(`/api/jobs/${id}`, { method: "DELETE" }),
+    json<Job>(`api/jobs/channel-stats/${encodeURIComponent(node)}`, { method: "POST" }),
+  job: (id: string) => json<Job>(`api/jobs/${id}`),
+  cancelJob: (id: string) => json<Job>(`api/jobs/${id}`, { method: "DELETE" }),
 };
 
 export type Api = typeof api;

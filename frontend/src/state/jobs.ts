@@ -3,6 +3,13 @@ import { ApiError, type Api } from "../api/client";
 import type { Job } from "../api/types";
 import { el } from "../ui/dom";
 
+/** Thrown by JobRunner.run when the user cancelled the job: not an error to show. */
+export class JobCancelled extends Error {
+  constructor(label: string) {
+    super(`${label} was cancelled`);
+  }
+}
+
 export interface JobRunner {
   /** Run a server job with a progress bar in the tray; resolves with the finished job. */
   run(label: string, start: () => Promise<Job>): Promise<Job>;
@@ -29,6 +36,7 @@ export function createJobRunner(api: Api, tray: HTMLElement): JobRunner {
         item.remove();
       }
       if (job.state === "failed") throw new ApiError(job.error ?? `${label} failed`, 500);
+      if (job.state === "cancelled") throw new JobCancelled(label);
       return job;
     },
   };

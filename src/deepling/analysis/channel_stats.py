@@ -13,6 +13,8 @@ from deepling.data.base import Dataset
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
 
+ACTIVATION_BUDGET = 64 * 2**20  # float32 values
+
 
 @dataclass(frozen=True)
 class ChannelStatistics:
@@ -46,14 +48,17 @@ def channel_statistics(
     if cache is not None and (stored := cached_channel_statistics(model, dataset, node, cache)):
         return stored
     n = len(dataset)
+    # Bound the activations held at once (about 256 MB), whatever the node's size.
+    per_image = max(1, int(np.prod(model.graph()[node].shape, dtype=np.int64)))
+    batch_size = max(1, min(batch_size, ACTIVATION_BUDGET // per_image))
     total: torch.Tensor | None = None
     dead: torch.Tensor | None = None
     progress(0, n)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         x = dataset.batch(range(start, stop), model.input_shape)
-        acts = _per_channel(model.activations(x, [node], batch_size=batch_size)[node].double())
-        batch_mean = acts.mean(dim=2).sum(dim=0)
+        acts = _per_channel(model.activations(x, [node], batch_size=batch_size)[node])
+        batch_mean = acts.mean(dim=2).double().sum(dim=0)  # sums over images in float64
         batch_dead = (acts.amax(dim=2) <= 0).sum(dim=0)
         total = batch_mean if total is None else total + batch_mean
         dead = batch_dead if dead is None else dead + batch_dead

@@ -108,7 +108,8 @@ def show(
 ) -> BackgroundServer:
     """Serve ``model`` and ``dataset`` in the background and return a handle that Jupyter
     displays as the UI inline; ``handle.stop()`` ends it. From scripts, use ``serve``."""
-    app = create_app(Session.open(model, dataset))
+    session = Session.open(model, dataset)
+    app = create_app(session)
     sock = bind_socket(host, port)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     thread = threading.Thread(
@@ -119,6 +120,9 @@ def show(
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
+            thread.join(5)
+            sock.close()
+            session.close()
             raise DeeplingError(f"The Deepling server did not start on {url_of(sock)}.")
         time.sleep(0.02)
     return BackgroundServer(url_of(sock), height, server, thread)

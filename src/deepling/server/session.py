@@ -25,6 +25,8 @@ class Session:
     cache: ArrayCache = field(default_factory=lambda: ArrayCache(cache_dir()))
     jobs: JobManager = field(default_factory=JobManager)
     evaluation: Evaluation | None = None
+    # Channel statistics found so far, by node: reading them again costs a weights digest.
+    _channel_stats: dict[str, ChannelStatistics] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Request threads and job threads run the model at once. Each analysis sets eval mode
@@ -63,13 +65,20 @@ class Session:
         self.model.graph()[node]  # 404 before queueing
 
         def work(job: Job) -> ChannelStatistics:
-            return channel_statistics(
+            stats = channel_statistics(
                 self.model, self.dataset, node, progress=job.report, cache=self.cache
             )
+            self._channel_stats[node] = stats
+            return stats
 
         return self.jobs.submit(f"channel-stats:{node}", work, join_active=True)
 
     def channel_statistics(self, node: str) -> ChannelStatistics | None:
         """``node``'s statistics if a job computed them (in this or an earlier run)."""
         self.model.graph()[node]
-        return cached_channel_statistics(self.model, self.dataset, node, self.cache)
+        if node not in self._channel_stats:
+            stored = cached_channel_statistics(self.model, self.dataset, node, self.cache)
+            if stored is None:
+                return None
+            self._channel_stats[node] = stored
+        return self._channel_stats[node]

@@ -94,7 +94,7 @@ export function createArchitectureView(context: AppContext): View {
       const groups = tree.groups.size ? ` · ${expanded.size}/${tree.groups.size} groups open` : "";
       status.textContent = `${nodes.length} ops${groups} · layout ${ms} ms`;
     } catch (error) {
-      if (mine === generation) showError(canvas.element, error);
+      if (mine === generation) showError(status, error); // keep the canvas for the next layout
     }
   };
 
@@ -108,15 +108,26 @@ export function createArchitectureView(context: AppContext): View {
         if (state.node) canvas.reveal(visibleOwner(tree, expanded, state.node));
       }
     }
-    if (state.image !== previous.image) details.setImage(state.image);
+    if (state.image !== previous.image) {
+      // A hidden view fetches nothing: the new image's feature maps load when it is shown.
+      if (element.offsetParent !== null) details.setImage(state.image);
+      else staleImage = true;
+    }
   });
+  let staleImage = false;
 
   details.show(selectedName());
   void relayout();
 
   return {
     element,
-    draw: () => canvas.shown(),
+    draw() {
+      canvas.shown();
+      if (staleImage) {
+        staleImage = false;
+        details.setImage(context.store.get().image);
+      }
+    },
     destroy() {
       generation++;
       unsubscribe();

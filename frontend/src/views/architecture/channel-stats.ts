@@ -3,6 +3,7 @@
 // (GET 200); otherwise a button starts the job. A sortable table; a row click focuses the channel.
 import { ApiError } from "../../api/client";
 import type { ChannelStats, GraphNode } from "../../api/types";
+import { JobCancelled } from "../../state/jobs";
 import { formatNumber } from "../../ui/colors";
 import { el, formatPercent, showError } from "../../ui/dom";
 import type { AppContext } from "../view";
@@ -45,7 +46,7 @@ export function createChannelStats(
       const stats = await context.api.channelStats(node.name);
       if (alive) show(stats);
     } catch (error) {
-      if (alive) ask(error);
+      if (alive) ask(error instanceof JobCancelled ? undefined : error);
     }
   };
 

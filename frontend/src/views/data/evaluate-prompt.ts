@@ -1,5 +1,6 @@
 // The empty state shown where a tool needs the dataset's evaluation: a line saying so and a
 // button that starts (or joins) the evaluation job.
+import { JobCancelled } from "../../state/jobs";
 import { el, showError } from "../../ui/dom";
 
 export function createEvaluatePrompt(message: string, evaluate: () => Promise<void>, className: string): HTMLElement {
@@ -12,7 +13,7 @@ export function createEvaluatePrompt(message: string, evaluate: () => Promise<vo
     try {
       await evaluate();
     } catch (failure) {
-      showError(error, failure);
+      if (!(failure instanceof JobCancelled)) showError(error, failure);
     } finally {
       button.disabled = false;
       button.textContent = "Evaluate dataset";

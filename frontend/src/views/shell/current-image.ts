@@ -10,10 +10,13 @@ export function createCurrentImage(context: AppContext): View {
   const predictions = el("ol", { id: "top5", class: "top5" });
   const element = el("aside", { class: "current-image" }, image, el("div", {}, title, predictions));
   let request = 0;
+  // Enough pixels for a sharp 48 px thumbnail (x2 for high-density screens), never more.
+  const [, height, width] = context.model.input_shape;
+  const scale = Math.max(1, Math.min(16, Math.ceil(96 / Math.max(height, width))));
 
   const show = async (index: number): Promise<void> => {
     const mine = ++request;
-    image.src = context.api.imageUrl(index, 4);
+    image.src = context.api.imageUrl(index, scale);
     title.textContent = `image #${index}`;
     try {
       const prediction = await context.api.predictions(index, 5);
@@ -43,6 +46,7 @@ export function createCurrentImage(context: AppContext): View {
   const onKey = (event: KeyboardEvent): void => {
     const target = event.target as HTMLElement | null;
     if (target && ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName)) return;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return; // browser keys
     const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
     if (!step) return;
     const next = context.store.get().image + step;

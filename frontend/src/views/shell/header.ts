@@ -1,4 +1,5 @@
 // The header: model, dataset and accuracy, the evaluate button and the job tray.
+import { JobCancelled } from "../../state/jobs";
 import { el, formatPercent, showError } from "../../ui/dom";
 import type { AppContext, View } from "../view";
 
@@ -35,7 +36,7 @@ export function createHeader(context: AppContext, tray: HTMLElement): View {
     try {
       await context.evaluate();
     } catch (failure) {
-      showError(error, failure);
+      if (!(failure instanceof JobCancelled)) showError(error, failure);
     } finally {
       evaluate.disabled = false;
     }
