@@ -28,13 +28,15 @@ from deepling.models.state import eval_mode
 DATA = Path(__file__).resolve().parents[2] / "shared/data/cifar10/cifar-10-batches-py"
 
 
-def best_of(repeats: int, run) -> float:  # type: ignore[no-untyped-def]
-    times = []
+def best_of(repeats: int, *runs) -> list[float]:  # type: ignore[no-untyped-def]
+    """Best time of each run, the runs alternating so that machine noise hits them alike."""
+    best = [float("inf")] * len(runs)
     for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for i, run in enumerate(runs):
+            start = time.perf_counter()
+            run()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
 
 
 def distance_correlation(x: np.ndarray, layout: np.ndarray, pairs: int = 20_000) -> float:
@@ -52,8 +54,11 @@ def bench_pivot_mds(n: int, repeats: int) -> None:
     x = np.ascontiguousarray(x, dtype=np.float32)
     pca = PCA(n_components=2, svd_solver="randomized", random_state=0)
     layouts: dict[str, np.ndarray] = {}
-    t_pca = best_of(repeats, lambda: layouts.__setitem__("pca", pca.fit_transform(x)))
-    t_mds = best_of(repeats, lambda: layouts.__setitem__("mds", pivot_mds(x, k=50)))
+    t_pca, t_mds = best_of(
+        repeats,
+        lambda: layouts.__setitem__("pca", pca.fit_transform(x)),
+        lambda: layouts.__setitem__("mds", pivot_mds(x, k=50)),
+    )
     print(f"pivot_mds vs PCA on {n:,} x {x.shape[1]:,} float32 (real CIFAR-10 images):")
     print(f"  PCA (randomized, 2 components): {t_pca * 1000:7.0f} ms, "
           f"distance correlation {distance_correlation(x, layouts['pca']):.3f}")
@@ -74,9 +79,8 @@ def bench_layer_projection(weights: Path | None, n: int, repeats: int) -> None:
 
     bare_pass()  # warm-up
     projection = layer_projection(model, x[:512])  # warm-up, and the layer list
-    t_bare = best_of(repeats, bare_pass)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t_projection = best_of(repeats, lambda: layer_projection(model, x))
+    t_bare, t_projection = best_of(repeats, bare_pass, lambda: layer_projection(model, x))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"layer_projection of {n:,} CIFAR-10 test images over {len(projection.nodes)} layers "
           f"of {model.name}:")

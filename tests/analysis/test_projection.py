@@ -37,19 +37,28 @@ def test_identical_layers_get_identical_aligned_layouts(trained_mnist, mnist_spl
     assert np.allclose(projection.coords[0], projection.coords[1], atol=1e-5)
 
 
-def test_activations_are_streamed_in_batches(trained_mnist, mnist_split, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_activations_are_streamed_not_kept(trained_mnist, mnist_split, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     model, data = trained_mnist[0], mnist_split[1]
     x = data.batch(range(600), model.input_shape)
-    seen: list[int] = []
-    original = model.activations
+    full_activations: list[int] = []
+    reduced: list[tuple[int, tuple[int, ...]]] = []
+    activations, reduce = model.activations, model.reduce
 
-    def recording(images: torch.Tensor, nodes, batch_size=256):  # type: ignore[no-untyped-def]
-        seen.append(images.shape[0])
-        return original(images, nodes, batch_size)
+    def record_activations(images, nodes, batch_size=256):  # type: ignore[no-untyped-def]
+        full_activations.append(images.shape[0])
+        return activations(images, nodes, batch_size)
 
-    monkeypatch.setattr(model, "activations", recording)
-    layer_projection(model, x, pivots=10, batch_size=100)
-    assert max(seen) <= 256 and sum(s for s in seen if s <= 100) == 600
+    def record_reduce(images, reducers, batch_size=256, progress=None):  # type: ignore[no-untyped-def]
+        out = reduce(images, reducers, batch_size, progress)
+        reduced.extend((images.shape[0], tuple(v.shape)) for v in out.values())
+        return out
+
+    monkeypatch.setattr(model, "activations", record_activations)
+    monkeypatch.setattr(model, "reduce", record_reduce)
+    projection = layer_projection(model, x, pivots=10, batch_size=100)
+    # Whole activations only for the pivot sample; all 600 images pass once, keeping N x k.
+    assert sum(full_activations) <= 2 * 256 and max(full_activations) <= 256
+    assert reduced == [(600, (600, 10))] * len(projection.nodes)
 
 
 def test_degenerate_requests(trained_mnist) -> None:  # type: ignore[no-untyped-def]

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import Tensor
+import torch.nn.functional as F
+from torch import Tensor, nn
 
 from deepling.analysis.pivot_mds import (
     max_min_pivots,
     mds_from_pivot_distances,
     procrustes_align,
-    squared_distances,
 )
 from deepling.graph.types import Graph
 from deepling.models.model import Model
@@ -72,7 +72,7 @@ def _choose_layer_pivots(
     """Per layer, the indices (into ``x``) and activation vectors of its ``k`` pivots, chosen
     by max-min on one random sample of images shared by all layers."""
     n = x.shape[0]
-    sample = np.sort(rng.choice(n, size=min(n, max(8 * k, 256)), replace=False))
+    sample = np.sort(rng.choice(n, size=min(n, max(5 * k, 200)), replace=False))
     images = x[torch.as_tensor(sample)]
     indices: dict[str, np.ndarray] = {}
     vectors: dict[str, np.ndarray] = {}
@@ -84,6 +84,28 @@ def _choose_layer_pivots(
             indices[name] = sample[chosen]
             vectors[name] = np.ascontiguousarray(flat[chosen])
     return indices, vectors
+
+
+class PivotDistances(nn.Module):
+    """Squared distances ``(B, k)`` from a batch of activations to fixed pivots, as one matrix
+    product (‖a‖² + ‖p‖² − 2 a·p): what the projection keeps of each layer."""
+
+    weight: Tensor
+    pivot_norms: Tensor
+
+    def __init__(self, pivots: np.ndarray) -> None:
+        super().__init__()
+        vectors = torch.from_numpy(np.ascontiguousarray(pivots, dtype=np.float32))
+        # As a linear layer, −2·a·pᵀ + ‖p‖² is one call (F.linear picks the fastest GEMM).
+        self.register_buffer("weight", -2.0 * vectors)
+        self.register_buffer("pivot_norms", vectors.pow(2).sum(dim=1))
+
+    def forward(self, acts: Tensor) -> Tensor:
+        flat = acts.reshape(acts.shape[0], -1).float()
+        d2 = F.linear(flat, self.weight, self.pivot_norms)
+        # vector_norm reads the activations once; pow(2).sum() would write a copy first.
+        norms = torch.linalg.vector_norm(flat, dim=1, keepdim=True).square_()
+        return d2.add_(norms).clamp_(min=0.0)
 
 
 def _fit_unit_square(layout: np.ndarray) -> np.ndarray:
@@ -114,15 +136,11 @@ def layer_projection(
     rng = np.random.default_rng(seed)
     unique = list(dict.fromkeys(names))
     pivot_index, pivot_vectors = _choose_layer_pivots(model, x, unique, k, rng)
-    distances = {name: np.empty((n, k), dtype=np.float32) for name in unique}
-    progress(0, n)
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        acts = model.activations(x[start:stop], unique, batch_size=batch_size)
-        for name in unique:
-            distances[name][start:stop] = squared_distances(_flat(acts[name]), pivot_vectors[name])
-        progress(stop, n)
-    own_layout = {name: mds_from_pivot_distances(distances.pop(name), pivot_index[name])
+    reducers: dict[str, nn.Module] = {
+        name: PivotDistances(pivot_vectors[name]).to(model.device) for name in unique
+    }
+    distances = model.reduce(x, reducers, batch_size=batch_size, progress=progress)
+    own_layout = {name: mds_from_pivot_distances(distances.pop(name).numpy(), pivot_index[name])
                   for name in unique}  # fmt: skip
     layouts: list[np.ndarray] = []
     for name in names:

@@ -10,7 +10,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from torch import Tensor, fx
+from torch import Tensor, fx, nn
+
+
+def _resolve(module: nn.Module, path: str) -> object:
+    value: object = module
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
 
 
 class FxTap:
@@ -39,24 +46,46 @@ class FxTap:
                 self._cache.popitem(last=False)
             return module
 
-    def _build(self, names: set[str]) -> fx.GraphModule:
+    def _build(
+        self, names: set[str], reducers: dict[str, nn.Module] | None = None
+    ) -> fx.GraphModule:
+        """The graph up to the last tap, returning ``{name: value}``: a clone of each node's
+        output, or ``reducers[name](output)``, computed right after the node."""
         graph = fx.Graph()
         copies: dict[fx.Node, fx.Node] = {}
         graph.graph_copy(self._gm.graph, copies)  # copies everything but the output node
         by_name = {orig.name: copy for orig, copy in copies.items()}
         taps: dict[str, fx.Node] = {}
-        for name in names:
+        for i, name in enumerate(sorted(names)):
             node = by_name[name]
             with graph.inserting_after(node):
-                taps[name] = graph.call_method("clone", (node,))
-        # Drop everything after the last tap: later ops cannot change the cloned values.
+                if reducers is None:
+                    taps[name] = graph.call_method("clone", (node,))
+                else:
+                    taps[name] = graph.call_module(f"_deepling_reducer_{i}", (node,))
+        # Drop everything after the last tap: later ops cannot change the tapped values.
         order = list(graph.nodes)
         last = max(order.index(t) for t in taps.values())
         for node in reversed(order[last + 1 :]):
             graph.erase_node(node)
         graph.output({name: taps[name] for name in names})
         graph.lint()
-        return fx.GraphModule(self._gm, graph)
+        if reducers is None:
+            return fx.GraphModule(self._gm, graph)
+        # A dict root: each module/attribute the graph names, from the model or the reducers.
+        own = {f"_deepling_reducer_{i}": reducers[n] for i, n in enumerate(sorted(names))}
+        root: dict[str, object] = {}
+        for node in graph.nodes:
+            if node.op in ("call_module", "get_attr"):
+                target = str(node.target)
+                root[target] = own[target] if target in own else _resolve(self._gm, target)
+        return fx.GraphModule(root, graph)
+
+    def reducing_module(self, reducers: dict[str, nn.Module]) -> fx.GraphModule:
+        """A module returning ``{name: reducers[name](activation)}`` for a normalised batch:
+        the reduction runs inside the graph right after each node, so no activation is
+        cloned or kept (how projections stream all layers in one pass)."""
+        return self._build(set(reducers), reducers)
 
     def run(self, x: Tensor, names: list[str]) -> dict[str, Tensor]:
         """Activations at ``names`` for an already normalised batch ``x``."""

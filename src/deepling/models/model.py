@@ -15,6 +15,7 @@ from deepling.graph.fx_trace import trace_fx
 from deepling.graph.hook_trace import ModuleCall, trace_hooks
 from deepling.graph.types import Graph
 from deepling.models.state import eval_mode
+from deepling.progress import Progress, no_progress
 from deepling.tensors import logits_of
 
 DEFAULT_BATCH = 256
@@ -127,6 +128,39 @@ class Model:
                 for name in names:
                     parts[name].append(found[name].cpu())
         return {n: torch.cat(p) for n, p in parts.items()}
+
+    def reduce(
+        self,
+        x: Tensor,
+        reducers: dict[str, nn.Module],
+        batch_size: int = DEFAULT_BATCH,
+        progress: Progress = no_progress,
+    ) -> dict[str, Tensor]:
+        """``reducers[node](activation)`` for every node, batched over ``x`` (N, C, H, W) in
+        pixel space; results concatenated on the CPU.
+
+        On traced models the reduction runs inside the graph right after its node, so no
+        activation is copied or kept: a pass over many images at many layers costs little
+        more than the forward pass itself.
+        """
+        self.graph().check(list(reducers))
+        x = self.check_images(x)
+        n = x.shape[0]
+        parts: dict[str, list[Tensor]] = {name: [] for name in reducers}
+        reducing = self._fx_tap.reducing_module(reducers) if self._fx_tap else None
+        progress(0, n)
+        with torch.no_grad(), eval_mode(self.module):
+            for start in range(0, n, batch_size):
+                batch = self.normalise(x[start : start + batch_size])
+                if reducing is not None:
+                    found = reducing(batch)
+                else:
+                    acts = capture_with_hooks(self.module, batch, list(reducers), self._hook_calls)
+                    found = {name: reducers[name](acts[name]) for name in reducers}
+                for name in reducers:
+                    parts[name].append(found[name].cpu())
+                progress(min(start + batch_size, n), n)
+        return {name: torch.cat(p) if p else torch.empty(0) for name, p in parts.items()}
 
     def tap(self, x: Tensor, names: list[str]) -> dict[str, Tensor]:
         """Activations at ``names`` for a normalised batch, on the model's device, in whatever

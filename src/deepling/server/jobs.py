@@ -31,6 +31,7 @@ class Job:
     created: float = field(default_factory=time.time)
     finished: float | None = None
     result: Any = None
+    result_url: str | None = None  # where the finished result can be fetched, if anywhere
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def report(self, done: int, total: int) -> None:
@@ -54,6 +55,7 @@ class Job:
         return {
             "id": self.id, "kind": self.kind, "state": self.state, "done": self.done,
             "total": self.total, "progress": round(self.progress, 4), "error": self.error,
+            "result_url": self.result_url if self.state == "done" else None,
         }  # fmt: skip
 
 

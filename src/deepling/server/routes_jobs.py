@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import torch
+from fastapi import APIRouter, Response
 
+from deepling.analysis.projection import default_nodes
 from deepling.errors import NotFoundError
 from deepling.server.deps import SessionDep
-from deepling.server.schemas import ChannelStatsOut, EvaluationImages, EvaluationSummary, JobOut
+from deepling.server.encoding import float32_response
+from deepling.server.projections import conv_pool_nodes, load_projection, start_projection
+from deepling.server.schemas import (
+    ChannelStatsOut,
+    EvaluationImages,
+    EvaluationSummary,
+    JobOut,
+    ProjectionLayers,
+    ProjectionRequest,
+)
 from deepling.server.session import Session
 
 router = APIRouter(prefix="/api", tags=["jobs"])
@@ -34,6 +45,30 @@ def channel_stats(session: SessionDep, node: str) -> ChannelStatsOut:
         )
     return ChannelStatsOut(node=node, images=stats.images, mean=stats.mean.tolist(),
                            dead_fraction=stats.dead_fraction.tolist())
+
+
+@router.post("/jobs/projection", response_model=JobOut, status_code=202)
+def start_projection_job(session: SessionDep, request: ProjectionRequest) -> JobOut:
+    """Project the chosen images at every chosen layer (PivotMDS, Procrustes-aligned); the
+    finished job's ``result_url`` serves the coordinates."""
+    return JobOut.model_validate(start_projection(session, request).to_dict())
+
+
+@router.get("/projections/{key}", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def projection(session: SessionDep, key: str) -> Response:
+    """Coordinates ``(L, N, 2)`` as little-endian float32 in [-1, 1], point order as requested;
+    ``X-Nodes`` names the L layers."""
+    result = load_projection(session.cache, key)
+    response = float32_response(torch.from_numpy(result.coords))
+    response.headers["X-Nodes"] = ",".join(result.nodes)
+    return response
+
+
+@router.get("/projection-layers", response_model=ProjectionLayers)
+def projection_layers(session: SessionDep) -> ProjectionLayers:
+    graph = session.model.graph()
+    return ProjectionLayers(all=default_nodes(graph), conv_pool=conv_pool_nodes(graph))
 
 
 @router.get("/jobs", response_model=list[JobOut])

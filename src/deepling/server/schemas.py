@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ModelInfo(BaseModel):
@@ -75,6 +75,7 @@ class JobOut(BaseModel):
     total: int
     progress: float
     error: str | None
+    result_url: str | None = None
 
 
 class EvaluationSummary(BaseModel):
@@ -102,6 +103,19 @@ class ChannelStatsOut(BaseModel):
     images: int
     mean: list[float]
     dead_fraction: list[float]
+
+
+class ProjectionRequest(BaseModel):
+    indices: list[int] = Field(min_length=1, max_length=20_000,
+                               description="dataset indices of the images to project")
+    nodes: list[str] | None = Field(None, min_length=1, max_length=1000,
+                                    description="layers (node names); default: every layer")
+    pivots: int = Field(50, ge=2, le=500, description="PivotMDS pivots per layer")
+
+
+class ProjectionLayers(BaseModel):
+    all: list[str]
+    conv_pool: list[str]
 
 
 class ErrorOut(BaseModel):

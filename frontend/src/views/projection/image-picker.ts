@@ -1,0 +1,148 @@
+// The image choice of a projection: how (per class, misclassified, random, grid selection), which
+// true classes, and how many. It only holds the form; chooseImages turns it into indices.
+import { classColor } from "../../ui/colors";
+import { el } from "../../ui/dom";
+import { createEvaluatePrompt } from "../data/evaluate-prompt";
+import { MAX_POINTS, type PickMode, type PickSpec } from "./choose";
+
+export interface ImagePickerOptions {
+  trueClasses: readonly string[];
+  classCounts: readonly number[] | null;
+  labelled: boolean;
+  defaultClasses: readonly number[];
+  /** Whether the view was given the grid's selection. */
+  hasGrid: boolean;
+  evaluate(): Promise<void>;
+  onChange(): void;
+}
+
+export interface ImagePicker {
+  readonly element: HTMLElement;
+  spec(): PickSpec;
+  setEvaluated(evaluated: boolean): void;
+  /** Whether the class list can be used yet (labels loaded). */
+  setLabelsReady(ready: boolean): void;
+}
+
+const MODES: [PickMode, string][] = [
+  ["per-class", "N per class"],
+  ["misclassified", "Misclassified"],
+  ["random", "Random sample"],
+  ["grid", "Grid selection"],
+];
+const PER_CLASS_PRESETS = [5, 50, 500, 2000];
+const COUNT_PRESETS = [500, 2000, 10_000];
+
+function presets(values: number[], input: HTMLInputElement, onPick: () => void, idPrefix: string): HTMLElement {
+  const box = el("div", { class: "pj-presets" });
+  for (const value of values) {
+    const button = el("button", { type: "button", id: `${idPrefix}-${value}`, title: `${value.toLocaleString()}` }, value >= 1000 ? `${value / 1000}k` : String(value));
+    button.onclick = () => {
+      input.value = String(value);
+      onPick();
+    };
+    box.append(button);
+  }
+  return box;
+}
+
+const clampInt = (value: string, low: number, high: number, fallback: number): number => {
+  const n = Math.round(Number(value));
+  return Number.isFinite(n) && n >= low ? Math.min(high, n) : fallback;
+};
+
+export function createImagePicker(o: ImagePickerOptions): ImagePicker {
+  const mode = el("select", { id: "projection-mode", title: "How to choose the images" });
+  for (const [value, text] of MODES) if (value !== "grid" || o.hasGrid) mode.append(el("option", { value }, text));
+  mode.value = o.labelled ? "per-class" : "random";
+  (mode.querySelector('option[value="per-class"]') as HTMLOptionElement | null)?.toggleAttribute("disabled", !o.labelled);
+
+  const classes = el("div", { id: "projection-classes", class: "pj-classes", role: "group", "aria-label": "true classes" });
+  const boxes: HTMLInputElement[] = o.trueClasses.map((name, i) => {
+    const box = el("input", { type: "checkbox", value: String(i) });
+    box.checked = o.defaultClasses.includes(i);
+    const count = o.classCounts?.[i];
+    classes.append(
+      el(
+        "label",
+        { class: "pj-class", title: count === undefined ? name : `${name}: ${count.toLocaleString()} images` },
+        box,
+        el("span", { class: "pj-swatch", style: `background:${classColor(i)}` }),
+        el("span", { class: "pj-class-name" }, name),
+      ),
+    );
+    return box;
+  });
+  const setAll = (checked: boolean): void => {
+    for (const box of boxes) box.checked = checked;
+    o.onChange();
+  };
+  const all = el("button", { type: "button", class: "link", id: "projection-classes-all" }, "all");
+  const none = el("button", { type: "button", class: "link", id: "projection-classes-none" }, "none");
+  all.onclick = () => setAll(true);
+  none.onclick = () => setAll(false);
+  classes.addEventListener("change", () => o.onChange());
+  const classBlock = el(
+    "div",
+    { class: "pj-block" },
+    el("div", { class: "pj-row pj-subhead" }, el("span", {}, "True classes"), el("span", { class: "pj-links" }, all, none)),
+    classes,
+  );
+
+  const perClass = el("input", { id: "projection-per-class", type: "number", min: "1", max: String(MAX_POINTS), step: "1", value: "5", title: "Images of each chosen class" });
+  const count = el("input", { id: "projection-count", type: "number", min: "1", max: String(MAX_POINTS), step: "1", value: "1000", title: "Images in all" });
+  const perClassRow = el("div", { class: "pj-block" }, el("label", { class: "pj-row", for: "projection-per-class" }, el("span", {}, "Per class"), perClass), presets(PER_CLASS_PRESETS, perClass, () => o.onChange(), "projection-per-class"));
+  const countRow = el("div", { class: "pj-block" }, el("label", { class: "pj-row", for: "projection-count" }, el("span", {}, "At most"), count), presets(COUNT_PRESETS, count, () => o.onChange(), "projection-count"));
+  const prompt = createEvaluatePrompt("Needs the predictions.", o.evaluate, "pj-evaluate");
+  let seed = 0;
+  const reshuffle = el("button", { type: "button", class: "pj-reshuffle", id: "projection-reshuffle", title: "Draw another sample" }, "New sample");
+  reshuffle.onclick = () => {
+    seed++;
+    o.onChange();
+  };
+  for (const input of [perClass, count]) input.addEventListener("input", () => o.onChange());
+  mode.onchange = () => {
+    sync();
+    o.onChange();
+  };
+
+  let evaluated = false;
+  const sync = (): void => {
+    const m = mode.value as PickMode;
+    perClassRow.hidden = m !== "per-class";
+    countRow.hidden = m === "per-class";
+    prompt.hidden = m !== "misclassified" || evaluated;
+    classBlock.hidden = !o.labelled;
+  };
+  sync();
+
+  const element = el(
+    "div",
+    { class: "pj-picker" },
+    el("h3", { class: "pj-head" }, "Images"),
+    el("label", { class: "pj-row", for: "projection-mode" }, el("span", {}, "Choose"), mode),
+    classBlock,
+    perClassRow,
+    countRow,
+    prompt,
+    reshuffle,
+  );
+
+  return {
+    element,
+    spec: () => ({
+      mode: mode.value as PickMode,
+      classes: new Set(boxes.filter((box) => box.checked).map((box) => Number(box.value))),
+      perClass: clampInt(perClass.value, 1, MAX_POINTS, 5),
+      count: clampInt(count.value, 1, MAX_POINTS, 1000),
+      seed,
+    }),
+    setEvaluated(value) {
+      evaluated = value;
+      sync();
+    },
+    setLabelsReady(ready) {
+      for (const box of boxes) box.disabled = !ready;
+    },
+  };
+}

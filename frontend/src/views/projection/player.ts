@@ -1,0 +1,153 @@
+// The animation between layers: eased transitions from what is shown to a target layer, and a
+// play loop that steps through the layers (move, hold, move…) at a chosen speed. Frames are drawn
+// with requestAnimationFrame only while something moves; while playing, the frame rate is measured.
+import type { Blend } from "./scatter";
+
+export interface PlayerOptions {
+  render(blend: Blend): void;
+  /** Freeze the positions shown by `blend` into a spare slot (to start a new transition from). */
+  snapshot(blend: Blend): number;
+  /** The target layer changed (slider, name). */
+  onLayer(layer: number): void;
+  onPlaying(playing: boolean): void;
+  /** Frames per second over the last second of playing. */
+  onFps(fps: number, frames: number): void;
+  /** Called after each drawn frame (to keep overlays on their points). */
+  onFrame?(blend: Blend): void;
+}
+
+export interface Player {
+  setLayers(count: number): void;
+  /** Move to `layer` with an eased transition of `duration` ms (scaled by the speed if playing). */
+  goTo(layer: number, duration?: number): void;
+  play(): void;
+  pause(): void;
+  isPlaying(): boolean;
+  setSpeed(speed: number): void;
+  layer(): number;
+  blend(): Blend;
+  /** Draw one frame soon (colours, size or highlight changed). */
+  invalidate(): void;
+  destroy(): void;
+}
+
+const MOVE_MS = 1100; // one layer to the next at 1× speed
+const HOLD_MS = 550; // pause on each layer while playing
+const END_HOLD = 2.5; // the last layer is held longer before the loop starts again
+
+/** Cubic ease-in-out: slow start, slow finish. */
+export const ease = (x: number): number => (x < 0.5 ? 4 * x * x * x : 1 - (-2 * x + 2) ** 3 / 2);
+
+export function createPlayer(o: PlayerOptions): Player {
+  let layers = 0;
+  let from = 0;
+  let to = 0;
+  let start = 0;
+  let duration = 0;
+  let moving = false;
+  let playing = false;
+  let holdUntil = 0;
+  let speed = 1;
+  let frame = 0;
+  let dirty = false;
+  let fpsStart = 0;
+  let fpsFrames = 0;
+
+  const progress = (now: number): number => (moving ? ease(Math.min(1, Math.max(0, (now - start) / Math.max(1, duration)))) : 0);
+  const blendAt = (now: number): Blend => (moving ? { from, to, t: progress(now) } : { from: to, to, t: 0 });
+
+  const schedule = (): void => {
+    if (!frame) frame = requestAnimationFrame(tick);
+  };
+
+  const goTo = (layer: number, ms: number): void => {
+    if (!layers) return;
+    const target = Math.min(layers - 1, Math.max(0, Math.round(layer)));
+    const now = performance.now();
+    if (moving) {
+      const shown = blendAt(now);
+      from = shown.t >= 1 ? to : shown.t <= 0 ? shown.from : o.snapshot(shown);
+    } else {
+      from = to;
+    }
+    to = target;
+    start = now;
+    duration = ms;
+    moving = from !== to;
+    o.onLayer(to);
+    schedule();
+  };
+
+  function tick(now: number): void {
+    frame = 0;
+    if (moving && now - start >= duration) {
+      moving = false;
+      from = to;
+      if (playing) holdUntil = now + (HOLD_MS * (to === layers - 1 ? END_HOLD : 1)) / speed;
+    }
+    if (playing && !moving && now >= holdUntil) goTo((to + 1) % layers, MOVE_MS / speed);
+    const blend = blendAt(now);
+    o.render(blend);
+    o.onFrame?.(blend);
+    dirty = false;
+    if (playing) {
+      fpsFrames++;
+      if (!fpsStart) {
+        fpsStart = now;
+        fpsFrames = 0;
+      } else if (now - fpsStart >= 1000) {
+        o.onFps((fpsFrames * 1000) / (now - fpsStart), fpsFrames);
+        fpsStart = now;
+        fpsFrames = 0;
+      }
+    }
+    if (playing || moving || dirty) schedule();
+  }
+
+  const pause = (): void => {
+    if (!playing) return;
+    playing = false;
+    fpsStart = 0;
+    o.onPlaying(false);
+  };
+
+  return {
+    setLayers(count) {
+      pause();
+      layers = count;
+      from = to = 0;
+      moving = false;
+      o.onLayer(0);
+      dirty = true;
+      schedule();
+    },
+    goTo(layer, ms = 450) {
+      goTo(layer, playing ? ms / speed : ms);
+    },
+    play() {
+      if (playing || layers < 2) return;
+      playing = true;
+      fpsStart = 0;
+      holdUntil = 0; // leave the current layer at once
+      o.onPlaying(true);
+      schedule();
+    },
+    pause,
+    isPlaying: () => playing,
+    setSpeed(value) {
+      speed = value;
+    },
+    layer: () => to,
+    blend: () => blendAt(performance.now()),
+    invalidate() {
+      dirty = true;
+      schedule();
+    },
+    destroy() {
+      playing = false;
+      moving = false;
+      if (frame) cancelAnimationFrame(frame);
+      frame = 0;
+    },
+  };
+}

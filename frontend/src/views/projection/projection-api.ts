@@ -1,0 +1,84 @@
+// The projection routes (until the shared API client has them): start a projection job, read its
+// binary result, and the server's layer lists. Relative URLs, like the shared client.
+import { ApiError } from "../../api/client";
+import type { Job } from "../../api/types";
+
+export interface ProjectionRequest {
+  /** Dataset indices, 1..20,000; the result keeps this point order. */
+  indices: number[];
+  /** Graph nodes to project, in order; null for the server's default layers. */
+  nodes: string[] | null;
+  pivots: number;
+}
+
+export type ProjectionJob = Job & { result_url?: string | null };
+
+export interface ProjectionLayers {
+  /** The default layers: every node from input to output except reshapes. */
+  all: string[];
+  /** Convolutions and pooling only. */
+  conv_pool: string[];
+}
+
+/** Coordinates of `count` points at `layers` layers: `coords[(l * count + i) * 2 + {0, 1}]` in [-1, 1]. */
+export interface ProjectionResult {
+  nodes: string[];
+  layers: number;
+  count: number;
+  coords: Float32Array;
+}
+
+async function request(path: string, init?: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError("The Deepling server cannot be reached. Is it still running?", 0);
+  }
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const body = (await response.json()) as { detail?: unknown };
+      if (typeof body.detail === "string") message = body.detail;
+      else if (Array.isArray(body.detail)) message = JSON.stringify(body.detail);
+    } catch {
+      /* not JSON: keep the status line */
+    }
+    throw new ApiError(message, response.status);
+  }
+  return response;
+}
+
+/** A server path made relative, so that the app also works behind a path prefix. */
+const relative = (url: string): string => (url.startsWith("/") ? url.slice(1) : url);
+
+export const projectionApi = {
+  layers: async (): Promise<ProjectionLayers> => (await (await request("api/projection-layers")).json()) as ProjectionLayers,
+
+  start: async (body: ProjectionRequest): Promise<ProjectionJob> =>
+    (await (
+      await request("api/jobs/projection", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      })
+    ).json()) as ProjectionJob,
+
+  job: async (id: string): Promise<ProjectionJob> => (await (await request(`api/jobs/${id}`)).json()) as ProjectionJob,
+
+  /** The coordinates a finished job made (raw little-endian Float32, shape in X-Shape). */
+  async result(job: ProjectionJob): Promise<ProjectionResult> {
+    const url = job.result_url ?? (await projectionApi.job(job.id)).result_url;
+    if (!url) throw new ApiError("The projection finished but the server gave no result address.", 500);
+    const response = await request(relative(url));
+    const shape = (response.headers.get("X-Shape") ?? "").split(",").map(Number);
+    const nodes = (response.headers.get("X-Nodes") ?? "").split(",").filter((name) => name !== "");
+    const coords = new Float32Array(await response.arrayBuffer());
+    const [layers = 0, count = 0, two = 0] = shape;
+    if (shape.length !== 3 || two !== 2 || layers * count * 2 !== coords.length) {
+      throw new ApiError(`The projection result has an unexpected shape (${shape.join("×")}, ${coords.length} values).`, 500);
+    }
+    while (nodes.length < layers) nodes.push(`layer ${nodes.length}`);
+    return { nodes: nodes.slice(0, layers), layers, count, coords };
+  },
+};

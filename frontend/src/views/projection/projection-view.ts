@@ -1,0 +1,347 @@
+// The layer projection view: pick images and layers, run the projection job, and watch the
+// images' 2-D layouts morph from layer to layer (WebGL), coloured by class, with a hover card
+// and click-to-select. The lead view of the Data section's "Projection" panel.
+import { JobCancelled } from "../../state/jobs";
+import { el, showError } from "../../ui/dom";
+import { createHoverCard } from "../data/hover-card";
+import { loadLabels } from "../data/labels";
+import type { AppContext, View } from "../view";
+import { chooseImages, type Pick } from "./choose";
+import { createControls } from "./controls";
+import { createImagePicker } from "./image-picker";
+import { createLayerPicker } from "./layer-picker";
+import { colorOf, createLegend, type ColorMode, type LegendEntry } from "./legend";
+import { createPlayer } from "./player";
+import { projectionApi, type ProjectionResult } from "./projection-api";
+import "./projection.css";
+import { createScatter } from "./scatter";
+
+export interface ProjectionViewOptions {
+  /** The Data grid's current selection (filtered images), for the "grid selection" choice. */
+  gridSelection?: () => Int32Array | null;
+}
+
+const PIVOTS = 50;
+const SCRUB_MS = 320;
+const JUMP_MS = 700;
+
+interface Shown {
+  result: ProjectionResult;
+  /** Dataset index of each point. */
+  indices: Int32Array;
+  /** Point of each dataset index. */
+  point: Map<number, number>;
+}
+
+function hexRgb(hex: string): [number, number, number] {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/** Classes the user probably wants first: cat and dog where they exist (the reference figure). */
+function defaultClasses(names: readonly string[]): number[] {
+  const found = ["cat", "dog"].map((name) => names.findIndex((n) => n.toLowerCase() === name)).filter((i) => i >= 0);
+  return found.length === 2 ? found : names.slice(0, 2).map((_, i) => i);
+}
+
+export function createProjectionView(context: AppContext, options: ProjectionViewOptions = {}): View {
+  const { dataset, model, store, graph } = context;
+  const trueClasses = dataset.classes.length ? dataset.classes : model.classes;
+  const nodeInfo = new Map(graph.nodes.map((node) => [node.name, node]));
+  const describe = (name: string): string => {
+    const node = nodeInfo.get(name);
+    return node ? `${node.op} · ${node.shape.join("×") || "scalar"}` : "";
+  };
+  let labels: Int32Array | null = null;
+  let shown: Shown | null = null;
+  let running = false;
+  let hovered: number | null = null;
+  const cleanups: (() => void)[] = [];
+
+  const scatter = createScatter();
+  const canvas = scatter.element;
+  const player = createPlayer({
+    render: (blend) => scatter.render(blend),
+    snapshot: (blend) => scatter.snapshot(blend),
+    onLayer: (layer) => controls.setLayer(layer),
+    onPlaying: (playing) => controls.setPlaying(playing),
+    onFps(fps, frames) {
+      canvas.dataset.fps = fps.toFixed(1);
+      canvas.dataset.frames = String(frames);
+      fpsText.textContent = `${Math.round(fps)} fps`;
+    },
+  });
+  const controls = createControls({
+    onLayer(layer, scrub) {
+      player.pause();
+      player.goTo(layer, scrub ? SCRUB_MS : JUMP_MS);
+    },
+    onPlay: () => (player.isPlaying() ? player.pause() : player.play()),
+    onSpeed: (speed) => player.setSpeed(speed),
+  });
+  const legend = createLegend(() => recolor());
+  const images = createImagePicker({
+    trueClasses,
+    classCounts: dataset.labelled ? dataset.class_counts : null,
+    labelled: dataset.labelled,
+    defaultClasses: defaultClasses(trueClasses),
+    hasGrid: options.gridSelection !== undefined,
+    evaluate: () => context.evaluate(),
+    onChange: () => updateSummary(),
+  });
+  const layers = createLayerPicker(graph.nodes, () => updateSummary());
+  const card = createHoverCard({
+    api: context.api,
+    trueClasses,
+    nativeSize: Math.max(model.input_shape[1], model.input_shape[2]),
+    labels: () => labels,
+    evaluation: () => context.evaluation.get(),
+  });
+  card.element.id = "projection-hover-card"; // the Data grid has its own #hover-card
+  const anchor = el("div", { class: "pj-anchor" });
+
+  const summary = el("div", { class: "pj-summary", id: "projection-summary", "aria-live": "polite" });
+  const run = el("button", { id: "projection-run", class: "pj-run", title: "Project the chosen images at every chosen layer" }, "Project");
+  const status = el("div", { class: "pj-status", id: "projection-status", "aria-live": "polite" });
+  const empty = el(
+    "div",
+    { class: "pj-empty" },
+    el("strong", {}, "How does the network untangle the classes, layer by layer?"),
+    el("p", {}, "Choose images and layers on the left and press Project. Each layer's activations are laid out in 2-D (PivotMDS), aligned to the layer before, and animated from layer to layer."),
+  );
+  const fpsText = el("span", { class: "pj-fps" });
+  const hint = el("div", { class: "pj-hint" }, "scroll: zoom · drag: pan · double-click: reset · click a point: select it", " ", fpsText);
+  const stage = el("div", { class: "pj-stage" }, canvas, legend.element, empty, hint);
+  hint.hidden = true;
+  legend.element.hidden = true;
+  const element = el(
+    "div",
+    { class: "pj-view", id: "projection-view" },
+    el("aside", { class: "pj-side" }, images.element, layers.element, el("div", { class: "pj-run-box" }, summary, run, status)),
+    el("div", { class: "pj-main" }, stage, controls.element),
+    card.element,
+    anchor,
+  );
+
+  const pick = (): Pick =>
+    chooseImages(images.spec(), {
+      size: dataset.size,
+      labels,
+      predictions: context.evaluation.get()?.images.predictions ?? null,
+      grid: options.gridSelection?.() ?? null,
+    });
+
+  function updateSummary(): void {
+    const chosen = pick();
+    const n = chosen.indices.length;
+    const layerCount = layers.count();
+    const parts: string[] = [];
+    if (labels && n) {
+      const counts = new Map<number, number>();
+      for (const i of chosen.indices) counts.set(labels[i] ?? -1, (counts.get(labels[i] ?? -1) ?? 0) + 1);
+      const named = [...counts].sort((a, b) => a[0] - b[0]);
+      if (named.length <= 4) parts.push(named.map(([c, k]) => `${k.toLocaleString()} ${trueClasses[c] ?? "unlabelled"}`).join(", "));
+      else parts.push(`${named.length} classes`);
+    }
+    const layerText = layerCount === null ? "default layers" : `${layerCount} layer${layerCount === 1 ? "" : "s"}`;
+    const notes = [chosen.note, dataset.labelled && !labels ? "Loading labels…" : ""].filter((note) => note !== "");
+    summary.replaceChildren(
+      el("strong", {}, `${n.toLocaleString()} image${n === 1 ? "" : "s"}`),
+      parts.length ? ` (${parts.join("")})` : "",
+      ` × ${layerText}`,
+      ...notes.map((note) => el("div", { class: "pj-note" }, note)),
+    );
+    run.disabled = running || n === 0 || layerCount === 0;
+  }
+
+  /** The colour key of every point under the current colour mode (-1: unknown). */
+  const keys = (mode: ColorMode, indices: Int32Array): Int32Array => {
+    const predictions = context.evaluation.get()?.images.predictions ?? null;
+    const out = new Int32Array(indices.length);
+    indices.forEach((index, i) => {
+      const label = labels?.[index] ?? -1;
+      const predicted = predictions?.[index] ?? -1;
+      out[i] = mode === "true" ? label : mode === "predicted" ? predicted : label < 0 || predicted < 0 ? -1 : predicted === label ? 0 : 1;
+    });
+    return out;
+  };
+
+  function recolor(): void {
+    if (!shown) return;
+    const mode = legend.mode();
+    const key = keys(mode, shown.indices);
+    const hidden = legend.hidden();
+    const rgba = new Uint8Array(key.length * 4);
+    const counts = new Map<number, number>();
+    const rgb = new Map<number, [number, number, number]>();
+    key.forEach((k, i) => {
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+      let c = rgb.get(k);
+      if (!c) rgb.set(k, (c = hexRgb(colorOf(mode, k))));
+      rgba.set([c[0], c[1], c[2], hidden.has(k) ? 0 : 255], i * 4);
+    });
+    const names = mode === "predicted" ? model.classes : trueClasses;
+    const entries: LegendEntry[] = [...counts]
+      .sort((a, b) => (a[0] < 0 ? 1 : b[0] < 0 ? -1 : a[0] - b[0]))
+      .map(([k, count]) => ({ key: k, count, label: k < 0 ? "unknown" : mode === "correct" ? (k === 0 ? "right" : "wrong") : (names[k] ?? String(k)) }));
+    legend.setEntries(entries);
+    scatter.setColors(rgba);
+    setHover(null);
+    player.invalidate();
+  }
+
+  const highlight = (): void => {
+    const current = shown?.point.get(store.get().image) ?? null;
+    scatter.setHighlights({ hover: hovered, current });
+    player.invalidate();
+  };
+
+  function setHover(point: number | null): void {
+    if (point === hovered) return;
+    hovered = point;
+    highlight();
+    if (point === null || !shown) {
+      card.hover(null, null);
+      return;
+    }
+    const at = scatter.clientPosition(point, player.blend());
+    const size = scatter.pointSize();
+    if (at) anchor.style.cssText = `left:${at.x - size / 2}px;top:${at.y - size / 2}px;width:${size}px;height:${size}px`;
+    anchor.dataset.index = String(shown.indices[point] ?? -1);
+    card.hover(shown.indices[point] ?? null, anchor);
+  }
+
+  function show(result: ProjectionResult, indices: Int32Array): void {
+    player.pause();
+    shown = { result, indices, point: new Map(Array.from(indices, (index, i) => [index, i])) };
+    hovered = null;
+    scatter.resize();
+    scatter.setData(result.coords, result.layers, result.count);
+    controls.setNodes(result.nodes, describe);
+    empty.hidden = true;
+    hint.hidden = false;
+    legend.element.hidden = false;
+    canvas.dataset.points = String(result.count);
+    canvas.dataset.layers = String(result.layers);
+    delete canvas.dataset.fps;
+    recolor();
+    highlight();
+    player.setLayers(result.layers);
+  }
+
+  run.onclick = async () => {
+    const chosen = pick();
+    if (!chosen.indices.length || running) return;
+    const body = { indices: Array.from(chosen.indices), nodes: layers.nodes(), pivots: PIVOTS };
+    running = true;
+    updateSummary();
+    status.replaceChildren("Projecting…");
+    const started = performance.now();
+    try {
+      const job = await context.jobs.run(`Projecting ${body.indices.length.toLocaleString()} images`, () => projectionApi.start(body));
+      const result = await projectionApi.result(job);
+      if (result.count !== chosen.indices.length) throw new Error(`The server returned ${result.count} points for ${chosen.indices.length} images.`);
+      show(result, chosen.indices);
+      status.replaceChildren(`${result.count.toLocaleString()} images × ${result.layers} layers in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      if (error instanceof JobCancelled) status.replaceChildren("Cancelled.");
+      else showError(status, error);
+    } finally {
+      running = false;
+      updateSummary();
+    }
+  };
+
+  // Pointer: hover shows the card, click selects, wheel zooms, drag pans.
+  let drag: { x: number; y: number; moved: boolean } | null = null;
+  canvas.addEventListener("pointerdown", (event) => {
+    drag = { x: event.clientX, y: event.clientY, moved: false };
+    canvas.setPointerCapture(event.pointerId);
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (!shown) return;
+    if (drag && (drag.moved || Math.abs(event.clientX - drag.x) + Math.abs(event.clientY - drag.y) > 4)) {
+      scatter.pan(event.clientX - drag.x, event.clientY - drag.y);
+      drag = { x: event.clientX, y: event.clientY, moved: true };
+      setHover(null);
+      player.invalidate();
+      return;
+    }
+    setHover(scatter.pick(event.clientX, event.clientY, player.blend()));
+  });
+  canvas.addEventListener("pointerup", (event) => {
+    const click = drag && !drag.moved;
+    drag = null;
+    if (!click || !shown) return;
+    const point = scatter.pick(event.clientX, event.clientY, player.blend());
+    if (point !== null) store.update({ image: shown.indices[point] ?? 0 });
+  });
+  canvas.addEventListener("pointerleave", () => setHover(null));
+  canvas.addEventListener("dblclick", () => {
+    scatter.resetView();
+    player.invalidate();
+  });
+  canvas.addEventListener(
+    "wheel",
+    (event) => {
+      if (!shown) return;
+      event.preventDefault();
+      scatter.zoom(Math.exp(-event.deltaY * 0.0015), event.clientX, event.clientY);
+      setHover(null);
+      player.invalidate();
+    },
+    { passive: false },
+  );
+
+  const resize = new ResizeObserver(() => {
+    if (scatter.resize()) player.invalidate();
+  });
+  resize.observe(stage);
+
+  const onEvaluation = (): void => {
+    const evaluated = context.evaluation.get() !== null;
+    images.setEvaluated(evaluated);
+    legend.setEvaluated(evaluated);
+    recolor();
+    updateSummary();
+  };
+  cleanups.push(
+    context.evaluation.subscribe(onEvaluation),
+    store.subscribe((state, previous) => {
+      if (state.image !== previous.image) highlight();
+    }),
+    () => resize.disconnect(),
+    () => player.destroy(),
+    () => scatter.destroy(),
+    () => card.destroy(),
+  );
+  onEvaluation();
+
+  projectionApi.layers().then(
+    (lists) => layers.setLayers(lists),
+    (error: unknown) => layers.setError(error instanceof Error ? error.message : String(error)),
+  );
+  if (dataset.labelled) {
+    images.setLabelsReady(false);
+    loadLabels(dataset.size).then(
+      (loaded) => {
+        labels = loaded;
+        images.setLabelsReady(true);
+        recolor();
+        updateSummary();
+      },
+      (error: unknown) => showError(status, error),
+    );
+  }
+
+  return {
+    element,
+    draw() {
+      scatter.resize();
+      player.invalidate();
+    },
+    destroy() {
+      for (const cleanup of cleanups) cleanup();
+    },
+  };
+}

@@ -1,0 +1,272 @@
+// The projection scatter: a small WebGL2 point renderer that blends two layouts on the GPU.
+// Written by hand rather than with regl-scatterplot because the animation needs one thing that
+// library does not expose: every layer's positions resident on the GPU at once, and any two of
+// them mixed by a uniform t per frame (scrubbing, interrupting a transition half way), with
+// nothing re-uploaded while it plays. Zoom and pan are a uniform too; picking is done on the CPU.
+import { SHADERS } from "./shaders";
+
+export interface Blend {
+  /** Slots (layers, or the snapshot slot) mixed as mix(from, to, t). */
+  from: number;
+  to: number;
+  t: number;
+}
+
+export interface Highlights {
+  hover: number | null;
+  current: number | null;
+}
+
+export interface Scatter {
+  readonly element: HTMLCanvasElement;
+  /** All layers' coordinates `(L, N, 2)`; keeps one spare slot (L) for snapshots. */
+  setData(coords: Float32Array, layers: number, count: number): void;
+  /** Per-point RGBA (N × 4 bytes); alpha 0 hides a point. */
+  setColors(rgba: Uint8Array): void;
+  setHighlights(highlights: Highlights): void;
+  /** Write the positions shown by `blend` into the snapshot slot; returns that slot. */
+  snapshot(blend: Blend): number;
+  render(blend: Blend): void;
+  /** The visible point nearest to a client position (within a few pixels), or null. */
+  pick(clientX: number, clientY: number, blend: Blend): number | null;
+  /** Where point `index` is drawn, in client pixels. */
+  clientPosition(index: number, blend: Blend): { x: number; y: number } | null;
+  /** Zoom by `factor` about a client position, or pan by client pixels. */
+  zoom(factor: number, clientX: number, clientY: number): void;
+  pan(dx: number, dy: number): void;
+  resetView(): void;
+  /** Match the drawing buffer to the element's size; true when it changed. */
+  resize(): boolean;
+  /** CSS pixel size of the points. */
+  pointSize(): number;
+  destroy(): void;
+}
+
+const MARGIN = 0.92; // the unit square fills this fraction of the shorter side
+
+function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
+  const shader = gl.createShader(type);
+  if (!shader) throw new Error("WebGL: cannot create a shader");
+  gl.shaderSource(shader, source);
+  gl.compileShader(shader);
+  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) throw new Error(`WebGL shader: ${gl.getShaderInfoLog(shader) ?? "?"}`);
+  return shader;
+}
+
+function link(gl: WebGL2RenderingContext): WebGLProgram {
+  const program = gl.createProgram();
+  if (!program) throw new Error("WebGL: cannot create a program");
+  gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, SHADERS.vertex));
+  gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, SHADERS.fragment));
+  gl.linkProgram(program);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`WebGL program: ${gl.getProgramInfoLog(program) ?? "?"}`);
+  return program;
+}
+
+/** Point diameter in CSS pixels for `count` points: large for a handful, small for thousands. */
+export function basePointSize(count: number): number {
+  return Math.min(13, Math.max(3.5, 15 - 2.7 * Math.log10(Math.max(1, count))));
+}
+
+export function createScatter(): Scatter {
+  const canvas = document.createElement("canvas");
+  canvas.id = "projection-canvas";
+  const context = canvas.getContext("webgl2", { alpha: false, antialias: false, depth: false, stencil: false, premultipliedAlpha: false });
+  if (!context) throw new Error("This browser has no WebGL2, which the projection view needs.");
+  const gl: WebGL2RenderingContext = context;
+  const program = link(gl);
+  const loc = {
+    from: gl.getAttribLocation(program, "a_from"),
+    to: gl.getAttribLocation(program, "a_to"),
+    color: gl.getAttribLocation(program, "a_color"),
+  };
+  const uniform = (name: string): WebGLUniformLocation | null => gl.getUniformLocation(program, name);
+  const u = {
+    t: uniform("u_t"), scale: uniform("u_scale"), offset: uniform("u_offset"), size: uniform("u_size"),
+    ring: uniform("u_ring"), ringColor: uniform("u_ring_color"), opacity: uniform("u_opacity"),
+  };
+  const vao = gl.createVertexArray();
+  const positions = gl.createBuffer();
+  const colors = gl.createBuffer();
+  gl.bindVertexArray(vao);
+  gl.bindBuffer(gl.ARRAY_BUFFER, colors);
+  gl.enableVertexAttribArray(loc.color);
+  gl.vertexAttribPointer(loc.color, 4, gl.UNSIGNED_BYTE, true, 0, 0);
+  gl.enableVertexAttribArray(loc.from);
+  gl.enableVertexAttribArray(loc.to);
+  gl.bindVertexArray(null);
+
+  let coords = new Float32Array(0);
+  let layers = 0;
+  let count = 0;
+  let rgba: Uint8Array = new Uint8Array(0);
+  let highlights: Highlights = { hover: null, current: null };
+  let zoomLevel = 1;
+  let offset: [number, number] = [0, 0]; // pan, in data units
+  let lost = false;
+  const onLost = (event: Event): void => {
+    event.preventDefault();
+    lost = true;
+  };
+  canvas.addEventListener("webglcontextlost", onLost);
+
+  /** Data units to clip space: x_clip = (x * zoom + offset) * fit. */
+  const fit = (): [number, number] => {
+    const w = Math.max(1, canvas.width);
+    const h = Math.max(1, canvas.height);
+    const side = Math.min(w, h) * MARGIN;
+    return [side / w, side / h];
+  };
+  const sizePx = (): number => basePointSize(count) * Math.min(2.5, Math.sqrt(zoomLevel));
+
+  const position = (i: number, blend: Blend): [number, number] => {
+    const a = (blend.from * count + i) * 2;
+    const b = (blend.to * count + i) * 2;
+    const ax = coords[a] ?? 0, ay = coords[a + 1] ?? 0, bx = coords[b] ?? 0, by = coords[b + 1] ?? 0;
+    return [ax + (bx - ax) * blend.t, ay + (by - ay) * blend.t];
+  };
+  const toClient = (x: number, y: number): [number, number] => {
+    const [fx, fy] = fit();
+    const box = canvas.getBoundingClientRect();
+    const cx = (x * zoomLevel + offset[0]) * fx;
+    const cy = (y * zoomLevel + offset[1]) * fy;
+    return [box.left + ((cx + 1) / 2) * box.width, box.top + ((1 - cy) / 2) * box.height];
+  };
+
+  const bindBlend = (blend: Blend): void => {
+    gl.bindBuffer(gl.ARRAY_BUFFER, positions);
+    gl.vertexAttribPointer(loc.from, 2, gl.FLOAT, false, 0, blend.from * count * 8);
+    gl.vertexAttribPointer(loc.to, 2, gl.FLOAT, false, 0, blend.to * count * 8);
+  };
+
+  const drawRing = (index: number | null, extra: number, ring: number, color: [number, number, number]): void => {
+    if (index === null || index < 0 || index >= count || (rgba[index * 4 + 3] ?? 0) === 0) return;
+    const dpr = window.devicePixelRatio || 1;
+    gl.uniform1f(u.size, (sizePx() + extra) * dpr);
+    gl.uniform1f(u.ring, ring);
+    gl.uniform1f(u.opacity, 1);
+    gl.uniform4f(u.ringColor, color[0], color[1], color[2], 1);
+    gl.drawArrays(gl.POINTS, index, 1);
+  };
+
+  return {
+    element: canvas,
+    setData(values, l, n) {
+      coords = new Float32Array((l + 1) * n * 2); // + the snapshot slot
+      coords.set(values.subarray(0, l * n * 2));
+      layers = l;
+      count = n;
+      gl.bindBuffer(gl.ARRAY_BUFFER, positions);
+      gl.bufferData(gl.ARRAY_BUFFER, coords, gl.DYNAMIC_DRAW);
+      highlights = { hover: null, current: null };
+      zoomLevel = 1;
+      offset = [0, 0];
+    },
+    setColors(values) {
+      rgba = values;
+      gl.bindBuffer(gl.ARRAY_BUFFER, colors);
+      gl.bufferData(gl.ARRAY_BUFFER, values, gl.DYNAMIC_DRAW);
+    },
+    setHighlights(next) {
+      highlights = next;
+    },
+    snapshot(blend) {
+      const slot = layers;
+      const shown = new Float32Array(count * 2);
+      for (let i = 0; i < count; i++) {
+        const [x, y] = position(i, blend);
+        shown[i * 2] = x;
+        shown[i * 2 + 1] = y;
+      }
+      coords.set(shown, slot * count * 2);
+      gl.bindBuffer(gl.ARRAY_BUFFER, positions);
+      gl.bufferSubData(gl.ARRAY_BUFFER, slot * count * 8, shown);
+      return slot;
+    },
+    render(blend) {
+      if (lost) return;
+      gl.viewport(0, 0, canvas.width, canvas.height);
+      gl.clearColor(1, 1, 1, 1);
+      gl.clear(gl.COLOR_BUFFER_BIT);
+      if (!count || rgba.length < count * 4) return;
+      const [fx, fy] = fit();
+      const dpr = window.devicePixelRatio || 1;
+      gl.useProgram(program);
+      gl.bindVertexArray(vao);
+      bindBlend(blend);
+      gl.enable(gl.BLEND);
+      gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+      gl.uniform1f(u.t, blend.t);
+      gl.uniform2f(u.scale, fx * zoomLevel, fy * zoomLevel);
+      gl.uniform2f(u.offset, offset[0] / zoomLevel, offset[1] / zoomLevel);
+      gl.uniform1f(u.size, sizePx() * dpr);
+      gl.uniform1f(u.ring, 0);
+      gl.uniform1f(u.opacity, count > 2000 ? 0.75 : 0.92);
+      gl.drawArrays(gl.POINTS, 0, count);
+      drawRing(highlights.current, 8, 0.3, [0.11, 0.13, 0.16]);
+      if (highlights.hover !== highlights.current) drawRing(highlights.hover, 6, 0.22, [0.84, 0.37, 0]);
+      gl.bindVertexArray(null);
+    },
+    pick(clientX, clientY, blend) {
+      if (!count) return null;
+      const radius = Math.max(6, sizePx() / 2 + 3);
+      let best: number | null = null;
+      let bestDistance = radius * radius;
+      for (let i = 0; i < count; i++) {
+        if ((rgba[i * 4 + 3] ?? 0) === 0) continue;
+        const [x, y] = position(i, blend);
+        const [sx, sy] = toClient(x, y);
+        const d = (sx - clientX) ** 2 + (sy - clientY) ** 2;
+        if (d <= bestDistance) {
+          bestDistance = d;
+          best = i;
+        }
+      }
+      return best;
+    },
+    clientPosition(index, blend) {
+      if (index < 0 || index >= count) return null;
+      const [x, y] = position(index, blend);
+      const [sx, sy] = toClient(x, y);
+      return { x: sx, y: sy };
+    },
+    zoom(factor, clientX, clientY) {
+      const box = canvas.getBoundingClientRect();
+      const [fx, fy] = fit();
+      const cx = (((clientX - box.left) / box.width) * 2 - 1) / fx;
+      const cy = (1 - ((clientY - box.top) / box.height) * 2) / fy;
+      const next = Math.min(40, Math.max(0.5, zoomLevel * factor));
+      const k = next / zoomLevel;
+      // Keep the data point under the cursor in place: c = p * zoom + offset.
+      offset = [cx - (cx - offset[0]) * k, cy - (cy - offset[1]) * k];
+      zoomLevel = next;
+    },
+    pan(dx, dy) {
+      const box = canvas.getBoundingClientRect();
+      const [fx, fy] = fit();
+      offset = [offset[0] + (dx / box.width) * 2 / fx, offset[1] - (dy / box.height) * 2 / fy];
+    },
+    resetView() {
+      zoomLevel = 1;
+      offset = [0, 0];
+    },
+    resize() {
+      const dpr = window.devicePixelRatio || 1;
+      const w = Math.max(1, Math.round(canvas.clientWidth * dpr));
+      const h = Math.max(1, Math.round(canvas.clientHeight * dpr));
+      if (w === canvas.width && h === canvas.height) return false;
+      canvas.width = w;
+      canvas.height = h;
+      return true;
+    },
+    pointSize: sizePx,
+    destroy() {
+      canvas.removeEventListener("webglcontextlost", onLost);
+      gl.deleteBuffer(positions);
+      gl.deleteBuffer(colors);
+      gl.deleteVertexArray(vao);
+      gl.deleteProgram(program);
+      count = 0;
+    },
+  };
+}

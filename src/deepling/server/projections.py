@@ -1,0 +1,69 @@
+"""Projection jobs: layer-by-layer PivotMDS of chosen images, cached on disk by their key."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+
+from deepling.analysis.keys import model_data_key
+from deepling.analysis.projection import Projection, default_nodes, layer_projection
+from deepling.cache import ArrayCache
+from deepling.errors import DeeplingError, NotFoundError
+from deepling.graph.types import Graph
+from deepling.server.jobs import Job
+from deepling.server.schemas import ProjectionRequest
+from deepling.server.session import Session
+
+SEED = 0
+
+
+def conv_pool_nodes(graph: Graph) -> list[str]:
+    """The input, every convolution and pooling node, and the output."""
+    picked = [n.name for n in graph.nodes[1:-1] if "conv" in n.op or "pool" in n.op]
+    return [graph.input.name, *picked, graph.output.name]
+
+
+def _check(session: Session, request: ProjectionRequest) -> tuple[np.ndarray, list[str]]:
+    indices = np.asarray(request.indices, dtype=np.int64)
+    n = len(session.dataset)
+    bad = np.flatnonzero((indices < 0) | (indices >= n))
+    if bad.size:
+        raise DeeplingError(
+            f"indices[{bad[0]}] = {indices[bad[0]]} is out of range: the dataset has {n} images."
+        )
+    graph = session.model.graph()
+    nodes = graph.check(request.nodes) if request.nodes is not None else default_nodes(graph)
+    return indices, nodes
+
+
+def projection_key(session: Session, indices: np.ndarray, nodes: list[str], pivots: int) -> str:
+    digest = hashlib.blake2b(indices.tobytes(), digest_size=16).hexdigest()
+    return model_data_key("projection", session.model, session.dataset, digest, nodes, pivots, SEED)
+
+
+def load_projection(cache: ArrayCache, key: str) -> Projection:
+    # Keys are hex digests; anything else (a path, say) names no projection.
+    stored = cache.load("projection", key) if re.fullmatch(r"[0-9a-f]{32}", key) else None
+    if stored is None:
+        raise NotFoundError(f"No projection {key!r}.", "Start one with POST /api/jobs/projection.")
+    return Projection([str(n) for n in stored["nodes"]], stored["coords"])
+
+
+def start_projection(session: Session, request: ProjectionRequest) -> Job:
+    """Queue (or join) the projection job; a cached result finishes at once."""
+    indices, nodes = _check(session, request)
+    key = projection_key(session, indices, nodes, request.pivots)
+    url = f"api/projections/{key}"
+
+    def work(job: Job) -> None:
+        if session.cache.load("projection", key) is None:
+            x = session.dataset.batch(indices.tolist(), session.model.input_shape)
+            projection = layer_projection(session.model, x, nodes, request.pivots, SEED,
+                                          progress=job.report)  # fmt: skip
+            session.cache.save("projection", key, {"coords": projection.coords,
+                                                   "nodes": np.array(projection.nodes)})
+        job.result_url = url
+
+    return session.jobs.submit(f"projection:{key}", work, join_active=True)

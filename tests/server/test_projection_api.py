@@ -1,0 +1,82 @@
+"""Projection jobs over HTTP: coordinates as binary float32, cached, bad requests refused."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from deepling import create_app
+from deepling.analysis.projection import default_nodes
+from deepling.server.session import Session
+
+
+@pytest.fixture()
+def client(trained_mnist, mnist_split, tmp_path) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(create_app(Session.open(trained_mnist[0], mnist_split[1], tmp_path))) as c:
+        yield c
+
+
+def _finish(client: TestClient, body: dict) -> dict:  # type: ignore[type-arg]
+    job = client.post("/api/jobs/projection", json=body)
+    assert job.status_code == 202, job.text
+    for _ in range(600):
+        state = client.get(f"/api/jobs/{job.json()['id']}").json()
+        if state["state"] not in ("queued", "running"):
+            return state  # type: ignore[no-any-return]
+        time.sleep(0.05)
+    raise AssertionError("projection did not finish")
+
+
+def test_projection_job_serves_binary_coordinates(client: TestClient, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    data = mnist_split[1]
+    indices = [i for i in range(len(data)) if data.labels[i] in (3, 8)][:60]
+    job = _finish(client, {"indices": indices, "pivots": 20})
+    assert job["state"] == "done" and job["result_url"].startswith("api/projections/")
+    response = client.get("/" + job["result_url"])
+    layers, points, two = (int(v) for v in response.headers["X-Shape"].split(","))
+    coords = np.frombuffer(response.content, dtype="<f4").reshape(layers, points, two)
+    nodes = response.headers["X-Nodes"].split(",")
+    assert nodes == client.get("/api/projection-layers").json()["all"]
+    assert (layers, points, two) == (len(nodes), 60, 2)
+    assert np.abs(coords).max() <= 1.0 + 1e-6 and np.isfinite(coords).all()
+    again = _finish(client, {"indices": indices, "pivots": 20})  # cached: the same result
+    assert again["result_url"] == job["result_url"]
+
+
+def test_projection_of_chosen_layers(client: TestClient) -> None:
+    layers = client.get("/api/projection-layers").json()
+    assert layers["conv_pool"][0] == "x" and layers["conv_pool"][-1] == "fc2"
+    assert all(n.startswith(("conv", "pool")) for n in layers["conv_pool"][1:-1])
+    job = _finish(client, {"indices": list(range(30)), "nodes": layers["conv_pool"]})
+    response = client.get("/" + job["result_url"])
+    assert response.headers["X-Nodes"].split(",") == layers["conv_pool"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "names"),
+    [
+        ({"indices": [0, 5000]}, 400, "indices[1] = 5000"),
+        ({"indices": [-1]}, 400, "indices[0] = -1"),
+        ({"indices": []}, 422, "indices"),
+        ({"indices": list(range(20_001))}, 422, "indices"),
+        ({"indices": [1, 2], "nodes": ["nope"]}, 404, "nope"),
+        ({"indices": [1, 2], "pivots": 1}, 422, "pivots"),
+        ({"indices": "all"}, 422, "indices"),
+    ],
+)
+def test_bad_projection_requests(client: TestClient, body: dict, status: int, names: str) -> None:  # type: ignore[type-arg]
+    response = client.post("/api/jobs/projection", json=body)
+    assert response.status_code == status and names in response.text
+
+
+def test_unknown_or_hostile_projection_keys_are_404(client: TestClient) -> None:
+    for key in ("0" * 32, "..%2F..%2Fetc%2Fpasswd", "zz"):
+        assert client.get(f"/api/projections/{key}").status_code == 404
+
+
+def test_default_layers_skip_reshapes(trained_mnist) -> None:  # type: ignore[no-untyped-def]
+    assert "flatten" not in default_nodes(trained_mnist[0].graph())
