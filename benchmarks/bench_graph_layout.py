@@ -28,10 +28,17 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
-def start_server(model: str, data: Path, cache: str) -> tuple[subprocess.Popen[str], str]:
+def start_server(
+    model: str,
+    data: Path,
+    cache: str,
+    extra: list[str] | None = None,
+    input_shape: str | None = "3,32,32",
+) -> tuple[subprocess.Popen[str], str]:
+    shape = ["--input-shape", input_shape] if input_shape else []
     process = subprocess.Popen(
         [sys.executable, "-m", "deepling", "serve", "--model", model, "--data", str(data),
-         "--input-shape", "3,32,32", "--no-browser"],
+         *shape, *(extra or []), "--no-browser"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env={**os.environ, "DEEPLING_CACHE_DIR": cache},
     )  # fmt: skip

@@ -6,8 +6,8 @@ import { createJobRunner } from "./state/jobs";
 import { Observable, SECTIONS, Store, mirrorToUrl, stateFromUrl, type Section } from "./state/store";
 import { el, showError } from "./ui/dom";
 import { createArchitectureView } from "./views/architecture/architecture-view";
-import { createDataView } from "./views/data/data-view";
 import { createCurrentImage } from "./views/shell/current-image";
+import { createDataSection } from "./views/shell/data-section";
 import { createHeader } from "./views/shell/header";
 import { createPendingSection } from "./views/shell/pending-section";
 import type { AppContext, EvaluationData, View, ViewFactory } from "./views/view";
@@ -21,7 +21,7 @@ const SECTION_TITLES: Record<Section, string> = {
 
 const FACTORIES: Record<Section, ViewFactory> = {
   architecture: createArchitectureView,
-  data: createDataView,
+  data: createDataSection,
   semantics: () =>
     createPendingSection("Semantics", "Feature visualisation, top-activating images, attributions and adversarial strips for the current image and any channel."),
   whatif: () =>

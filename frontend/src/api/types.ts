@@ -66,6 +66,8 @@ export interface Job {
   total: number;
   progress: number;
   error: string | null;
+  /** Where a finished job's result can be fetched (relative URL), if it has one. */
+  result_url?: string | null;
 }
 
 export interface EvaluationSummary {

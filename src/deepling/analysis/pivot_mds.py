@@ -83,11 +83,14 @@ def mds_from_pivot_distances(d2: np.ndarray, pivots: np.ndarray) -> np.ndarray:
     return coords
 
 
-def pivot_mds(x: np.ndarray, k: int = 50, seed: int = 0) -> np.ndarray:
+def pivot_mds(
+    x: np.ndarray, k: int = 50, seed: int = 0, *, sketch_size: int = SKETCH_SIZE
+) -> np.ndarray:
     """PivotMDS layout of the rows of ``x`` (N, D): ``(N, 2)`` float64.
 
     ``k`` pivots are chosen by max-min distance (seeded first pivot; on a random sketch for
-    large N). With k >= N the result is classical MDS, scale included. N < 3, duplicate points
+    large N; ``sketch_size >= N`` makes it exact). With k >= N the result is classical MDS,
+    scale included. N < 3, duplicate points
     and constant data are handled (constant data gives all zeros).
     """
     x = np.asarray(x, dtype=np.float32)
@@ -96,7 +99,7 @@ def pivot_mds(x: np.ndarray, k: int = 50, seed: int = 0) -> np.ndarray:
         return np.zeros((n, 2))
     x = np.ascontiguousarray(x.reshape(n, -1))
     rng = np.random.default_rng(seed)
-    pivots = choose_pivots(x, max(1, min(k, n)), rng)
+    pivots = choose_pivots(x, max(1, min(k, n)), rng, sketch_size)
     return mds_from_pivot_distances(squared_distances(x, x[pivots]), pivots)
 
 

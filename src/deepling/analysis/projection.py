@@ -24,10 +24,13 @@ from deepling.graph.types import Graph
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
 
-# Ops that only reshape or pass values through: their layout would repeat the previous one.
+# Ops whose layout would repeat the previous node's: reshapes and pass-throughs, and batch norm,
+# which at inference is a fixed per-channel affine map of its input (deployment tools fold it
+# into the convolution before it). Any of them can still be projected by naming it in `nodes`.
 PASS_THROUGH_OPS = frozenset({
     "view", "reshape", "flatten", "contiguous", "getitem", "dropout", "dropout2d", "identity",
     "clone", "detach", "squeeze", "unsqueeze", "permute", "transpose", "to", "float", "type_as",
+    "batch_norm",
 })  # fmt: skip
 
 # Floats of sample activations held at once while choosing pivots (256 MB as float32).
@@ -44,7 +47,7 @@ class Projection:
 
 
 def default_nodes(graph: Graph) -> list[str]:
-    """Every node from input to output except pure reshapes and pass-throughs."""
+    """Every node from input to output except reshapes, pass-throughs and batch norm."""
     return [n.name for n in graph.nodes if n.op not in PASS_THROUGH_OPS]
 
 
@@ -72,7 +75,7 @@ def _choose_layer_pivots(
     """Per layer, the indices (into ``x``) and activation vectors of its ``k`` pivots, chosen
     by max-min on one random sample of images shared by all layers."""
     n = x.shape[0]
-    sample = np.sort(rng.choice(n, size=min(n, max(5 * k, 200)), replace=False))
+    sample = np.sort(rng.choice(n, size=min(n, max(4 * k, 200)), replace=False))
     images = x[torch.as_tensor(sample)]
     indices: dict[str, np.ndarray] = {}
     vectors: dict[str, np.ndarray] = {}

@@ -15,7 +15,13 @@ import { NO_FILTERS, selectImages, type Filters } from "./selection";
 const DEFAULT_THUMB = THUMB_SIZES[1];
 const MAX_SPRITE = 128; // the sprite route's largest thumbnail
 
-export function createDataView(context: AppContext): View {
+/** The Data grid, which also tells which images its filters currently select. */
+export interface DataView extends View {
+  /** Dataset indices the grid shows, in its order (null until the labels are loaded). */
+  selection(): Int32Array | null;
+}
+
+export function createDataView(context: AppContext): DataView {
   const { api, dataset, model, store } = context;
   const trueClasses = dataset.classes.length ? dataset.classes : model.classes;
   const nativeSize = Math.max(model.input_shape[1], model.input_shape[2]);
@@ -59,11 +65,13 @@ export function createDataView(context: AppContext): View {
   element.style.setProperty("--side", `${matrixLayout(model.classes).width + 34}px`);
   grid.setThumbSize(DEFAULT_THUMB);
 
+  let shown: Int32Array | null = null;
   /** Recompute the matching images (filters, labels or evaluation changed). */
   const refresh = (): void => {
     const evaluation = context.evaluation.get();
     const current = filters.get();
     const items = selectImages(dataset.size, current, labels, evaluation?.images ?? null);
+    shown = items;
     grid.setItems(items, store.get().image);
     bar.set(current);
     bar.setMatches(items.length, dataset.size);
@@ -108,6 +116,7 @@ export function createDataView(context: AppContext): View {
 
   return {
     element,
+    selection: () => shown,
     draw: () => grid.layout(),
     destroy: () => {
       for (const cleanup of cleanups) cleanup();

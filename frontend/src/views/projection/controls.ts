@@ -73,7 +73,11 @@ export function createControls(o: ControlsOptions): Controls {
           return tick;
         }),
       );
-      element.style.setProperty("--label-room", `${Math.round(Math.min(110, 18 + 3.8 * Math.max(0, ...next.map((n) => n.length))))}px`);
+      // Room for the slanted labels (38°, ~6.1 px a character): below the track, and right of
+      // it for the last label.
+      const longest = 6.1 * Math.max(0, ...next.map((n) => n.length));
+      element.style.setProperty("--label-room", `${Math.round(Math.min(110, 18 + longest * Math.sin(0.66)))}px`);
+      element.style.setProperty("--label-right", `${Math.round(Math.min(100, longest * Math.cos(0.66)))}px`);
       setLayer(0);
     },
     setLayer,

@@ -1,6 +1,6 @@
-// The projection routes (until the shared API client has them): start a projection job, read its
-// binary result, and the server's layer lists. Relative URLs, like the shared client.
-import { ApiError } from "../../api/client";
+// The projection routes: start a projection job, read its binary result, and the server's
+// layer lists. Relative URLs, like the shared client whose request() this uses.
+import { ApiError, request } from "../../api/client";
 import type { Job } from "../../api/types";
 
 export interface ProjectionRequest {
@@ -11,7 +11,7 @@ export interface ProjectionRequest {
   pivots: number;
 }
 
-export type ProjectionJob = Job & { result_url?: string | null };
+export type ProjectionJob = Job;
 
 export interface ProjectionLayers {
   /** The default layers: every node from input to output except reshapes. */
@@ -26,27 +26,6 @@ export interface ProjectionResult {
   layers: number;
   count: number;
   coords: Float32Array;
-}
-
-async function request(path: string, init?: RequestInit): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(path, init);
-  } catch {
-    throw new ApiError("The Deepling server cannot be reached. Is it still running?", 0);
-  }
-  if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
-    try {
-      const body = (await response.json()) as { detail?: unknown };
-      if (typeof body.detail === "string") message = body.detail;
-      else if (Array.isArray(body.detail)) message = JSON.stringify(body.detail);
-    } catch {
-      /* not JSON: keep the status line */
-    }
-    throw new ApiError(message, response.status);
-  }
-  return response;
 }
 
 /** A server path made relative, so that the app also works behind a path prefix. */

@@ -3,6 +3,7 @@
 // and click-to-select. The lead view of the Data section's "Projection" panel.
 import { JobCancelled } from "../../state/jobs";
 import { el, showError } from "../../ui/dom";
+import "../data/data.css"; // the hover card's styles (scoped .dv-*), when shown outside the Data grid
 import { createHoverCard } from "../data/hover-card";
 import { loadLabels } from "../data/labels";
 import type { AppContext, View } from "../view";
@@ -10,8 +11,10 @@ import { chooseImages, type Pick } from "./choose";
 import { createControls } from "./controls";
 import { createImagePicker } from "./image-picker";
 import { createLayerPicker } from "./layer-picker";
-import { colorOf, createLegend, type ColorMode, type LegendEntry } from "./legend";
+import { colorKeys, pointColors, type ColorInputs } from "./coloring";
+import { createLegend } from "./legend";
 import { createPlayer } from "./player";
+import { attachPointer } from "./pointer";
 import { projectionApi, type ProjectionResult } from "./projection-api";
 import "./projection.css";
 import { createScatter } from "./scatter";
@@ -31,11 +34,6 @@ interface Shown {
   indices: Int32Array;
   /** Point of each dataset index. */
   point: Map<number, number>;
-}
-
-function hexRgb(hex: string): [number, number, number] {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
 /** Classes the user probably wants first: cat and dog where they exist (the reference figure). */
@@ -70,7 +68,23 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
       canvas.dataset.frames = String(frames);
       fpsText.textContent = `${Math.round(fps)} fps`;
     },
+    onFrame(blend) {
+      // For tests and tools: where the first visible point is drawn, in canvas pixels, at rest.
+      if (!shown || blend.t !== 0) return;
+      const first = legend.hidden().size ? firstVisible() : 0;
+      const at = first === null ? null : scatter.clientPosition(first, blend);
+      const box = canvas.getBoundingClientRect();
+      if (at) canvas.dataset.probe = `${Math.round(at.x - box.left)},${Math.round(at.y - box.top)},${shown.indices[first ?? 0] ?? -1}`;
+      else delete canvas.dataset.probe;
+    },
   });
+  const firstVisible = (): number | null => {
+    if (!shown) return null;
+    const key = colorKeys(legend.mode(), shown.indices, colorInputs());
+    const hidden = legend.hidden();
+    const i = key.findIndex((k) => !hidden.has(k));
+    return i < 0 ? null : i;
+  };
   const controls = createControls({
     onLayer(layer, scrub) {
       player.pause();
@@ -154,36 +168,16 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     run.disabled = running || n === 0 || layerCount === 0;
   }
 
-  /** The colour key of every point under the current colour mode (-1: unknown). */
-  const keys = (mode: ColorMode, indices: Int32Array): Int32Array => {
-    const predictions = context.evaluation.get()?.images.predictions ?? null;
-    const out = new Int32Array(indices.length);
-    indices.forEach((index, i) => {
-      const label = labels?.[index] ?? -1;
-      const predicted = predictions?.[index] ?? -1;
-      out[i] = mode === "true" ? label : mode === "predicted" ? predicted : label < 0 || predicted < 0 ? -1 : predicted === label ? 0 : 1;
-    });
-    return out;
-  };
+  const colorInputs = (): ColorInputs => ({
+    labels,
+    predictions: context.evaluation.get()?.images.predictions ?? null,
+    trueClasses,
+    predictedClasses: model.classes,
+  });
 
   function recolor(): void {
     if (!shown) return;
-    const mode = legend.mode();
-    const key = keys(mode, shown.indices);
-    const hidden = legend.hidden();
-    const rgba = new Uint8Array(key.length * 4);
-    const counts = new Map<number, number>();
-    const rgb = new Map<number, [number, number, number]>();
-    key.forEach((k, i) => {
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-      let c = rgb.get(k);
-      if (!c) rgb.set(k, (c = hexRgb(colorOf(mode, k))));
-      rgba.set([c[0], c[1], c[2], hidden.has(k) ? 0 : 255], i * 4);
-    });
-    const names = mode === "predicted" ? model.classes : trueClasses;
-    const entries: LegendEntry[] = [...counts]
-      .sort((a, b) => (a[0] < 0 ? 1 : b[0] < 0 ? -1 : a[0] - b[0]))
-      .map(([k, count]) => ({ key: k, count, label: k < 0 ? "unknown" : mode === "correct" ? (k === 0 ? "right" : "wrong") : (names[k] ?? String(k)) }));
+    const { rgba, entries } = pointColors(legend.mode(), shown.indices, legend.hidden(), colorInputs());
     legend.setEntries(entries);
     scatter.setColors(rgba);
     setHover(null);
@@ -252,46 +246,13 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     }
   };
 
-  // Pointer: hover shows the card, click selects, wheel zooms, drag pans.
-  let drag: { x: number; y: number; moved: boolean } | null = null;
-  canvas.addEventListener("pointerdown", (event) => {
-    drag = { x: event.clientX, y: event.clientY, moved: false };
-    canvas.setPointerCapture(event.pointerId);
+  attachPointer({
+    scatter,
+    blend: () => (shown ? player.blend() : null),
+    onHover: setHover,
+    onClick: (point) => store.update({ image: shown?.indices[point] ?? store.get().image }),
+    redraw: () => player.invalidate(),
   });
-  canvas.addEventListener("pointermove", (event) => {
-    if (!shown) return;
-    if (drag && (drag.moved || Math.abs(event.clientX - drag.x) + Math.abs(event.clientY - drag.y) > 4)) {
-      scatter.pan(event.clientX - drag.x, event.clientY - drag.y);
-      drag = { x: event.clientX, y: event.clientY, moved: true };
-      setHover(null);
-      player.invalidate();
-      return;
-    }
-    setHover(scatter.pick(event.clientX, event.clientY, player.blend()));
-  });
-  canvas.addEventListener("pointerup", (event) => {
-    const click = drag && !drag.moved;
-    drag = null;
-    if (!click || !shown) return;
-    const point = scatter.pick(event.clientX, event.clientY, player.blend());
-    if (point !== null) store.update({ image: shown.indices[point] ?? 0 });
-  });
-  canvas.addEventListener("pointerleave", () => setHover(null));
-  canvas.addEventListener("dblclick", () => {
-    scatter.resetView();
-    player.invalidate();
-  });
-  canvas.addEventListener(
-    "wheel",
-    (event) => {
-      if (!shown) return;
-      event.preventDefault();
-      scatter.zoom(Math.exp(-event.deltaY * 0.0015), event.clientX, event.clientY);
-      setHover(null);
-      player.invalidate();
-    },
-    { passive: false },
-  );
 
   const resize = new ResizeObserver(() => {
     if (scatter.resize()) player.invalidate();

@@ -41,8 +41,9 @@ void main() {
     color = mix(mix(color, vec3(1.0), gap), u_ring_color.rgb, ring);
     opacity = 1.0;
   } else {
-    // A darker rim keeps overlapping points apart.
-    float rim = smoothstep(1.0 - 2.0 * px, 1.0 - px, r);
+    // A darker rim keeps overlapping points apart (only where points are big enough to have
+    // an inside: on tiny points it would darken the whole colour).
+    float rim = smoothstep(1.0 - 2.0 * px, 1.0 - px, r) * smoothstep(5.0, 8.0, v_size);
     color = mix(color, color * 0.6, rim * 0.8);
   }
   out_color = vec4(color, opacity * alpha);

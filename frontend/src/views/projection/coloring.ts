@@ -1,0 +1,53 @@
+// Point colours for the scatter: each point's key under a colour mode (true class, predicted
+// class, right = 0 / wrong = 1; -1 unknown), as RGBA bytes (alpha 0 where hidden), and the
+// legend's entries with their counts.
+import { colorOf, type ColorMode, type LegendEntry } from "./legend";
+
+export interface ColorInputs {
+  /** True label of every dataset image (null until loaded). */
+  labels: Int32Array | null;
+  /** Predicted class of every dataset image (null before the evaluation). */
+  predictions: readonly number[] | null;
+  trueClasses: readonly string[];
+  predictedClasses: readonly string[];
+}
+
+function hexRgb(hex: string): [number, number, number] {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/** The colour key of every point (dataset `indices`) under `mode`. */
+export function colorKeys(mode: ColorMode, indices: Int32Array, o: ColorInputs): Int32Array {
+  const out = new Int32Array(indices.length);
+  indices.forEach((index, i) => {
+    const label = o.labels?.[index] ?? -1;
+    const predicted = o.predictions?.[index] ?? -1;
+    out[i] = mode === "true" ? label : mode === "predicted" ? predicted : label < 0 || predicted < 0 ? -1 : predicted === label ? 0 : 1;
+  });
+  return out;
+}
+
+export function pointColors(
+  mode: ColorMode,
+  indices: Int32Array,
+  hidden: ReadonlySet<number>,
+  o: ColorInputs,
+): { rgba: Uint8Array; entries: LegendEntry[] } {
+  const keys = colorKeys(mode, indices, o);
+  const rgba = new Uint8Array(keys.length * 4);
+  const counts = new Map<number, number>();
+  const rgb = new Map<number, [number, number, number]>();
+  keys.forEach((k, i) => {
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+    let c = rgb.get(k);
+    if (!c) rgb.set(k, (c = hexRgb(colorOf(mode, k))));
+    rgba.set([c[0], c[1], c[2], hidden.has(k) ? 0 : 255], i * 4);
+  });
+  const names = mode === "predicted" ? o.predictedClasses : o.trueClasses;
+  const label = (k: number): string => (k < 0 ? "unknown" : mode === "correct" ? (k === 0 ? "right" : "wrong") : (names[k] ?? String(k)));
+  const entries = [...counts]
+    .sort((a, b) => (a[0] < 0 ? 1 : b[0] < 0 ? -1 : a[0] - b[0]))
+    .map(([key, count]) => ({ key, count, label: label(key) }));
+  return { rgba, entries };
+}
