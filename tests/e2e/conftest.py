@@ -22,3 +22,14 @@ def browser() -> Iterator[object]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture()
+def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A 1400 x 900 page; the test fails if the page threw an uncaught error."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    page.close()
+    assert not errors, f"errors in the page: {errors}"

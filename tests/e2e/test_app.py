@@ -42,11 +42,8 @@ def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_architecture_view_graph_node_and_feature_maps(  # type: ignore[no-untyped-def]
-    browser, app_server: LiveServer
+    page, app_server: LiveServer
 ) -> None:
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(app_server.url + "/?section=architecture")
     page.wait_for_selector("#architecture-graph [data-node='add']")
     for node in ("stem", "cat", "add_1", "head"):  # skip connections and the concatenation
@@ -63,15 +60,11 @@ def test_architecture_view_graph_node_and_feature_maps(  # type: ignore[no-untyp
     assert not blank, "every feature map is a single flat colour"
     assert "node=layer1_conv1" in page.url
     _shot(page, "architecture")
-    assert not errors
 
 
 def test_data_view_evaluation_confusion_filter_and_bookmark(  # type: ignore[no-untyped-def]
-    browser, app_server: LiveServer
+    page, app_server: LiveServer
 ) -> None:
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(app_server.url + "/?section=data")
     page.wait_for_selector("#image-grid [data-index='0']")
     assert "120" in page.inner_text("#match-count")
@@ -94,15 +87,11 @@ def test_data_view_evaluation_confusion_filter_and_bookmark(  # type: ignore[no-
     page.wait_for_function(f"document.querySelector('.current-title').textContent.includes('#{first}')")
     assert "section=data" in page.url
     _shot(page, "data-bookmark")
-    assert not errors
 
 
 def test_layer_projection_pick_run_scrub_play_hover(  # type: ignore[no-untyped-def]
-    browser, app_server: LiveServer
+    page, app_server: LiveServer
 ) -> None:
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(app_server.url + "/?section=data&panel=projection")
     page.wait_for_selector("#projection-view #projection-classes input")
     # Pick two classes (cat and dog), 10 images each, and run.
@@ -143,4 +132,3 @@ def test_layer_projection_pick_run_scrub_play_hover(  # type: ignore[no-untyped-
     page.wait_for_selector("#projection-canvas[data-fps]", timeout=30_000)
     assert float(page.get_attribute("#projection-canvas", "data-fps") or 0) > 10
     page.click("#projection-play")
-    assert not errors

@@ -5,10 +5,7 @@ from __future__ import annotations
 from live_server import LiveServer
 
 
-def test_shell_shows_model_current_image_and_evaluation(browser, mnist_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+def test_shell_shows_model_current_image_and_evaluation(page, mnist_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
     page.goto(mnist_server.url + "/?image=3")
     page.wait_for_selector("#model-name:has-text('mnist-cnn')")
     assert "5,000 images" in page.inner_text("#dataset-name")
@@ -25,4 +22,3 @@ def test_shell_shows_model_current_image_and_evaluation(browser, mnist_server: L
     assert accuracy > 90  # the trained CNN on real digits
     page.click("nav.tabs button[data-section='semantics']")
     assert "section=semantics" in page.url
-    assert not errors
