@@ -80,3 +80,12 @@ def test_unknown_or_hostile_projection_keys_are_404(client: TestClient) -> None:
 
 def test_default_layers_skip_reshapes(trained_mnist) -> None:  # type: ignore[no-untyped-def]
     assert "flatten" not in default_nodes(trained_mnist[0].graph())
+
+
+def test_requests_too_big_for_memory_are_refused(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from deepling.server import projections
+
+    monkeypatch.setattr(projections, "MAX_INPUT_VALUES", 28 * 28 * 10)  # ten MNIST images
+    response = client.post("/api/jobs/projection", json={"indices": list(range(11))})
+    assert response.status_code == 400 and "at most 10 at once" in response.text
+    assert client.post("/api/jobs/projection", json={"indices": list(range(10))}).status_code == 202

@@ -17,6 +17,8 @@ from deepling.server.schemas import ProjectionRequest
 from deepling.server.session import Session
 
 SEED = 0
+# The chosen images are held in memory as float32 model inputs while they are projected.
+MAX_INPUT_VALUES = 2**28  # 1 GiB
 
 
 def conv_pool_nodes(graph: Graph) -> list[str]:
@@ -32,6 +34,12 @@ def _check(session: Session, request: ProjectionRequest) -> tuple[np.ndarray, li
     if bad.size:
         raise DeeplingError(
             f"indices[{bad[0]}] = {indices[bad[0]]} is out of range: the dataset has {n} images."
+        )
+    per_image = int(np.prod(session.model.input_shape))
+    if len(indices) * per_image > MAX_INPUT_VALUES:
+        raise DeeplingError(
+            f"{len(indices)} indices are too many for inputs of shape "
+            f"{session.model.input_shape}: at most {MAX_INPUT_VALUES // per_image} at once."
         )
     graph = session.model.graph()
     nodes = graph.check(request.nodes) if request.nodes is not None else default_nodes(graph)
