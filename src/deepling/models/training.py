@@ -15,11 +15,13 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
+from deepling.analysis.evaluation import evaluate
 from deepling.data.base import ArrayDataset
 from deepling.errors import DeeplingError
-from deepling.models.zoo import ZOO, ZooEntry
+from deepling.models.model import Model
+from deepling.models.zoo import ZOO
 
 
 @dataclass
@@ -63,28 +65,6 @@ def _augment(x: Tensor, generator: torch.Generator) -> Tensor:
     return out
 
 
-def _normalise(x: Tensor, entry: ZooEntry) -> Tensor:
-    mean = torch.tensor(entry.mean, device=x.device)[:, None, None]
-    std = torch.tensor(entry.std, device=x.device)[:, None, None]
-    return (x - mean) / std
-
-
-@torch.no_grad()
-def test_accuracy(
-    model: nn.Module, entry: ZooEntry, data: ArrayDataset, device: torch.device
-) -> float:
-    """Top-1 accuracy of ``model`` on ``data``."""
-    was_training = model.training
-    model.eval()
-    correct = 0
-    for start in range(0, len(data), 500):
-        x = data.pixels[start : start + 500].to(device).float().div_(255)
-        y = torch.as_tensor(data.labels[start : start + 500], device=device)
-        correct += int((model(_normalise(x, entry)).argmax(1) == y).sum())
-    model.train(was_training)
-    return correct / max(1, len(data))
-
-
 def train(
     arch: str,
     train_data: ArrayDataset,
@@ -111,6 +91,10 @@ def train(
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     model = entry.build().to(dev)
+    # The analysis wrapper gives the normalisation and the test evaluation (in eval mode,
+    # flags restored) that training shares with every other part of Deepling.
+    wrapped = Model(model, entry.input_shape, classes=test_data.classes, mean=entry.mean,
+                    std=entry.std, device=dev, name=arch)  # fmt: skip
     steps = math.ceil(len(train_data) / entry.batch_size)
     optimiser = torch.optim.SGD(
         model.parameters(), lr=entry.lr, momentum=0.9, nesterov=True, weight_decay=5e-4
@@ -140,13 +124,13 @@ def train(
             if entry.augment:
                 x = _augment(x, generator)
             y = torch.as_tensor(train_data.labels[idx.numpy()], device=dev)
-            loss = F.cross_entropy(model(_normalise(x.to(dev), entry)), y)
+            loss = F.cross_entropy(model(wrapped.normalise(x)), y)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
             scheduler.step()
             last = step == steps - 1
-            accuracy = test_accuracy(model, entry, test_data, dev) if last else None
+            accuracy = evaluate(wrapped, test_data, batch_size=500).accuracy if last else None
             if on_progress is not None:
                 on_progress(TrainingStatus(epoch, epochs, step, steps, loss.item(), accuracy))
         state = {
