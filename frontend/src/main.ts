@@ -9,7 +9,8 @@ import { createArchitectureView } from "./views/architecture/architecture-view";
 import { createCurrentImage } from "./views/shell/current-image";
 import { createDataSection } from "./views/shell/data-section";
 import { createHeader } from "./views/shell/header";
-import { createPendingSection } from "./views/shell/pending-section";
+import { createSemanticsSection } from "./views/shell/semantics-section";
+import { createWhatIfSection } from "./views/shell/whatif-section";
 import type { AppContext, EvaluationData, View, ViewFactory } from "./views/view";
 
 const SECTION_TITLES: Record<Section, string> = {
@@ -22,10 +23,8 @@ const SECTION_TITLES: Record<Section, string> = {
 const FACTORIES: Record<Section, ViewFactory> = {
   architecture: createArchitectureView,
   data: createDataSection,
-  semantics: () =>
-    createPendingSection("Semantics", "Feature visualisation, top-activating images, attributions and adversarial strips for the current image and any channel."),
-  whatif: () =>
-    createPendingSection("What if", "Edit the current image, switch channels off, and watch the predictions and feature maps react."),
+  semantics: createSemanticsSection,
+  whatif: createWhatIfSection,
 };
 
 async function loadEvaluation(): Promise<EvaluationData | null> {
@@ -86,7 +85,7 @@ async function boot(root: HTMLElement): Promise<void> {
   };
   for (const section of SECTIONS) {
     const tab = el("button", { role: "tab", "data-section": section }, SECTION_TITLES[section]);
-    tab.onclick = () => store.update({ section });
+    tab.onclick = () => store.update({ section, panel: null });
     tabs.append(tab);
   }
   store.subscribe((state, previous) => {

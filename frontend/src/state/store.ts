@@ -1,14 +1,24 @@
-// The app's shared state: which section, current image and node. The URL mirrors it, so a view
-// can be bookmarked and reloaded.
+// The app's shared state: which section and panel, the current image, node and channel. The URL
+// mirrors it (all but the tray image, which lives only as long as the server run), so a view can
+// be bookmarked and reloaded.
 
 export const SECTIONS = ["architecture", "data", "semantics", "whatif"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface AppState {
   section: Section;
+  /** The sub-panel of the section (e.g. "projection", "strip"); null for the section's first. */
+  panel: string | null;
+  /** The current dataset image (also the origin of the tray image, if one is current). */
   image: number;
+  /** When set, the current image is this tray image (an edit or upload), not dataset `image`. */
+  tray: string | null;
   node: string | null;
+  /** A channel of `node`, for views about one channel (semantics, strips, ablation). */
+  channel: number | null;
 }
+
+const KEYS = ["section", "panel", "image", "tray", "node", "channel"] as const;
 
 type Listener<T> = (value: T, previous: T) => void;
 
@@ -38,7 +48,7 @@ export class Store extends Observable<AppState> {
   update(patch: Partial<AppState>): void {
     const next = { ...this.get(), ...patch };
     const current = this.get();
-    if (next.section === current.section && next.image === current.image && next.node === current.node) return;
+    if (KEYS.every((key) => next[key] === current[key])) return;
     this.set(next);
   }
 }
@@ -47,10 +57,15 @@ export function stateFromUrl(url: URL, imageCount: number, nodes: ReadonlySet<st
   const section = url.searchParams.get("section");
   const image = Number(url.searchParams.get("image") ?? "0");
   const node = url.searchParams.get("node");
+  const channel = Number(url.searchParams.get("channel") ?? "NaN");
+  const validNode = node !== null && nodes.has(node) ? node : null;
   return {
     section: (SECTIONS as readonly string[]).includes(section ?? "") ? (section as Section) : "architecture",
+    panel: url.searchParams.get("panel"),
     image: Number.isInteger(image) && image >= 0 && image < imageCount ? image : 0,
-    node: node !== null && nodes.has(node) ? node : null,
+    tray: null,
+    node: validNode,
+    channel: validNode !== null && Number.isInteger(channel) && channel >= 0 ? channel : null,
   };
 }
 
@@ -60,8 +75,11 @@ export function mirrorToUrl(store: Store): void {
     const url = new URL(window.location.href);
     url.searchParams.set("section", state.section);
     url.searchParams.set("image", String(state.image));
-    if (state.node === null) url.searchParams.delete("node");
-    else url.searchParams.set("node", state.node);
+    for (const key of ["panel", "node", "channel"] as const) {
+      const value = state[key];
+      if (value === null) url.searchParams.delete(key);
+      else url.searchParams.set(key, String(value));
+    }
     window.history.replaceState(null, "", url);
   });
 }

@@ -14,7 +14,16 @@ from fastapi.staticfiles import StaticFiles
 
 from deepling._version import __version__
 from deepling.errors import DeeplingError
-from deepling.server import routes_images, routes_jobs, routes_model
+from deepling.server import (
+    routes_ablation,
+    routes_attribution,
+    routes_images,
+    routes_jobs,
+    routes_model,
+    routes_semantics,
+    routes_strips,
+    routes_whatif,
+)
 from deepling.server.session import Session
 
 BUNDLED_UI = Path(__file__).resolve().parent.parent / "_static"
@@ -56,7 +65,8 @@ def create_app(session: Session) -> FastAPI:
             status_code=500,
         )
 
-    for module in (routes_model, routes_images, routes_jobs):
+    for module in (routes_model, routes_images, routes_jobs, routes_strips, routes_semantics,
+                   routes_attribution, routes_whatif, routes_ablation):  # fmt: skip
         app.include_router(module.router)
     static = ui_dir()
     if (static / "index.html").is_file():

@@ -16,6 +16,7 @@ from deepling.data.base import Dataset
 from deepling.models.model import Model
 from deepling.paths import cache_dir
 from deepling.server.jobs import Job, JobManager
+from deepling.server.tray import ImageTray
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Session:
     cache: ArrayCache = field(default_factory=lambda: ArrayCache(cache_dir()))
     jobs: JobManager = field(default_factory=JobManager)
     evaluation: Evaluation | None = None
+    tray: ImageTray = field(default_factory=ImageTray)
     # Channel statistics found so far, by node: reading them again costs a weights digest.
     _channel_stats: dict[str, ChannelStatistics] = field(default_factory=dict)
 

@@ -1,0 +1,10 @@
+// The What if section: edit the current image, switch channels off, watch the model react.
+// Each panel is a view of its own directory under views/whatif/.
+import type { AppContext, View } from "../view";
+import { createTabbedSection, type PanelSpec } from "./tabbed-section";
+
+const PANELS: PanelSpec[] = [];
+
+export function createWhatIfSection(context: AppContext): View {
+  return createTabbedSection(context, "whatif", PANELS);
+}
