@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import parse_qs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,7 +23,9 @@ class LiveServer:
         if "http://" not in line:
             self.stop()
             raise RuntimeError(f"server did not start: {line}{self.process.stderr.read()}")  # type: ignore[union-attr]
-        self.url = line.rsplit(" ", 1)[-1].strip().rstrip("/")
+        base, _, query = line.rsplit(" ", 1)[-1].strip().partition("?")
+        self.url = base.rstrip("/")
+        self.token: str | None = parse_qs(query).get("token", [None])[0]  # when one is asked
 
     def stop(self) -> None:
         self.process.terminate()

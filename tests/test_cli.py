@@ -42,6 +42,34 @@ def broken():
 
 def not_module():
     return 42
+
+
+class Exploding(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 2, 3)
+
+    def forward(self, x):
+        raise RuntimeError("kernel exploded")
+
+
+def explodes():
+    """Builds fine; its forward pass raises."""
+    return Exploding()
+
+
+class Pooled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 2, 3)
+
+    def forward(self, x):
+        return self.conv(x).mean()
+
+
+def scalar_output():
+    """Returns one number per batch, not logits per image."""
+    return Pooled()
 '''
 
 
@@ -68,6 +96,20 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "damaged" / "class_a").mkdir(parents=True)
     (root / "damaged" / "class_a" / "x.png").write_bytes(b"not a png")
     (root / "bad.npz").write_bytes(b"not a zip archive")
+    np.savez(root / "no_images.npz", x=np.zeros((0, 3, 32, 32), np.uint8))
+    np.savez(root / "no_x.npz", images=np.zeros((2, 3, 32, 32), np.uint8))
+    np.savez(root / "not_images.npz", x=np.zeros((4, 5), np.uint8))
+    os.mkfifo(root / "pipe.npz")  # exists, but neither a file nor a folder
+    cifar = root / "cut_cifar" / "cifar-10-batches-py"
+    cifar.mkdir(parents=True)
+    import pickle
+
+    batch = {b"data": rng.integers(0, 256, (20, 3072), dtype=np.uint8), b"labels": [0] * 20}
+    (cifar / "batches.meta").write_bytes(pickle.dumps({b"label_names": [b"a", b"b"]}))
+    (cifar / "test_batch").write_bytes(pickle.dumps(batch)[:500])  # cut short
+    for i in range(1, 6):
+        (cifar / f"data_batch_{i}").write_bytes(pickle.dumps(batch))
+    (root / "syntax_error.py").write_text("def tiny(:\n")
     (root / "damaged.pt").write_bytes(b"PK\x03\x04 cut short")
     (root / "notes.txt").write_text("not weights, not a dataset\n")
     (root / "classes3.txt").write_text("cat\ndog\nbird\n")
@@ -102,6 +144,12 @@ USER_ERRORS = [
       "bad_import.py:1", "--debug"]),
     ("factory-raises", serve_args("--model", "net.py:broken"),
      ["net.py:broken", "ValueError", "needs num_classes", "no arguments"]),
+    ("model-syntax-error", serve_args("--model", "syntax_error.py:tiny"),
+     ["Importing syntax_error.py", "SyntaxError", "--debug"]),
+    ("forward-raises", serve_args("--model", "net.py:explodes"),
+     ["rejected an input of shape (1, 3, 32, 32)", "RuntimeError: kernel exploded"]),
+    ("output-not-logits", serve_args("--model", "net.py:scalar_output"),
+     ["returned shape ()", "(N, classes)"]),
     ("factory-not-module", serve_args("--model", "net.py:not_module"),
      ["net.py:not_module() returned int", "nn.Module"]),
     ("spec-unknown", serve_args("--model", "no-such-model"),
@@ -126,6 +174,13 @@ USER_ERRORS = [
     ("data-damaged-images", serve_args("--data", "damaged"),
      ["No images found in damaged", "1 unreadable files skipped"]),
     ("data-damaged-npz", serve_args("--data", "bad.npz"), ["Cannot read bad.npz"]),
+    ("data-npz-no-images", serve_args("--data", "no_images.npz"),
+     ["no_images.npz holds no images"]),
+    ("data-npz-without-x", serve_args("--data", "no_x.npz"), ["no_x.npz has no array named 'x'"]),
+    ("data-npz-not-images", serve_args("--data", "not_images.npz"),
+     ["shape (4, 5)", "(N, C, H, W)"]),
+    ("data-not-a-file", serve_args("--data", "pipe.npz"), ["pipe.npz is neither a file nor a"]),
+    ("data-cifar-truncated", serve_args("--data", "cut_cifar"), ["test_batch is damaged"]),
     ("data-unknown-file", serve_args("--data", "notes.txt"),
      ["notes.txt is a file of an unknown kind", ".npz"]),
     ("input-shape-wrong", serve_args("--model", "net.py:fixed", "--input-shape", "3,64,64"),
@@ -191,6 +246,8 @@ USAGE_ERRORS = [
     ("input-shape-zero", serve_args("--input-shape", "0,32,32"), ["--input-shape", "0,32,32"]),
     ("mean-not-numbers", serve_args("--mean", "a,b,c"), ["--mean", "numbers"]),
     ("port-out-of-range", serve_args("--port", "99999"), ["--port", "0-65535"]),
+    ("token-too-short", serve_args("--token", "abc"), ["--token", "8 to 256 characters"]),
+    ("token-odd-characters", serve_args("--token", "a b&c=d/e f"), ["--token", "letters, digits"]),
     ("no-command", [], ["required", "command"]),
     ("serve-without-data", ["serve", "--model", "net.py:tiny"], ["--data"]),
     ("demo-unknown-dataset", ["demo", "--dataset", "imagenet"], ["--dataset", "imagenet"]),

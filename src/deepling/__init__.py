@@ -12,16 +12,26 @@ as an interactive lab in the browser::
 """
 
 from deepling._version import __version__
+from deepling.analysis.ablation import AblationEffect, ablate, ablation_effect
+from deepling.analysis.attribution import attribute
+from deepling.analysis.edits import apply_edits
 from deepling.analysis.evaluation import Evaluation, evaluate
+from deepling.analysis.featurevis import feature_visualization, layer_atlas
+from deepling.analysis.occlusion import OcclusionMap, occlusion_sensitivity
 from deepling.analysis.pivot_mds import pivot_mds, procrustes_align
 from deepling.analysis.projection import Projection, layer_projection
+from deepling.analysis.strips import Strip, StripTarget, adversarial_strip, adversarial_strips
+from deepling.analysis.top_activations import top_activations
 from deepling.data import ArrayDataset, Dataset, fit_batch, load_dataset
 from deepling.errors import DeeplingError
 from deepling.graph import Graph, Node
 from deepling.models import Model, load_model
+from deepling.models.ablated import Ablation
 from deepling.server import create_app, serve, show
 
 __all__ = [
+    "Ablation",
+    "AblationEffect",
     "ArrayDataset",
     "Dataset",
     "DeeplingError",
@@ -29,16 +39,29 @@ __all__ = [
     "Graph",
     "Model",
     "Node",
+    "OcclusionMap",
     "Projection",
+    "Strip",
+    "StripTarget",
     "__version__",
+    "adversarial_strip",
+    "adversarial_strips",
+    "ablate",
+    "ablation_effect",
+    "apply_edits",
+    "attribute",
     "create_app",
     "evaluate",
+    "feature_visualization",
     "fit_batch",
+    "layer_atlas",
     "layer_projection",
     "load_dataset",
     "load_model",
+    "occlusion_sensitivity",
     "pivot_mds",
     "procrustes_align",
     "serve",
     "show",
+    "top_activations",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -15,6 +16,8 @@ from torch import nn
 
 # Bumped when the layout of cached results changes, so old entries are not misread.
 CACHE_VERSION = "1"
+# Kinds and keys become file names: no separators, no leading dot, so none can leave the root.
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 def weights_digest(module: nn.Module) -> str:
@@ -49,9 +52,15 @@ class ArrayCache:
         self.root = root
 
     def path(self, kind: str, key: str) -> Path:
+        """Where entry ``key`` of ``kind`` lives; ValueError for a name that is not a plain file
+        name (a key taken from a URL, say)."""
+        if not (SAFE_NAME.fullmatch(kind) and SAFE_NAME.fullmatch(key)):
+            raise ValueError(f"not a cache entry name: {kind!r}/{key!r}")
         return self.root / kind / f"{key}.npz"
 
     def load(self, kind: str, key: str) -> dict[str, np.ndarray] | None:
+        if not (SAFE_NAME.fullmatch(kind) and SAFE_NAME.fullmatch(key)):
+            return None  # no such entry can exist
         path = self.path(kind, key)
         if not path.is_file():
             return None

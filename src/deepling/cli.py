@@ -42,6 +42,16 @@ def _port(text: str) -> int:
     return value
 
 
+def _token(text: str) -> str:
+    # Same rule as deepling.server.access.TOKEN_PATTERN (not imported: it would load starlette).
+    if not (8 <= len(text) <= 256) or any(not (c.isascii() and (c.isalnum() or c in "-_.~"))
+                                          for c in text):  # fmt: skip
+        raise argparse.ArgumentTypeError(
+            "expected 8 to 256 characters: letters, digits, '-', '_', '.', '~'"
+        )
+    return text
+
+
 def _add_debug_option(p: argparse.ArgumentParser) -> None:
     # Also accepted after the subcommand; SUPPRESS keeps a --debug given before it.
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -52,6 +62,10 @@ def _add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     p.add_argument("--port", type=_port, default=None, help="port (default: a free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--token", type=_token, nargs="?", const="", default=None,
+                   help="require this access token (alone: a generated one). Default: "
+                        "$DEEPLING_TOKEN if set, else a generated token when --host is not "
+                        "loopback, none on loopback")
 
 
 def _add_model_and_data_options(p: argparse.ArgumentParser) -> None:

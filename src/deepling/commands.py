@@ -132,6 +132,9 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
     )  # fmt: skip
     dataset = load_dataset(args.data, split=args.split)
     _warn_skipped(dataset)
+    if len(dataset) == 0:
+        raise DeeplingError(f"The dataset {args.data} holds no images.",
+                            "Give a dataset with at least one image.")  # fmt: skip
     unnamed = model.classes == [str(i) for i in range(len(model.classes))]
     if unnamed and len(dataset.classes) == len(model.classes):
         model.classes = list(dataset.classes)  # name the outputs after the dataset's classes
@@ -147,7 +150,8 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
 
 def serve_command(args: argparse.Namespace) -> None:
     model, dataset = _model_and_data(args)
-    serve(model, dataset, host=args.host, port=args.port, open_browser=not args.no_browser)
+    serve(model, dataset, host=args.host, port=args.port, open_browser=not args.no_browser,
+          token=args.token)
 
 
 def evaluate_command(args: argparse.Namespace) -> None:
@@ -179,4 +183,5 @@ def demo_command(args: argparse.Namespace) -> None:
         train_with_progress(arch, data, checkpoint)
     test_data = data[1]
     model = load_model(arch, checkpoint)
-    serve(model, test_data, host=args.host, port=args.port, open_browser=not args.no_browser)
+    serve(model, test_data, host=args.host, port=args.port, open_browser=not args.no_browser,
+          token=args.token)

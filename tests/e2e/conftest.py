@@ -27,7 +27,9 @@ def browser() -> Iterator[object]:
 @pytest.fixture()
 def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A 1400 x 900 page; the test fails if the page threw an uncaught error."""
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    # bypass_csp: the tests' own wait_for_function strings are evaluated in the page, which
+    # the app's CSP forbids (no eval); tests/e2e/test_csp.py checks the app under its CSP.
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     yield page

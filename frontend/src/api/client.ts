@@ -6,11 +6,13 @@ import type {
   EvaluationImages,
   ImagePage,
   EvaluationSummary,
+  ImagePrediction,
   Job,
   ModelGraph,
   ModelInfo,
   Prediction,
 } from "./types";
+import { imageQuery, type ImageRef } from "../state/image-ref";
 
 export class ApiError extends Error {
   constructor(
@@ -49,6 +51,18 @@ async function json<T>(path: string, init?: RequestInit): Promise<T> {
 
 // Relative URLs: the app also works behind a path prefix (a notebook or reverse proxy).
 const image = (index: number): string => `api/dataset/images/${index}`;
+/** `?index=…` or `?tray=…`: the per-image routes that also serve tray images. */
+const refQuery = (ref: ImageRef): string => imageQuery("tray" in ref ? { image: 0, tray: ref.tray } : { image: ref.index, tray: null });
+
+async function readActivations(response: Response): Promise<Activations> {
+  const shape = (response.headers.get("X-Shape") ?? "").split(",").map(Number);
+  return {
+    shape,
+    values: new Float32Array(await response.arrayBuffer()),
+    min: Number(response.headers.get("X-Min")),
+    max: Number(response.headers.get("X-Max")),
+  };
+}
 
 export const api = {
   model: () => json<ModelInfo>("api/model"),
@@ -58,16 +72,13 @@ export const api = {
   imageUrl: (index: number, scale = 1) => `${image(index)}/image.png?scale=${scale}`,
   spriteUrl: (sheet: number, size: number) => `api/dataset/sprites/${sheet}.png?size=${size}`,
   predictions: (index: number, top = 5) => json<Prediction>(`${image(index)}/predictions?top=${top}`),
-  async activations(index: number, node: string): Promise<Activations> {
-    const response = await request(`${image(index)}/activations/${encodeURIComponent(node)}`);
-    const shape = (response.headers.get("X-Shape") ?? "").split(",").map(Number);
-    return {
-      shape,
-      values: new Float32Array(await response.arrayBuffer()),
-      min: Number(response.headers.get("X-Min")),
-      max: Number(response.headers.get("X-Max")),
-    };
-  },
+  activations: async (index: number, node: string): Promise<Activations> =>
+    readActivations(await request(`${image(index)}/activations/${encodeURIComponent(node)}`)),
+  // The same for any image, dataset or tray (the image as the model sees it).
+  imageUrlFor: (ref: ImageRef, scale = 1) => `api/image/image.png?${refQuery(ref)}&scale=${scale}`,
+  predictionsFor: (ref: ImageRef, top = 5) => json<ImagePrediction>(`api/image/predictions?${refQuery(ref)}&top=${top}`),
+  activationsFor: async (ref: ImageRef, node: string): Promise<Activations> =>
+    readActivations(await request(`api/image/activations/${encodeURIComponent(node)}?${refQuery(ref)}`)),
   evaluation: () => json<EvaluationSummary>("api/evaluation"),
   evaluationImages: () => json<EvaluationImages>("api/evaluation/images"),
   startEvaluation: () => json<Job>("api/jobs/evaluation", { method: "POST" }),

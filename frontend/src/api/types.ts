@@ -56,6 +56,14 @@ export interface Prediction {
   top: ClassScore[];
 }
 
+/** Top classes of any image, dataset or tray (GET api/image/predictions). */
+export interface ImagePrediction {
+  title: string;
+  label: number;
+  label_name: string | null;
+  top: ClassScore[];
+}
+
 export type JobState = "queued" | "running" | "done" | "failed" | "cancelled";
 
 export interface Job {

@@ -35,14 +35,17 @@ def load_dataset(spec: str | Path, *, split: str = "test") -> Dataset:
         if path.suffix.lower() == ".npz":
             return load_npz(path)
         raise DeeplingError(f"Dataset {path} is a file of an unknown kind.", FORMATS_HELP)
+    if not path.is_dir():  # a pipe, a socket, a device: nothing to read images from
+        raise DeeplingError(f"Dataset {path} is neither a file nor a folder.", FORMATS_HELP)
     if is_cifar_folder(path):
         return load_cifar10(path, split)
     if (path / "cifar-10-batches-py").is_dir():
         return load_cifar10(path / "cifar-10-batches-py", split)
     try:
         dataset = FolderDataset.from_folder(path)
-    except PermissionError as exc:
-        raise DeeplingError(f"Cannot read dataset folder {path}: {exc}.") from exc
+    except OSError as exc:
+        raise DeeplingError(f"Cannot read dataset folder {path}: "
+                            f"{exc.strerror or exc}.") from exc  # fmt: skip
     if len(dataset) == 0:
         skipped = f" ({len(dataset.skipped)} unreadable files skipped)" if dataset.skipped else ""
         raise DeeplingError(f"No images found in {path}{skipped}.", FORMATS_HELP)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 
 import torch
@@ -14,6 +18,13 @@ from deepling.errors import DeeplingError
 from deepling.graph.fx_trace import trace_fx
 from deepling.graph.hook_trace import ModuleCall, trace_hooks
 from deepling.graph.types import Graph
+from deepling.models.ablated import (
+    Ablation,
+    HookAblatedModule,
+    HookAblation,
+    ablated_graph_module,
+    check_ablations,
+)
 from deepling.models.state import eval_mode
 from deepling.progress import Progress, no_progress
 from deepling.tensors import logits_of
@@ -28,6 +39,9 @@ class Model:
     class names. All methods take images in pixel space, float ``(N, C, H, W)`` in [0, 1]; the
     per-channel ``mean``/``std`` normalisation happens inside. Every call leaves the module as
     found: training flags, ``requires_grad`` and weights unchanged, no hooks left behind.
+
+    ``with_ablations`` gives a view of the model with channels held constant (see
+    ``deepling.models.ablated``); ``ablating`` switches ablations on for the calling thread.
     """
 
     def __init__(
@@ -41,7 +55,14 @@ class Model:
         device: torch.device | None = None,
         name: str | None = None,
     ) -> None:
-        self.module = module
+        self._user_module = module
+        self._forward: nn.Module = module  # what forward passes run; an ablated copy in views
+        self._ablations: tuple[Ablation, ...] = ()  # a view's own ablations
+        self._hook_ablation: HookAblation | None = None
+        self._active = threading.local()  # ablations switched on by ``ablating``, per thread
+        self._views: OrderedDict[tuple[Ablation, ...], Model] = OrderedDict()
+        self._views_lock = threading.Lock()
+        self._root = self  # the unablated model that views are made from
         self.input_shape = input_shape
         self.classes = list(classes)
         self.device = device or _module_device(module)
@@ -56,6 +77,70 @@ class Model:
         self._hook_calls: dict[str, ModuleCall] = {}
         self._fx_tap: FxTap | None = None
 
+    @property
+    def module(self) -> nn.Module:
+        """The nn.Module that forward passes run: the user's module, or, while ablations are
+        active (a view, or inside ``ablating``), a module that runs it with those channels
+        held constant. It shares the user's weights."""
+        return self._runner()._forward
+
+    # -- ablation ----------------------------------------------------------------------------
+
+    @property
+    def ablations(self) -> tuple[Ablation, ...]:
+        """The ablations in effect for calls from this thread (the view's and ``ablating``'s)."""
+        return self._ablations + tuple(getattr(self._active, "stack", ()))
+
+    def with_ablations(self, ablations: Sequence[Ablation]) -> Model:
+        """A view of this model with ``ablations`` added to those in effect: same weights,
+        graph and preprocessing; its forward passes hold the ablated channels constant. Views
+        share no mutable state with the model, so threads can run them side by side."""
+        return self._root._view(self.ablations + tuple(ablations))
+
+    @contextmanager
+    def ablating(self, ablations: Sequence[Ablation]) -> Iterator[Model]:
+        """Within the block, this thread's calls on the model (and on ``module``) run with
+        ``ablations``; other threads are unaffected. Nothing on the model is changed."""
+        checked = check_ablations(self.graph(), list(ablations))
+        stack = getattr(self._active, "stack", ())
+        self._active.stack = (*stack, *checked)
+        try:
+            yield self
+        finally:
+            self._active.stack = stack
+
+    def _runner(self) -> Model:
+        """The model that runs this thread's calls: ``self`` or an ablated view."""
+        stack = getattr(self._active, "stack", ())
+        return self._root._view(self._ablations + stack) if stack else self
+
+    def _view(self, ablations: tuple[Ablation, ...]) -> Model:
+        if not ablations:
+            return self
+        graph = self.graph()
+        with self._views_lock:
+            if ablations in self._views:
+                self._views.move_to_end(ablations)
+                return self._views[ablations]
+            checked = check_ablations(graph, ablations)
+            view = copy.copy(self)  # shares the module, graph and preprocessing
+            view._ablations = checked
+            view._active = threading.local()
+            view._views = OrderedDict()
+            if self._fx_tap is not None:
+                gm = ablated_graph_module(self._fx_tap.graph_module, checked, self.device)
+                view._fx_tap = FxTap(gm)
+                view._forward = gm
+            else:
+                view._hook_ablation = HookAblation(
+                    self._user_module, checked, self._hook_calls, self.device
+                )
+                view._forward = HookAblatedModule(view._hook_ablation)
+            self._views[ablations] = view
+            if len(self._views) > 16:
+                self._views.popitem(last=False)
+            return view
+
     # -- graph -------------------------------------------------------------------------------
 
     def graph(self) -> Graph:
@@ -65,19 +150,23 @@ class Model:
     @cached_property
     def _graph(self) -> Graph:
         example = torch.rand(1, *self.input_shape, device=self.device)
-        with eval_mode(self.module):
+        module = self._user_module
+        with eval_mode(module):
             try:
-                graph, gm = trace_fx(self.module, self.normalise(example))
+                graph, gm = trace_fx(module, self.normalise(example))
             except Exception as exc:  # fx raises many types on untraceable code
                 reason = f"torch.fx could not trace the model ({type(exc).__name__}: {exc})"
-                graph, self._hook_calls = trace_hooks(self.module, self.normalise(example), reason)
+                graph, self._hook_calls = trace_hooks(module, self.normalise(example), reason)
                 return graph
         self._fx_tap = FxTap(gm)
         return graph
 
     @property
     def fx_module(self) -> fx.GraphModule | None:
-        """The traced GraphModule (None for approximate graphs); shares the module's weights."""
+        """The traced GraphModule (None for approximate graphs); shares the module's weights.
+        With ablations in effect, the ablated copy of it."""
+        if (runner := self._runner()) is not self:
+            return runner.fx_module
         self.graph()
         return self._fx_tap.graph_module if self._fx_tap else None
 
@@ -99,12 +188,14 @@ class Model:
 
     def logits(self, x: Tensor, batch_size: int = DEFAULT_BATCH) -> Tensor:
         """Class scores ``(N, K)`` on the CPU."""
+        if (runner := self._runner()) is not self:
+            return runner.logits(x, batch_size)
         x = self.check_images(x)
         out = []
-        with torch.no_grad(), eval_mode(self.module):
+        with torch.no_grad(), eval_mode(self._user_module):
             for start in range(0, x.shape[0], batch_size):
                 batch = self.normalise(x[start : start + batch_size])
-                out.append(logits_of(self.module(batch)).float().cpu())
+                out.append(logits_of(self._forward(batch)).float().cpu())
         return torch.cat(out) if out else torch.empty(0, len(self.classes))
 
     def predict(self, x: Tensor, batch_size: int = DEFAULT_BATCH) -> Tensor:
@@ -115,6 +206,8 @@ class Model:
         self, x: Tensor, nodes: Sequence[str], batch_size: int = DEFAULT_BATCH
     ) -> dict[str, Tensor]:
         """Activations at ``nodes``: each ``(N, *graph[node].shape)``, detached, on the CPU."""
+        if (runner := self._runner()) is not self:
+            return runner.activations(x, nodes, batch_size)
         names = list(dict.fromkeys(self.graph().check(list(nodes))))  # each node once
         x = self.check_images(x)
         if not names:
@@ -122,7 +215,7 @@ class Model:
         if x.shape[0] == 0:
             return {n: torch.empty(0, *self.graph()[n].shape) for n in names}
         parts: dict[str, list[Tensor]] = {n: [] for n in names}
-        with torch.no_grad(), eval_mode(self.module):
+        with torch.no_grad(), eval_mode(self._user_module):
             for start in range(0, x.shape[0], batch_size):
                 found = self.tap(self.normalise(x[start : start + batch_size]), names)
                 for name in names:
@@ -143,19 +236,21 @@ class Model:
         activation is copied or kept: a pass over many images at many layers costs little
         more than the forward pass itself.
         """
+        if (runner := self._runner()) is not self:
+            return runner.reduce(x, reducers, batch_size, progress)
         self.graph().check(list(reducers))
         x = self.check_images(x)
         n = x.shape[0]
         parts: dict[str, list[Tensor]] = {name: [] for name in reducers}
         reducing = self._fx_tap.reducing_module(reducers) if self._fx_tap else None
         progress(0, n)
-        with torch.no_grad(), eval_mode(self.module):
+        with torch.no_grad(), eval_mode(self._user_module):
             for start in range(0, n, batch_size):
                 batch = self.normalise(x[start : start + batch_size])
                 if reducing is not None:
                     found = reducing(batch)
                 else:
-                    acts = capture_with_hooks(self.module, batch, list(reducers), self._hook_calls)
+                    acts = self._capture(batch, list(reducers))
                     found = {name: reducers[name](acts[name]) for name in reducers}
                 for name in reducers:
                     parts[name].append(found[name].cpu())
@@ -165,15 +260,23 @@ class Model:
     def tap(self, x: Tensor, names: list[str]) -> dict[str, Tensor]:
         """Activations at ``names`` for a normalised batch, on the model's device, in whatever
         grad mode and training mode the caller set (the building block for gradients)."""
+        if (runner := self._runner()) is not self:
+            return runner.tap(x, names)
         self.graph()
         if self._fx_tap is not None:
             return self._fx_tap.run(x, names)
-        return capture_with_hooks(self.module, x, names, self._hook_calls)
+        return self._capture(x, names)
+
+    def _capture(self, x: Tensor, names: list[str]) -> dict[str, Tensor]:
+        if self._hook_ablation is not None:
+            return self._hook_ablation.capture(x, names, self._hook_calls)
+        return capture_with_hooks(self._user_module, x, names, self._hook_calls)
 
     def __repr__(self) -> str:
+        ablated = f", ablations={len(self._ablations)}" if self._ablations else ""
         return (
             f"Model({self.name}, input_shape={self.input_shape}, classes={len(self.classes)}, "
-            f"device={self.device})"
+            f"device={self.device}{ablated})"
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,15 +21,47 @@ def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
             m.training = training
 
 
+class _Freezes:
+    """Who holds each parameter frozen. Pixel-space optimisations run on several server
+    threads at once (a strip job beside a saliency request, on the model or on an ablated view
+    sharing its parameters); if each saved and restored the flags it found, a later exit could
+    restore another's ``False`` and leave the model frozen for good. So the first hold on a
+    parameter saves the user's flag and the last release restores it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        # By id: tensors compare elementwise. Entries live only while held (released in finally).
+        self.held: dict[int, tuple[int, bool]] = {}
+
+    def hold(self, params: list[nn.Parameter]) -> None:
+        with self.lock:
+            for p in params:
+                depth, flag = self.held.get(id(p), (0, p.requires_grad))
+                self.held[id(p)] = (depth + 1, flag)
+                p.requires_grad_(False)
+
+    def release(self, params: list[nn.Parameter]) -> None:
+        with self.lock:
+            for p in params:
+                depth, flag = self.held[id(p)]
+                if depth == 1:
+                    del self.held[id(p)]
+                    p.requires_grad_(flag)
+                else:
+                    self.held[id(p)] = (depth - 1, flag)
+
+
+_FREEZES = _Freezes()
+
+
 @contextmanager
 def frozen_parameters(module: nn.Module) -> Iterator[nn.Module]:
     """Turn off ``requires_grad`` on every parameter (pixel-space optimisation needs no weight
-    gradients); restore each parameter's own flag on exit."""
-    flags = [(p, p.requires_grad) for p in module.parameters()]
-    for p, _ in flags:
-        p.requires_grad_(False)
+    gradients); each parameter's own flag comes back when the last block holding it exits,
+    whichever thread runs it."""
+    params = list(module.parameters())
+    _FREEZES.hold(params)
     try:
         yield module
     finally:
-        for p, requires_grad in flags:
-            p.requires_grad_(requires_grad)
+        _FREEZES.release(params)

@@ -24,6 +24,7 @@ from deepling.server import (
     routes_strips,
     routes_whatif,
 )
+from deepling.server.access import Access, AccessMiddleware
 from deepling.server.session import Session
 
 BUNDLED_UI = Path(__file__).resolve().parent.parent / "_static"
@@ -42,8 +43,13 @@ MISSING_UI = (
 )
 
 
-def create_app(session: Session) -> FastAPI:
-    """An app serving ``session``'s model and dataset: the JSON API under ``/api`` and the UI."""
+def create_app(session: Session, *, access: Access | None = None) -> FastAPI:
+    """An app serving ``session``'s model and dataset: the JSON API under ``/api`` and the UI.
+
+    ``access``: the token and Host allow-list to enforce (``serve``/``show`` derive them from the
+    bound address); without it any Host is served and no token asked, but cross-origin requests
+    are still refused and the security headers sent.
+    """
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -52,10 +58,13 @@ def create_app(session: Session) -> FastAPI:
     app = FastAPI(title="Deepling", version=__version__, lifespan=lifespan,
                   description="See inside a trained CNN: graph, activations, evaluation.")
     app.state.session = session
+    app.add_middleware(AccessMiddleware, access=access or Access())
 
     @app.exception_handler(DeeplingError)
     async def user_error(request: Request, exc: DeeplingError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+        # A busy job queue (jobs.QueueFull) tells the client when to retry.
+        headers: dict[str, str] | None = getattr(exc, "headers", None)
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,7 +1,14 @@
-"""Background jobs: long work runs on a bounded worker pool with progress and cancellation."""
+"""Background jobs: long work runs on a bounded worker pool with progress and cancellation.
+
+Load rules: at most ``max_queued`` jobs wait for the worker (a new one beyond that is a 503
+with Retry-After; joining an active job or fetching a cached result never counts), and a job
+nobody has asked about for ``lease_s`` seconds is cancelled (its client went away): the front
+end polls every 250 ms while it waits, so a live client keeps its job alive.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
@@ -16,11 +23,34 @@ from deepling.errors import Cancelled, DeeplingError, NotFoundError
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 JobWork = Callable[["Job"], Any]
 
+DEFAULT_LEASE_S = 30.0  # ample against a 250 ms poll, short enough to free the worker soon
+DEFAULT_MAX_QUEUED = 8
+RETRY_AFTER_S = 5
+LEASE_ENV = "DEEPLING_JOB_LEASE_S"  # the lease in seconds; 0 turns it off
+
+
+class QueueFull(DeeplingError):
+    """Too many jobs wait for the worker: a 503 the client may retry after ``Retry-After``."""
+
+    status = 503
+
+    def __init__(self, queued: int, limit: int) -> None:
+        super().__init__(
+            f"The server is busy: {queued} jobs are already queued (the limit is {limit}).",
+            f"Try again in a few seconds ({RETRY_AFTER_S} s), or cancel a job you no longer need.",
+        )
+        self.headers = {"Retry-After": str(RETRY_AFTER_S)}
+
+
+class _NeedsWorker(Exception):
+    """Raised by an inline job's first progress report: the result was not cached after all."""
+
 
 @dataclass
 class Job:
     """One unit of long work. ``report`` is its progress callback; it raises ``Cancelled`` once
-    the job was cancelled, which stops the work at its next progress report."""
+    the job was cancelled (by the user, or because its lease ran out), which stops the work at
+    its next progress report."""
 
     kind: str
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
@@ -32,18 +62,38 @@ class Job:
     finished: float | None = None
     result: Any = None
     result_url: str | None = None  # where the finished result can be fetched, if anywhere
+    lease_s: float | None = None  # cancelled when nobody touched it for this long (None: never)
+    _seen: float = field(default_factory=time.monotonic, repr=False)
+    _inline: bool = field(default=False, repr=False)
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def report(self, done: int, total: int) -> None:
+        if self._inline:
+            raise _NeedsWorker()
+        if not self._cancel.is_set() and self.lease_expired(time.monotonic()):
+            self.cancel(f"Cancelled: nobody asked for this job for {self.lease_s:g} s.")
         if self._cancel.is_set():
             raise Cancelled()
         self.done, self.total = done, total
 
-    def cancel(self) -> None:
+    def touch(self) -> None:
+        """A client still wants this job: renew its lease."""
+        self._seen = time.monotonic()
+
+    def lease_expired(self, now: float) -> bool:
+        return self.lease_s is not None and now - self._seen > self.lease_s
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self, reason: str | None = None) -> None:
         self._cancel.set()
         if self.state == "queued":
             self.state = "cancelled"
             self.finished = time.time()
+        if reason and self.state in ("queued", "running", "cancelled"):
+            self.error = reason
 
     @property
     def progress(self) -> float:
@@ -59,34 +109,109 @@ class Job:
         }  # fmt: skip
 
 
+def _lease_from_env() -> float | None:
+    value = float(os.environ.get(LEASE_ENV, DEFAULT_LEASE_S))
+    return value if value > 0 else None
+
+
 class JobManager:
     """Runs jobs ``workers`` at a time (heavy work shares the CPU, so more would only thrash);
-    keeps the last ``keep`` finished jobs for polling."""
+    keeps the last ``keep`` finished jobs for polling; see the module docstring for the queue
+    bound and the lease."""
 
-    def __init__(self, workers: int = 1, keep: int = 100) -> None:
+    def __init__(
+        self,
+        workers: int = 1,
+        keep: int = 100,
+        *,
+        max_queued: int = DEFAULT_MAX_QUEUED,
+        lease_s: float | None = None,
+    ) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deepling-job")
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._keep = keep
+        self.max_queued = max_queued
+        self.lease_s = lease_s if lease_s is not None else _lease_from_env()
 
-    def submit(self, kind: str, work: JobWork, *, join_active: bool = False) -> Job:
+    def submit(
+        self,
+        kind: str,
+        work: JobWork,
+        *,
+        join_active: bool = False,
+        ready: Callable[[], bool] | None = None,
+    ) -> Job:
         """Queue ``work``; with ``join_active``, return the queued or running job of the same
-        ``kind`` instead if there is one (checked and added atomically)."""
+        ``kind`` instead if there is one (checked and added atomically). ``ready`` says whether
+        the result is already cached: then ``work`` runs here, at once, and its job is done
+        without waiting for the worker (if it reports progress after all, it is queued)."""
+        if join_active:
+            with self._lock:
+                active = self._active(kind)
+            if active is not None:
+                return active
+        if ready is not None and ready():
+            finished = self._run_inline(kind, work)
+            if finished is not None:
+                return finished
         with self._lock:
-            if join_active:
-                for active in self._jobs.values():
-                    if active.kind == kind and active.state in ("queued", "running"):
-                        return active
-            job = Job(kind)
+            active = self._active(kind) if join_active else None
+            if active is not None:
+                return active
+            queued = self._queued()
+            if queued >= self.max_queued:
+                raise QueueFull(queued, self.max_queued)
+            job = Job(kind, lease_s=self.lease_s)
             self._jobs[job.id] = job
             self._forget_old()
         self._pool.submit(self._run, job, work)
         return job
 
+    def _active(self, kind: str) -> Job | None:
+        """The live job of ``kind``, its lease renewed (caller holds the lock)."""
+        self._expire()
+        for job in self._jobs.values():
+            if job.kind == kind and job.state in ("queued", "running") and not job.cancelled:
+                job.touch()
+                return job
+        return None
+
+    def _queued(self) -> int:
+        self._expire()
+        return sum(j.state == "queued" for j in self._jobs.values())
+
+    def _expire(self) -> None:
+        """Cancel every live job whose lease ran out (a running one stops at its next report)."""
+        now = time.monotonic()
+        for job in self._jobs.values():
+            if job.state in ("queued", "running") and not job.cancelled and job.lease_expired(now):
+                job.cancel(f"Cancelled: nobody asked for this job for {job.lease_s:g} s.")
+
+    def _run_inline(self, kind: str, work: JobWork) -> Job | None:
+        job = Job(kind, _inline=True)
+        try:
+            job.state = "running"
+            self._execute(job, work)
+        except _NeedsWorker:
+            return None
+        job._inline = False
+        with self._lock:
+            self._jobs[job.id] = job
+            self._forget_old()
+        return job
+
     def _run(self, job: Job, work: JobWork) -> None:
         if job.state == "cancelled":
             return
+        if job.lease_expired(time.monotonic()):
+            job.cancel(f"Cancelled: nobody asked for this job for {job.lease_s:g} s.")
+            return
         job.state = "running"
+        self._execute(job, work)
+
+    @staticmethod
+    def _execute(job: Job, work: JobWork) -> None:
         try:
             job.result = work(job)
             job.state = "done"
@@ -94,6 +219,8 @@ class JobManager:
             job.state = "cancelled"
         except DeeplingError as exc:
             job.error, job.state = str(exc), "failed"
+        except _NeedsWorker:
+            raise
         except Exception as exc:  # a bug: keep the server alive, show what happened
             job.error = f"{type(exc).__name__}: {exc}"
             job.state = "failed"
@@ -102,14 +229,19 @@ class JobManager:
             job.finished = time.time()
 
     def get(self, job_id: str) -> Job:
+        """The job (a client asking about it renews its lease); 404 if unknown."""
         with self._lock:
+            self._expire()
             job = self._jobs.get(job_id)
+            if job is not None:
+                job.touch()
         if job is None:
             raise NotFoundError(f"No job with id {job_id!r}.")
         return job
 
     def list(self) -> list[Job]:
         with self._lock:
+            self._expire()
             return list(self._jobs.values())
 
     def _forget_old(self) -> None:

@@ -28,13 +28,14 @@ def conv_pool_nodes(graph: Graph) -> list[str]:
 
 
 def _check(session: Session, request: ProjectionRequest) -> tuple[np.ndarray, list[str]]:
-    indices = np.asarray(request.indices, dtype=np.int64)
     n = len(session.dataset)
-    bad = np.flatnonzero((indices < 0) | (indices >= n))
-    if bad.size:
+    # Checked as Python ints: a JSON number past int64 must be a 400, not an overflow.
+    bad = next((i for i, v in enumerate(request.indices) if not 0 <= v < n), None)
+    if bad is not None:
         raise DeeplingError(
-            f"indices[{bad[0]}] = {indices[bad[0]]} is out of range: the dataset has {n} images."
+            f"indices[{bad}] = {request.indices[bad]} is out of range: the dataset has {n} images."
         )
+    indices = np.asarray(request.indices, dtype=np.int64)
     per_image = int(np.prod(session.model.input_shape))
     if len(indices) * per_image > MAX_INPUT_VALUES:
         raise DeeplingError(
@@ -74,4 +75,5 @@ def start_projection(session: Session, request: ProjectionRequest) -> Job:
                                                    "nodes": np.array(projection.nodes)})
         job.result_url = url
 
-    return session.jobs.submit(f"projection:{key}", work, join_active=True)
+    return session.jobs.submit(f"projection:{key}", work, join_active=True,
+                               ready=lambda: session.cache.path("projection", key).is_file())

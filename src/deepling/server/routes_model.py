@@ -15,7 +15,7 @@ def model_info(session: SessionDep) -> ModelInfo:
     model = session.model
     return ModelInfo(
         name=model.name,
-        input_shape=model.input_shape,
+        input_shape=list(model.input_shape),
         classes=model.classes,
         mean=list(model.mean),
         std=list(model.std),

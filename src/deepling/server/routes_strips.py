@@ -2,6 +2,55 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from deepling.errors import NotFoundError
+from deepling.server.deps import SessionDep
+from deepling.server.encoding import PNG, float32_response, image_png
+from deepling.server.schemas import JobOut
+from deepling.server.strip_jobs import frame_tensor, load_strip_arrays, start_strip, strip_out
+from deepling.server.strip_schemas import StripOut, StripRequest
 
 router = APIRouter(prefix="/api", tags=["strips"])
+BINARY: dict[int | str, dict[str, Any]] = {200: {"content": {"application/octet-stream": {}}}}
+
+
+@router.post("/jobs/strip", response_model=JobOut, status_code=202)
+def start_strip_job(session: SessionDep, request: StripRequest) -> JobOut:
+    """Make a strip (a job with one progress report per step, cancellable); the finished job's
+    ``result_url`` serves it. A strip made before (same weights, image and parameters) is read
+    from the cache."""
+    return JobOut.model_validate(start_strip(session, request).to_dict())
+
+
+@router.get("/strips/{key}", response_model=StripOut)
+def strip(session: SessionDep, key: str) -> StripOut:
+    """The strip's numbers (probabilities, flip frame, norms, target, class names) and the
+    addresses of its frames and differences."""
+    return strip_out(session, key, load_strip_arrays(session.cache, key))
+
+
+@router.get("/strips/{key}/frames", response_class=Response, responses=BINARY)
+def strip_frames(session: SessionDep, key: str) -> Response:
+    """Frames ``(F, C, H, W)`` in [0, 1] as little-endian float32."""
+    return float32_response(frame_tensor(load_strip_arrays(session.cache, key), "frames"))
+
+
+@router.get("/strips/{key}/diffs", response_class=Response, responses=BINARY)
+def strip_diffs(session: SessionDep, key: str) -> Response:
+    """Differences to the original ``(F, C, H, W)`` as little-endian float32."""
+    return float32_response(frame_tensor(load_strip_arrays(session.cache, key), "diffs"))
+
+
+@router.get("/strips/{key}/frames/{frame}.png", response_class=Response,
+            responses={200: {"content": {PNG: {}}}})  # fmt: skip
+def strip_frame_png(
+    session: SessionDep, key: str, frame: Annotated[int, Path(ge=0)],
+    scale: Annotated[int, Query(ge=1, le=16)] = 1,
+) -> Response:  # fmt: skip
+    frames = frame_tensor(load_strip_arrays(session.cache, key), "frames")
+    if frame >= len(frames):
+        raise NotFoundError(f"frame {frame} is out of range: the strip has {len(frames)}.")
+    return Response(image_png(frames[frame], scale), media_type=PNG)

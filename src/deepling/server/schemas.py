@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 class ModelInfo(BaseModel):
     name: str
-    input_shape: tuple[int, int, int]
+    # A list, not a tuple: tuple schemas (prefixItems) trip some OpenAPI tools.
+    input_shape: list[int] = Field(min_length=3, max_length=3, description="C, H, W")
     classes: list[str]
     mean: list[float]
     std: list[float]

@@ -13,6 +13,7 @@ from deepling.analysis.channel_stats import (
 from deepling.analysis.evaluation import Evaluation, cached_evaluation, evaluate
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
+from deepling.models.ablated import Ablation
 from deepling.models.model import Model
 from deepling.paths import cache_dir
 from deepling.server.jobs import Job, JobManager
@@ -29,6 +30,8 @@ class Session:
     tray: ImageTray = field(default_factory=ImageTray)
     # Channel statistics found so far, by node: reading them again costs a weights digest.
     _channel_stats: dict[str, ChannelStatistics] = field(default_factory=dict)
+    # Named sets of channel ablations (routes_ablation), applied per request, never in place.
+    ablation_sets: dict[str, tuple[Ablation, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Request threads and job threads run the model at once. Each analysis sets eval mode

@@ -1,6 +1,7 @@
 // The Architecture view: the model graph (ELK layout, collapsible module groups, pan and zoom)
 // beside the details of the selected node (feature maps, channel statistics).
 import "./architecture.css";
+import { imageRef, sameImage } from "../../state/image-ref";
 import { el, showError } from "../../ui/dom";
 import type { AppContext, View } from "../view";
 import { createGraphCanvas } from "./graph-canvas";
@@ -108,9 +109,9 @@ export function createArchitectureView(context: AppContext): View {
         if (state.node) canvas.reveal(visibleOwner(tree, expanded, state.node));
       }
     }
-    if (state.image !== previous.image) {
+    if (!sameImage(state, previous)) {
       // A hidden view fetches nothing: the new image's feature maps load when it is shown.
-      if (element.offsetParent !== null) details.setImage(state.image);
+      if (element.offsetParent !== null) details.setImage(imageRef(state));
       else staleImage = true;
     }
   });
@@ -125,7 +126,7 @@ export function createArchitectureView(context: AppContext): View {
       canvas.shown();
       if (staleImage) {
         staleImage = false;
-        details.setImage(context.store.get().image);
+        details.setImage(imageRef(context.store.get()));
       }
     },
     destroy() {

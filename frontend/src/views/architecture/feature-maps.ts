@@ -16,6 +16,13 @@ export interface FeatureSettings {
   focus: number | null;
 }
 
+/** A button on the enlarged channel (e.g. "Ablate"): other views act on the channel shown. */
+export interface ChannelAction {
+  label: string;
+  title: string;
+  run(channel: number, button: HTMLButtonElement): void;
+}
+
 export interface ChannelView {
   readonly element: HTMLElement;
   setStats(stats: ChannelStats | null): void;
@@ -32,7 +39,13 @@ const SORTS: [SortMode, string, boolean][] = [
   ["dead", "Dead ↓", true],
 ];
 
-export function createFeatureMaps(acts: Activations, settings: FeatureSettings, initialStats: ChannelStats | null): ChannelView {
+export function createFeatureMaps(
+  acts: Activations,
+  settings: FeatureSettings,
+  initialStats: ChannelStats | null,
+  actions: readonly ChannelAction[] = [],
+  onFocus: (channel: number | null) => void = () => {},
+): ChannelView {
   const [channels = 0, height = 1, width = 1] = acts.shape;
   const size = height * width;
   const scale: Scale = { min: acts.min, max: acts.max };
@@ -138,6 +151,7 @@ export function createFeatureMaps(acts: Activations, settings: FeatureSettings, 
 
   const focus = (c: number | null): void => {
     settings.focus = c !== null && c >= 0 && c < channels ? c : null;
+    onFocus(settings.focus); // the app's current channel follows the enlarged one
     for (const t of grid.querySelectorAll(".focused")) t.classList.remove("focused");
     if (settings.focus === null) {
       focusBox.hidden = true;
@@ -174,6 +188,7 @@ export function createFeatureMaps(acts: Activations, settings: FeatureSettings, 
         el("div", { class: "fm-focus-title" }, el("strong", {}, `channel ${channel}`), el("span", { class: "fm-focus-nav" }, previous, next, close)),
         el("dl", { class: "kv" }, ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
         el("div", { class: "muted" }, `${height}×${width}, same colour scale as the grid`),
+        actions.length ? el("div", { class: "fm-actions" }, ...actions.map((a) => actionButton(a, channel))) : null,
       ),
     );
     focusBox.hidden = false;
@@ -200,6 +215,12 @@ export function createFeatureMaps(acts: Activations, settings: FeatureSettings, 
       cancelAnimationFrame(frame);
     },
   };
+}
+
+function actionButton(action: ChannelAction, channel: number): HTMLButtonElement {
+  const button = el("button", { title: action.title, "data-action": action.label.toLowerCase() }, action.label);
+  button.onclick = () => action.run(channel, button);
+  return button;
 }
 
 function labelOf(mode: SortMode): string {

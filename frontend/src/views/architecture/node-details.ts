@@ -2,8 +2,11 @@
 // image (re-fetched when the image changes) and its channel statistics over the dataset.
 // With no node selected it summarises the model.
 import type { Activations, ChannelStats, GraphNode } from "../../api/types";
+import { imageRef, type ImageRef } from "../../state/image-ref";
 import { el, formatShape, showError } from "../../ui/dom";
 import type { AppContext } from "../view";
+import { ablateChannelAction } from "../whatif/ablation/ablate-action";
+import { explainChannelAction } from "../semantics/channel/explain-action";
 import { createChannelStats, type StatsSection } from "./channel-stats";
 import { createFeatureMaps, type ChannelView, type FeatureSettings } from "./feature-maps";
 import { opKind } from "./op-style";
@@ -12,7 +15,7 @@ import { createScalarView, createVectorView } from "./vector-view";
 export interface NodeDetails {
   readonly element: HTMLElement;
   show(name: string | null): void;
-  setImage(index: number): void;
+  setImage(image: ImageRef): void;
   destroy(): void;
 }
 
@@ -35,11 +38,11 @@ export function createNodeDetails(context: AppContext, onSelect: (name: string) 
   const mapsBody = el("div", { class: "maps-body" });
   const mapsTitle = el("span", { class: "muted" });
 
-  const activations = (image: number, name: string): Promise<Activations> => {
-    const key = `${image}:${name}`;
+  const activations = (image: ImageRef, name: string): Promise<Activations> => {
+    const key = `${"tray" in image ? `tray=${image.tray}` : `index=${image.index}`}:${name}`;
     let entry = cache.get(key);
     if (!entry) {
-      entry = context.api.activations(image, name);
+      entry = "tray" in image ? context.api.activationsFor(image, name) : context.api.activations(image.index, name);
       entry.catch(() => cache.delete(key));
       cache.set(key, entry);
       if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value ?? key);
@@ -83,14 +86,18 @@ export function createNodeDetails(context: AppContext, onSelect: (name: string) 
     }
     const asMaps =
       shape.length === 2 ? [1, first, spatial] : shape.length === 3 ? shape : [first, spatial / (rest[rest.length - 1] ?? 1), rest[rest.length - 1] ?? 1];
-    return createFeatureMaps({ ...acts, shape: asMaps }, settings, stats);
+    const actions = asMaps[0] === first ? [ablateChannelAction(context, node.name), explainChannelAction(context, node.name)] : []; // tiles are channels
+    const onFocus = (channel: number | null): void => {
+      if (channel !== null && asMaps[0] === first) context.store.update({ channel });
+    };
+    return createFeatureMaps({ ...acts, shape: asMaps }, settings, stats, actions, onFocus);
   };
 
-  const loadMaps = async (image: number): Promise<void> => {
+  const loadMaps = async (image: ImageRef): Promise<void> => {
     const node = current;
     if (!node) return;
     const mine = ++request;
-    mapsTitle.textContent = `image #${image}`;
+    mapsTitle.textContent = "tray" in image ? "tray image" : `image #${image.index}`;
     mapsBody.classList.add("loading");
     if (!maps) mapsBody.replaceChildren(el("p", { class: "muted" }, "Loading activations…"));
     try {
@@ -162,14 +169,14 @@ export function createNodeDetails(context: AppContext, onSelect: (name: string) 
       el("section", { class: "arch-section" }, el("h3", {}, "Activations ", mapsTitle), mapsBody),
       statsSection.element,
     );
-    void loadMaps(context.store.get().image);
+    void loadMaps(imageRef(context.store.get()));
   };
 
   return {
     element,
     show,
-    setImage(index) {
-      if (current) void loadMaps(index);
+    setImage(image) {
+      if (current) void loadMaps(image);
     },
     destroy() {
       request++;

@@ -2,27 +2,34 @@
 // Arrow keys step through the dataset.
 import { el, formatPercent, showError } from "../../ui/dom";
 import { classColor } from "../../ui/colors";
+import { imageRef, sameImage } from "../../state/image-ref";
+import type { AppState } from "../../state/store";
 import type { AppContext, View } from "../view";
 
 export function createCurrentImage(context: AppContext): View {
   const image = el("img", { id: "current-image", alt: "current image", width: "112", height: "112" });
   const title = el("div", { class: "current-title" });
   const predictions = el("ol", { id: "top5", class: "top5" });
-  const element = el("aside", { class: "current-image" }, image, el("div", {}, title, predictions));
+  // Reachable from the current image anywhere: its adversarial strip (Semantics section).
+  const strip = el("button", { id: "open-strip", class: "link", title: "How must this image change to become another class?" }, "Adversarial strip →");
+  strip.onclick = () => context.store.update({ section: "semantics", panel: "strip" });
+  const element = el("aside", { class: "current-image" }, image, el("div", {}, title, predictions, strip));
   let request = 0;
   // Enough pixels for a sharp 48 px thumbnail (x2 for high-density screens), never more.
   const [, height, width] = context.model.input_shape;
   const scale = Math.max(1, Math.min(16, Math.ceil(96 / Math.max(height, width))));
 
-  const show = async (index: number): Promise<void> => {
+  const show = async (state: AppState): Promise<void> => {
     const mine = ++request;
-    image.src = context.api.imageUrl(index, scale);
-    title.textContent = `image #${index}`;
+    // A tray image (an edit or upload) is served by the per-image routes that take ?tray=.
+    const ref = imageRef(state);
+    image.src = state.tray !== null ? context.api.imageUrlFor(ref, scale) : context.api.imageUrl(state.image, scale);
+    title.textContent = state.tray !== null ? "tray image" : `image #${state.image}`;
     try {
-      const prediction = await context.api.predictions(index, 5);
+      const prediction = await context.api.predictionsFor(ref, 5);
       if (mine !== request) return;
       title.replaceChildren(
-        el("strong", {}, `image #${index}`),
+        el("strong", {}, state.tray !== null ? "tray image" : `image #${state.image}`),
         el("br"),
         "true: ",
         el("span", { class: "label" }, prediction.label_name ?? "unlabelled"),
@@ -50,13 +57,13 @@ export function createCurrentImage(context: AppContext): View {
     const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
     if (!step) return;
     const next = context.store.get().image + step;
-    if (next >= 0 && next < context.dataset.size) context.store.update({ image: next });
+    if (next >= 0 && next < context.dataset.size) context.store.update({ image: next, tray: null });
   };
   window.addEventListener("keydown", onKey);
   const unsubscribe = context.store.subscribe((state, previous) => {
-    if (state.image !== previous.image) void show(state.image);
+    if (!sameImage(state, previous)) void show(state);
   });
-  void show(context.store.get().image);
+  void show(context.store.get());
   return {
     element,
     draw: () => undefined,

@@ -1,0 +1,96 @@
+// The layer atlas: the feature visualisation of every channel of a node, computed as one batch
+// (a job, cached) and shown as a grid; a click on a tile selects that channel.
+import { JobCancelled } from "../../../state/jobs";
+import { el, showError } from "../../../ui/dom";
+import type { AppContext } from "../../view";
+import { channelApi, type Atlas } from "./channel-api";
+
+export interface LayerAtlas {
+  readonly element: HTMLElement;
+  show(node: string, channels: number, channel: number): void;
+  destroy(): void;
+}
+
+export function createLayerAtlas(context: AppContext): LayerAtlas {
+  const body = el("div", { class: "ch-atlas-body" });
+  const element = el("section", { class: "ch-card ch-atlas", id: "layer-atlas" }, el("div", { class: "ch-card-head" }, el("h3", {}, "Layer atlas")), body);
+  let node = "";
+  let channel = 0;
+  let atlas: Atlas | null = null;
+  let marker: HTMLElement | null = null;
+  let request = 0;
+
+  const place = (): void => {
+    if (!atlas || !marker) return;
+    const col = channel % atlas.cols;
+    const row = Math.floor(channel / atlas.cols);
+    const width = atlas.cols * (atlas.tileWidth + 1) - 1;
+    const height = atlas.rows * (atlas.tileHeight + 1) - 1;
+    marker.style.left = `${((col * (atlas.tileWidth + 1)) / width) * 100}%`;
+    marker.style.top = `${((row * (atlas.tileHeight + 1)) / height) * 100}%`;
+    marker.style.width = `${(atlas.tileWidth / width) * 100}%`;
+    marker.style.height = `${(atlas.tileHeight / height) * 100}%`;
+  };
+
+  const draw = (result: Atlas): void => {
+    if (atlas) URL.revokeObjectURL(atlas.url);
+    atlas = result;
+    const image = el("img", { src: result.url, alt: `layer atlas of ${node}`, class: "ch-atlas-img" });
+    marker = el("div", { class: "ch-atlas-marker" });
+    const frame = el("div", { class: "ch-atlas-frame", "data-channels": String(result.channels) }, image, marker);
+    frame.style.maxWidth = `${result.cols * 72}px`;
+    image.onclick = (event) => {
+      const box = image.getBoundingClientRect();
+      const col = Math.floor(((event.clientX - box.left) / box.width) * result.cols);
+      const row = Math.floor(((event.clientY - box.top) / box.height) * result.rows);
+      const picked = row * result.cols + col;
+      if (picked >= 0 && picked < result.channels) context.store.update({ channel: picked });
+    };
+    body.replaceChildren(el("p", { class: "muted small" }, `${result.channels} channels of ${node}, each optimised to excite its own channel (one batch). Click a tile to open that channel.`), frame);
+    place();
+  };
+
+  const ask = (channels: number, error?: unknown): void => {
+    const button = el("button", { id: "atlas-button" }, `Visualise all ${channels} channels`);
+    button.onclick = async () => {
+      const mine = ++request;
+      const name = node;
+      button.disabled = true;
+      try {
+        const job = await context.jobs.run(`Layer atlas ${name}`, () => channelApi.startAtlas(name));
+        const result = await channelApi.atlas(job);
+        if (mine === request) draw(result);
+        else URL.revokeObjectURL(result.url);
+      } catch (e) {
+        if (mine === request) ask(channels, e instanceof JobCancelled ? undefined : e);
+      }
+    };
+    body.replaceChildren(el("p", { class: "muted small" }, "Feature visualisations of every channel of this node, computed together as one batch."), button);
+    if (error !== undefined) {
+      const message = el("div");
+      showError(message, error);
+      body.prepend(message);
+    }
+  };
+
+  return {
+    element,
+    show(name, channels, picked) {
+      channel = picked;
+      if (name === node && atlas) {
+        place();
+        return;
+      }
+      node = name;
+      request++;
+      if (atlas) URL.revokeObjectURL(atlas.url);
+      atlas = null;
+      marker = null;
+      ask(channels);
+    },
+    destroy() {
+      request++;
+      if (atlas) URL.revokeObjectURL(atlas.url);
+    },
+  };
+}

@@ -1,0 +1,88 @@
+"""Strip jobs: an adversarial strip computed as a job with progress, cached on disk by the
+weights, the image and the parameters."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import torch
+
+from deepling.analysis.keys import model_data_key
+from deepling.analysis.strips import Strip, adversarial_strip, check_targets
+from deepling.cache import ArrayCache
+from deepling.errors import NotFoundError
+from deepling.server.image_refs import resolve_image
+from deepling.server.jobs import Job
+from deepling.server.session import Session
+from deepling.server.strip_schemas import StripOut, StripRequest, StripTargetOut
+
+KIND = "strip"
+ARRAYS = ("frames", "probs", "scores", "norms", "max_change", "steps")
+
+
+def start_strip(session: Session, request: StripRequest) -> Job:
+    """Check the request here (so that a bad one is a 4xx, not a failed job), then queue (or
+    join) its job; a cached strip finishes at once."""
+    image = resolve_image(session, request.image)
+    check_targets(session.model, [request.target], request.node)
+    parameters = sorted(request.model_dump(exclude={"image"}).items())
+    key = model_data_key(KIND, session.model, session.dataset, image.key, parameters)
+
+    def work(job: Job) -> None:
+        if session.cache.load(KIND, key) is None:
+            strip = adversarial_strip(
+                session.model, image.pixels, request.target, request.frames, request.steps,
+                node=request.node, label=image.label if image.label >= 0 else None,
+                norm=request.norm, budget=request.budget, smoothing=request.smoothing,
+                until=request.until, progress=job.report,
+            )  # fmt: skip
+            session.cache.save(KIND, key, _arrays(strip, image.title, image.label))
+        job.result_url = f"api/strips/{key}"
+
+    return session.jobs.submit(f"{KIND}:{key}", work, join_active=True,
+                               ready=lambda: session.cache.path(KIND, key).is_file())
+
+
+def _arrays(strip: Strip, title: str, label: int) -> dict[str, np.ndarray]:
+    arrays = {name: getattr(strip, name).numpy() for name in ARRAYS}
+    target = strip.target
+    arrays["meta"] = np.array([target.kind, target.node or "", target.name, strip.norm,
+                               strip.spacing, title])  # fmt: skip
+    arrays["numbers"] = np.array([target.index, -1 if strip.flip_frame is None
+                                  else strip.flip_frame, strip.budget, label])  # fmt: skip
+    return arrays
+
+
+def load_strip_arrays(cache: ArrayCache, key: str) -> dict[str, np.ndarray]:
+    # Keys are hex digests; anything else (a path, say) names no strip.
+    stored = cache.load(KIND, key) if re.fullmatch(r"[0-9a-f]{32}", key) else None
+    if stored is None:
+        raise NotFoundError(f"No strip {key!r}.", "Make one with POST /api/jobs/strip.")
+    return stored
+
+
+def strip_out(session: Session, key: str, stored: dict[str, np.ndarray]) -> StripOut:
+    kind, node, name, norm, spacing, title = (str(v) for v in stored["meta"])
+    index, flip, budget, label = stored["numbers"].tolist()
+    probs = stored["probs"]
+    frames = stored["frames"]
+    base = f"api/strips/{key}"
+    return StripOut(
+        key=key, title=title, label=None if label < 0 else int(label),
+        target=StripTargetOut(kind=kind, index=int(index), node=node or None, name=name),  # type: ignore[arg-type]
+        flip_frame=None if flip < 0 else int(flip), frames=len(frames),
+        shape=list(frames.shape[1:]), classes=session.model.classes,
+        probs=np.round(probs, 6).tolist(), predictions=probs.argmax(1).tolist(),
+        scores=stored["scores"].tolist(), norms=stored["norms"].tolist(),
+        max_change=stored["max_change"].tolist(), steps=stored["steps"].astype(int).tolist(),
+        norm=norm, budget=float(budget), spacing=spacing,  # type: ignore[arg-type]
+        frames_url=f"{base}/frames", diffs_url=f"{base}/diffs",
+        frame_png_urls=[f"{base}/frames/{i}.png" for i in range(len(frames))],
+    )  # fmt: skip
+
+
+def frame_tensor(stored: dict[str, np.ndarray], which: str) -> torch.Tensor:
+    """``frames`` or ``diffs`` ``(F, C, H, W)``."""
+    frames = torch.from_numpy(stored["frames"])
+    return frames if which == "frames" else frames - frames[0]

@@ -1,0 +1,130 @@
+"""Feature visualisation on trained models and real data: the result excites its channel more
+than any real image, is a valid image at the input's shape, and leaves the model as found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from platformdirs import user_cache_dir
+
+from deepling.analysis.featurevis import feature_visualization, layer_atlas
+from deepling.analysis.featurevis_param import FourierImage, color_correlation
+from deepling.cache import weights_digest
+from deepling.data.base import ArrayDataset
+from deepling.errors import DeeplingError, NotFoundError
+from deepling.models.model import Model
+
+ALEXNET = Path(user_cache_dir("deepling")) / "models" / "alexnet-cifar.pt"
+
+
+def _channel_means(model: Model, images: torch.Tensor, node: str) -> torch.Tensor:
+    """(N, C) spatial means of ``node``, without transforms."""
+    acts = model.activations(images, [node])[node]
+    return acts.reshape(acts.shape[0], acts.shape[1], -1).mean(dim=2)
+
+
+def _held_out(mnist_split: tuple[ArrayDataset, ArrayDataset]) -> torch.Tensor:
+    held = mnist_split[1]
+    return held.batch(range(len(held)), (1, 28, 28))
+
+
+def test_grayscale_result_beats_every_real_digit(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    model = trained_mnist[0]
+    real = _channel_means(model, _held_out(mnist_split), "relu_2")
+    # Channels that fire on real digits (a dead channel has nothing to show), chosen by data.
+    for channel in real.max(dim=0).values.argsort(descending=True)[[0, 20]].tolist():
+        image = feature_visualization(model, "relu_2", channel, steps=256, seed=0)
+        assert image.shape == (1, 28, 28)
+        assert image.min() >= 0 and image.max() <= 1
+        assert image.max() - image.min() > 0.2, "a flat image shows nothing"
+        ours = _channel_means(model, image[None], "relu_2")[0, channel]
+        best = real[:, channel].max()
+        assert ours > best, f"channel {channel}: {ours:.3f} <= best real digit {best:.3f}"
+
+
+def test_same_seed_same_image_and_other_seed_differs(trained_mnist) -> None:  # type: ignore[no-untyped-def]
+    model = trained_mnist[0]
+    a = feature_visualization(model, "relu_1", 3, steps=16, seed=1)
+    b = feature_visualization(model, "relu_1", 3, steps=16, seed=1)
+    c = feature_visualization(model, "relu_1", 3, steps=16, seed=2)
+    assert torch.equal(a, b)
+    assert not torch.equal(a, c)
+
+
+def test_class_logit_objective_reaches_its_class(trained_mnist) -> None:  # type: ignore[no-untyped-def]
+    model = trained_mnist[0]
+    for digit in (0, 3):
+        image = feature_visualization(model, None, digit, steps=128, seed=0)  # None: the output
+        assert model.predict(image[None])[0].argmax() == digit
+
+
+def test_model_left_as_found(trained_mnist) -> None:  # type: ignore[no-untyped-def]
+    model = trained_mnist[0]
+    module = model.module
+    module.train()
+    module.fc2.weight.requires_grad_(False)  # a mix of flags, each must come back as it was
+    flags = [p.requires_grad for p in module.parameters()]
+    digest = weights_digest(module)
+    try:
+        feature_visualization(model, "relu", 0, steps=8)
+        layer_atlas(model, "relu", steps=4, channels=[0, 1])
+        assert all(m.training for m in module.modules())
+        assert [p.requires_grad for p in module.parameters()] == flags
+        assert all(p.grad is None for p in module.parameters())
+        assert weights_digest(module) == digest
+    finally:
+        module.fc2.weight.requires_grad_(True)
+        module.eval()
+
+
+def test_layer_atlas_each_image_excites_its_own_channel(trained_mnist) -> None:  # type: ignore[no-untyped-def]
+    model = trained_mnist[0]
+    atlas = layer_atlas(model, "relu_1", steps=128, batch_size=12)  # 32 channels, 3 batches
+    assert atlas.shape == (32, 1, 28, 28)
+    means = _channel_means(model, atlas, "relu_1")  # (image, channel)
+    own = means.diagonal()
+    others = (means.sum(dim=0) - own) / (means.shape[0] - 1)
+    wins = (own > others).float().mean()
+    assert wins >= 0.9, f"image c excites channel c more than the others do for only {wins:.0%}"
+
+
+def test_bad_arguments_are_named(trained_mnist) -> None:  # type: ignore[no-untyped-def]
+    model = trained_mnist[0]
+    with pytest.raises(DeeplingError, match="channel 16"):
+        feature_visualization(model, "relu", 16)
+    with pytest.raises(NotFoundError):
+        feature_visualization(model, "no_such_node", 0)
+    with pytest.raises(DeeplingError, match="input"):
+        feature_visualization(model, "x", 0)
+    with pytest.raises(DeeplingError, match="steps"):
+        feature_visualization(model, "relu", 0, steps=0)
+
+
+def test_colour_correlation_from_real_images(cifar_test) -> None:  # type: ignore[no-untyped-def]
+    root = color_correlation(cifar_test, (3, 32, 32), samples=256)
+    assert root.shape == (3, 3)
+    assert torch.isclose(root.norm(dim=0).max(), torch.tensor(1.0))
+    # RGB are strongly correlated in natural images: the leading component mixes all three.
+    assert (root[:, 0].abs() > 0.3).all()
+    image = FourierImage(2, (3, 32, 32), color=root)()
+    assert image.shape == (2, 3, 32, 32) and 0 <= image.min() and image.max() <= 1
+
+
+def test_cifar_alexnet_visualisation_beats_every_real_image(cifar_test) -> None:  # type: ignore[no-untyped-def]
+    """The reference demo: late-conv channels of AlexNet on the 10,000 real CIFAR test images."""
+    if not ALEXNET.is_file():
+        pytest.skip(f"the trained demo AlexNet is not cached at {ALEXNET} (deepling demo)")
+    from deepling.models.loading import load_model
+
+    model = load_model("alexnet-cifar", ALEXNET)
+    node, channels = "features_16", [5, 40]
+    atlas = layer_atlas(model, node, steps=256, channels=channels, data=cifar_test)
+    real = torch.cat([
+        _channel_means(model, cifar_test.batch(range(s, min(s + 2000, len(cifar_test))),
+                                               (3, 32, 32)), node)[:, channels]
+        for s in range(0, len(cifar_test), 2000)
+    ])  # fmt: skip
+    ours = _channel_means(model, atlas, node)[:, channels].diagonal()
+    assert (ours > real.max(dim=0).values).all(), f"{ours} vs {real.max(dim=0).values}"

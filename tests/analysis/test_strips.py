@@ -1,0 +1,231 @@
+"""Adversarial strips on the trained MNIST CNN (grayscale) and, where the data and checkpoint
+exist, the AlexNet-CIFAR demo (RGB)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from deepling import Model, adversarial_strip, adversarial_strips, load_model
+from deepling.analysis.strip_priors import blur, gaussian_kernel
+from deepling.errors import Cancelled, DeeplingError
+
+ALEXNET_CHECKPOINT = Path.home() / ".cache" / "deepling" / "models" / "alexnet-cifar.pt"
+
+
+def _check_strip(strip, image: torch.Tensor, frames: int, budget: float) -> None:  # type: ignore[no-untyped-def]
+    target = strip.target.index
+    assert strip.frames.shape == (frames, *image.shape)
+    assert strip.probs.shape[0] == frames and strip.norms.shape == (frames,)
+    assert torch.equal(strip.frames[0], image)  # the first frame is the unchanged image
+    assert strip.frames.min() >= 0 and strip.frames.max() <= 1
+    assert torch.allclose(strip.diffs, strip.frames - image)
+    assert float(strip.max_change.max()) <= budget + 1e-6
+    p = strip.probs[:, target]
+    assert (p[1:] >= p[:-1]).all(), f"target probability fell: {p.tolist()}"
+    assert p[-1] > p[0]
+    assert (strip.scores[1:] >= strip.scores[:-1]).all()
+    assert int(strip.predictions[-1]) == target  # the last frame is classified as the target
+    assert strip.flip_frame is not None and int(strip.predictions[strip.flip_frame]) == target
+    assert all(int(q) != target for q in strip.predictions[: strip.flip_frame])
+
+
+def test_runner_up_strips_reach_the_target(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    model, data = trained_mnist[0], mnist_split[1]
+    x = data.batch(range(12), model.input_shape)
+    probs = model.predict(x)
+    for i in range(12):
+        label = int(data.labels[i])
+        strip = adversarial_strip(model, x[i], label=label)
+        if int(probs[i].argmax()) == label:  # correct: the default target is the runner-up
+            assert strip.target.index == int(probs[i].topk(2).indices[1])
+            assert strip.flip_frame is not None and strip.flip_frame > 0
+        assert strip.target.kind == "class"
+        assert strip.target.name == model.classes[strip.target.index]
+        _check_strip(strip, x[i], 8, strip.budget)
+
+
+def test_misclassified_image_defaults_to_its_predicted_class(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    model, data = trained_mnist[0], mnist_split[1]
+    x = data.batch(range(len(data)), model.input_shape)
+    predicted = model.predict(x).argmax(1)
+    wrong = [i for i in range(len(data)) if int(predicted[i]) != int(data.labels[i])]
+    assert wrong, "the trained model makes no mistakes on the held-out digits"
+    i = wrong[0]
+    strip = adversarial_strip(model, x[i], label=int(data.labels[i]), frames=5)
+    assert strip.target.index == int(predicted[i]) and strip.flip_frame == 0
+    _check_strip(strip, x[i], 5, strip.budget)
+    # "Why this class?": the target is pushed further, not left where it was.
+    assert strip.max_change[-1] > 0
+
+
+def test_l2_budget_and_chosen_target(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    model, data = trained_mnist[0], mnist_split[1]
+    image = data.batch([3], model.input_shape)[0]
+    target = (int(data.labels[3]) + 3) % 10
+    strip = adversarial_strip(model, image, target, frames=6, steps=80, norm="l2", budget=6.0)
+    assert strip.target.index == target and strip.norm == "l2"
+    assert float(strip.norms.max()) <= 6.0 + 1e-4
+    _check_strip(strip, image, 6, 1.0)
+
+
+def test_frames_are_spaced_evenly_in_norm(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    model, data = trained_mnist[0], mnist_split[1]
+    image = data.batch([5], model.input_shape)[0]
+    strip = adversarial_strip(model, image, (int(data.labels[5]) + 1) % 10, frames=5, until=None)
+    gaps = strip.norms[1:] - strip.norms[:-1]
+    assert (gaps >= 0).all() and (strip.steps[1:] >= strip.steps[:-1]).all()
+    assert float(gaps.max()) < 0.5 * float(strip.norms[-1])  # not all the change in one frame
+
+
+def _roughness(diff: torch.Tensor) -> float:
+    """Total variation per unit of L2 norm: high for speckle, low for smooth shapes."""
+    tv = (diff[..., 1:, :] - diff[..., :-1, :]).abs().sum()
+    tv = tv + (diff[..., 1:] - diff[..., :-1]).abs().sum()
+    return float(tv / diff.norm())
+
+
+def test_smoothing_prior_gives_smoother_changes(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    model, data = trained_mnist[0], mnist_split[1]
+    image = data.batch([7], model.input_shape)[0]
+    target = (int(data.labels[7]) + 5) % 10
+    smooth = adversarial_strip(model, image, target, until=None, steps=20)
+    raw = adversarial_strip(model, image, target, until=None, steps=20, smoothing=0)
+    assert _roughness(smooth.diffs[-1]) < 0.6 * _roughness(raw.diffs[-1])
+
+
+def test_blur_keeps_constant_images_and_sums() -> None:
+    kernel = gaussian_kernel(1.5, torch.device("cpu"))
+    flat = torch.full((2, 3, 9, 7), 0.3)
+    assert torch.allclose(blur(flat, kernel), flat)
+    assert abs(float(kernel.sum()) - 1) < 1e-6
+
+
+def test_channel_target_raises_the_channel(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    model, data = trained_mnist[0], mnist_split[1]
+    image = data.batch([2], model.input_shape)[0]
+    before = model.activations(image[None], ["conv3"])["conv3"][0].mean(dim=(1, 2))
+    channel = int(before.argmin())  # a weak channel, so there is room to raise it
+    strip = adversarial_strip(model, image, channel, frames=6, steps=32, node="conv3")
+    assert strip.target.kind == "channel" and strip.target.node == "conv3"
+    after = model.activations(strip.frames, ["conv3"])["conv3"][:, channel].mean(dim=(1, 2))
+    assert torch.allclose(after, strip.scores, atol=1e-4)
+    assert (after[1:] >= after[:-1] - 1e-5).all()
+    assert float(after[-1]) > float(before[channel]) + 0.5
+    assert strip.probs.shape == (6, 10)
+    assert torch.allclose(strip.probs.sum(1), torch.ones(6), atol=1e-5)
+
+
+def test_batched_strips_match_single_strips(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    model, data = trained_mnist[0], mnist_split[1]
+    image = data.batch([9], model.input_shape)[0]
+    targets = [t for t in range(10) if t != int(data.labels[9])][:3]
+    strips = adversarial_strips(model, image, targets, frames=4)
+    assert [s.target.index for s in strips] == targets
+    for strip, target in zip(strips, targets, strict=True):
+        _check_strip(strip, image, 4, strip.budget)
+        single = adversarial_strip(model, image, target, frames=4)
+        assert torch.allclose(single.frames, strip.frames, atol=1e-3)
+
+
+class _Counting(nn.Module):
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.inner, self.calls = inner, 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        return self.inner(x)  # type: ignore[no-any-return]
+
+
+def test_one_forward_per_step_and_model_left_as_found(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    base, data = trained_mnist[0], mnist_split[1]
+    counting = _Counting(base.module)
+    model = Model(counting, base.input_shape, classes=base.classes, mean=base.mean, std=base.std)
+    counting.train()
+    flags = [p.requires_grad for p in counting.parameters()]
+    weights = {k: v.clone() for k, v in counting.state_dict().items()}
+    image = data.batch([0], model.input_shape)[0]
+    adversarial_strip(model, image, 3, steps=16, until=None)
+    assert counting.calls == 16 + 1  # 16 forward+backward steps and the last step's result
+    assert counting.training and all(m.training for m in counting.modules())
+    assert [p.requires_grad for p in counting.parameters()] == flags
+    assert all(p.grad is None for p in counting.parameters())  # gradients for the input only
+    assert all(torch.equal(v, counting.state_dict()[k]) for k, v in weights.items())
+
+
+def test_model_left_as_found_after_an_error(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    model, data = trained_mnist[0], mnist_split[1]
+    module = model.module
+    module.train()
+    flags = [p.requires_grad for p in module.parameters()]
+
+    def cancel_at_5(done: int, total: int) -> None:
+        if done >= 5:
+            raise Cancelled()
+
+    try:
+        for node in (None, "conv2"):
+            with pytest.raises(Cancelled):
+                adversarial_strip(model, data.batch([0], model.input_shape)[0], 1, node=node,
+                                  progress=cancel_at_5)  # fmt: skip
+            assert all(m.training for m in module.modules())
+            assert [p.requires_grad for p in module.parameters()] == flags
+            assert all(not m._forward_hooks and not m._forward_pre_hooks for m in module.modules())
+    finally:
+        module.eval()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "names"),
+    [
+        ({"target": 10}, "target"),
+        ({"target": 1, "frames": 1}, "frames"),
+        ({"target": 1, "frames": 10_000}, "frames"),
+        ({"target": 1, "steps": 0}, "steps"),
+        ({"target": 1, "norm": "l1"}, "norm"),
+        ({"target": 1, "budget": 0.0}, "budget"),
+        ({"target": 99, "node": "conv3"}, "channel 99"),
+        ({"target": 0, "node": "nope"}, "nope"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(trained_mnist, mnist_split, kwargs, names) -> None:  # type: ignore[no-untyped-def]
+    model, data = trained_mnist[0], mnist_split[1]
+    with pytest.raises(DeeplingError, match=names):
+        adversarial_strip(model, data.batch([0], model.input_shape)[0], **kwargs)
+    with pytest.raises(DeeplingError, match="image"):
+        adversarial_strip(model, torch.full((1, 28, 28), 2.0), 1)
+    with pytest.raises(DeeplingError, match="shape"):
+        adversarial_strip(model, torch.rand(3, 28, 28), 1)
+
+
+def test_any_rgb_input_size() -> None:
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2),
+                        nn.Flatten(), nn.Linear(32, 4))  # fmt: skip
+    model = Model(net, (3, 21, 37), classes=list("abcd"))
+    image = torch.rand(3, 21, 37)
+    strip = adversarial_strip(model, image, 2, frames=5, steps=30, until=None)
+    assert strip.frames.shape == (5, 3, 21, 37) and torch.equal(strip.frames[0], image)
+    p = strip.probs[:, 2]
+    assert (p[1:] >= p[:-1]).all() and p[-1] > p[0]
+
+
+def test_alexnet_cifar_misclassified_and_runner_up(cifar_test) -> None:  # type: ignore[no-untyped-def]
+    if not ALEXNET_CHECKPOINT.is_file():
+        pytest.skip(f"trained AlexNet-CIFAR checkpoint not found at {ALEXNET_CHECKPOINT}")
+    model = load_model("alexnet-cifar", ALEXNET_CHECKPOINT)
+    x = cifar_test.batch(range(200), model.input_shape)
+    predicted = model.predict(x).argmax(1)
+    labels = torch.as_tensor(cifar_test.labels[:200])
+    wrong = (predicted != labels).nonzero().flatten()[:3].tolist()
+    right = (predicted == labels).nonzero().flatten()[:3].tolist()
+    for i in wrong + right:
+        strip = adversarial_strip(model, x[i], label=int(labels[i]))
+        runner_up = int(model.predict(x[i : i + 1])[0].topk(2).indices[1])
+        expected = int(predicted[i]) if i in wrong else runner_up
+        assert strip.target.index == expected
+        _check_strip(strip, x[i], 8, strip.budget)
