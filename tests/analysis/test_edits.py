@@ -142,3 +142,13 @@ def test_parse_edits_from_json_and_validation() -> None:
                 [{"op": "flip", "axis": "diagonal"}]):
         with pytest.raises(ValidationError):
             parse_edits(bad)
+
+
+def test_edits_given_as_json_dicts_apply_like_the_op_models() -> None:
+    image = torch.rand(3, 6, 6, generator=torch.Generator().manual_seed(1))
+    as_json: list[dict[str, object]] = [{"op": "rotate", "degrees": 90},
+                                        {"op": "flip", "axis": "horizontal"}]  # fmt: skip
+    edited = apply_edits(image, as_json)
+    models = apply_edits(image, parse_edits(as_json))
+    assert torch.equal(edited, models)
+    assert torch.equal(edited, torch.rot90(image, 1, (1, 2)).flip(2))

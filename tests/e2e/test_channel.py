@@ -85,26 +85,24 @@ def test_open_a_channel_from_the_architecture_view(page, demo_server: LiveServer
     page.wait_for_timeout(500)
     _shot(page, "channel-early-conv")
 
+    # A click on an atlas tile opens that channel; a click on a top image makes it current.
+    box = page.locator(".ch-atlas-img").bounding_box()
+    page.mouse.click(box["x"] + 3, box["y"] + 3)  # the first tile: channel 0
+    _title_has(page, "channel 0")
+    page.wait_for_selector("#top-images .ch-top-body[data-shown='features_2:0'] img")
+    first = page.get_attribute("#top-images .ch-top-item", "data-index")
+    page.click("#top-images .ch-top-item")
+    assert f"image={first}" in page.url
+
     # A late convolution, picked in the panel; the table of the new node is its own pass.
+    # (Its 128-channel atlas is left out here: a minute of CPU that the early one already tests.)
     page.select_option("#channel-node", "features_16")
     page.fill("#channel-index", "12")
     page.press("#channel-index", "Enter")
     _title_has(page, "features_16 · channel 12")
     _loaded(page, "#feature-vis-image")
     page.click("#top-images-button")
-    page.wait_for_selector("#top-images .ch-top-item img", timeout=180_000)
-    page.click("#atlas-button")
-    _loaded(page, ".ch-atlas-img")
+    page.wait_for_selector("#top-images .ch-top-body[data-shown='features_16:12'] img",
+                           timeout=180_000)  # fmt: skip
     page.wait_for_timeout(500)
     _shot(page, "channel-late-conv")
-    page.locator("#layer-atlas").scroll_into_view_if_needed()
-    _shot(page, "channel-late-atlas")
-
-    # A click on an atlas tile opens that channel; a click on a top image makes it current.
-    box = page.locator(".ch-atlas-img").bounding_box()
-    page.mouse.click(box["x"] + 3, box["y"] + 3)  # the first tile: channel 0
-    _title_has(page, "channel 0")
-    page.wait_for_selector("#top-images .ch-top-body[data-shown='features_16:0'] img")
-    first = page.get_attribute("#top-images .ch-top-item", "data-index")
-    page.click("#top-images .ch-top-item")
-    assert f"image={first}" in page.url

@@ -11,9 +11,9 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
+from deepling.cache import ArrayCache
 from deepling.data.base import ArrayDataset
 from deepling.errors import Cancelled
-from deepling.cache import ArrayCache
 from deepling.models.loading import load_model
 from deepling.server.app import create_app
 from deepling.server.jobs import Job, JobManager, QueueFull

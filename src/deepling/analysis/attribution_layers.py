@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from torch import fx, nn
 
 from deepling.capture.fx_capture import _resolve
+from deepling.capture.fx_source import graph_module
 from deepling.errors import DeeplingError
 from deepling.graph.types import Graph
 from deepling.models.model import Model
@@ -88,7 +89,7 @@ def _fx_layer(gm: fx.GraphModule, node: str) -> LayerTarget:
     for n in graph.nodes:
         if n.op in ("call_module", "get_attr") and str(n.target) != TAP_NAME:
             root[str(n.target)] = _resolve(gm, str(n.target))
-    return LayerTarget(fx.GraphModule(root, graph), identity)
+    return LayerTarget(graph_module(root, graph), identity)
 
 
 def _hook_layer(model: Model, node: str) -> LayerTarget:

@@ -14,7 +14,7 @@ take a seed. Results stay in [0, 1].
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal
 
 import torch
@@ -215,14 +215,16 @@ def parse_edits(data: object) -> list[Edit]:
     return EDITS.validate_python(data)
 
 
-def apply_edits(image: Tensor, edits: Sequence[_Edit]) -> Tensor:
+def apply_edits(image: Tensor, edits: Sequence[_Edit | Mapping[str, object]]) -> Tensor:
     """Apply ``edits`` in order to ``image``, float ``(C, H, W)`` in [0, 1]; returns a new
-    ``(C, H, W)`` tensor (the input is not modified)."""
+    ``(C, H, W)`` tensor (the input is not modified). Edits are the op models of this module
+    or their JSON form (``{"op": "rotate", "degrees": 90}``)."""
     if image.dim() != 3:
         raise DeeplingError(f"Edits take one image (C, H, W), got shape {tuple(image.shape)}.")
+    ops = [e if isinstance(e, _Edit) else parse_edits([e])[0] for e in edits]
     original = image.detach().float()
     edited = original
-    for edit in edits:
+    for edit in ops:
         edited = edit.apply(edited, original)
     return edited if edited is not original else original.clone()
 

@@ -17,10 +17,11 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor
 
+from deepling.analysis.featurevis_optim import AscentAdam
 from deepling.analysis.featurevis_param import FourierImage, color_correlation
 from deepling.analysis.featurevis_transforms import (
     Transform,
-    apply_transforms,
+    plan_transforms,
     standard_transforms,
 )
 from deepling.data.base import Dataset
@@ -42,10 +43,23 @@ def channel_objective(channels: Sequence[int] | int) -> Objective:
     """Image ``b`` maximises channel ``channels[b]``'s mean over positions (one channel for all
     images if ``channels`` is an int). Works for (B, C, ...) and vector (B, C) nodes alike."""
 
+    if isinstance(channels, int):
+        channel = channels
+
+        def one_channel(acts: Tensor) -> Tensor:
+            return acts[:, channel].reshape(acts.shape[0], -1).mean(dim=1)
+
+        return one_channel
+    wanted = torch.as_tensor(list(channels))
+    indices: dict[tuple[torch.device, int], tuple[Tensor, Tensor]] = {}  # built once, not per step
+
     def objective(acts: Tensor) -> Tensor:
-        index = torch.as_tensor(channels, device=acts.device).expand(acts.shape[0])
-        picked = acts[torch.arange(acts.shape[0], device=acts.device), index]
-        return picked.reshape(acts.shape[0], -1).mean(dim=1)
+        key = (acts.device, acts.shape[0])
+        if key not in indices:
+            indices[key] = (torch.arange(key[1], device=key[0]),
+                            wanted.to(key[0]).expand(key[1]))  # fmt: skip
+        rows, index = indices[key]
+        return acts[rows, index].reshape(acts.shape[0], -1).mean(dim=1)
 
     return objective
 
@@ -174,7 +188,11 @@ def optimise_images(
     progress: Progress = no_progress,
 ) -> Tensor:
     """``batch`` images ``(B, C, H, W)`` in [0, 1] maximising ``objective`` at ``node``
-    (summed over the batch; each image gets its own gradient), on the CPU."""
+    (summed over the batch; each image gets its own gradient), on the CPU.
+
+    A step is the parameterisation (two matmuls at small sizes), one ``grid_sample`` with a
+    precomputed grid, the forward to the node, one backward to the spectrum only and an
+    in-place Adam step: little beyond the bare forward+backward a step cannot avoid."""
     if not 1 <= steps <= MAX_STEPS:
         raise DeeplingError(f"steps must be between 1 and {MAX_STEPS}, got {steps}.")
     node = _optimised_node(model, node)
@@ -184,16 +202,17 @@ def optimise_images(
     image = FourierImage(batch, shape, decay=decay, color=color, generator=generator,
                          device=model.device)  # fmt: skip
     moves = standard_transforms(shape[1], shape[2]) if transforms is None else transforms
-    optimiser = torch.optim.Adam(image.parameters(), lr=lr)
+    move = plan_transforms(moves, steps, (batch, *shape), generator, model.device)
+    adam = AscentAdam(image.spectrum, lr)
+    weights = torch.ones(batch, device=model.device)  # d(sum of scores)/d(scores)
     every = max(1, steps // 64)  # progress reports also check for cancellation
     progress(0, steps)
     with eval_mode(model.module), frozen_parameters(model.module), torch.enable_grad():
         for step in range(steps):
-            optimiser.zero_grad(set_to_none=True)
-            pixels = apply_transforms(image(), moves, generator)
+            pixels = move(image(), step)
             acts = model.tap(model.normalise(pixels), [node])[node]
-            (-objective(acts).sum()).backward()  # type: ignore[no-untyped-call]
-            optimiser.step()
+            (grad,) = torch.autograd.grad(objective(acts), image.spectrum, weights)
+            adam.step(grad)
             if (step + 1) % every == 0 or step + 1 == steps:
                 progress(step + 1, steps)
         with torch.no_grad():

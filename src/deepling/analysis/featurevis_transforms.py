@@ -30,22 +30,30 @@ class RandomAffine:
     scale: float
     degrees: float
 
-    def __call__(self, images: Tensor, generator: torch.Generator) -> Tensor:
-        b, _, h, w = images.shape
-        u = torch.rand(b, 4, generator=generator).to(images.device) * 2 - 1  # in [-1, 1)
+    def thetas(self, count: int, height: int, width: int, generator: torch.Generator) -> Tensor:
+        """``count`` random affine matrices ``(count, 2, 3)`` for ``affine_grid``, on the CPU."""
+        u = torch.rand(count, 4, generator=generator) * 2 - 1  # in [-1, 1)
         angle = u[:, 0] * math.radians(self.degrees)
         zoom = 1 + u[:, 1] * self.scale
         # affine_grid works in [-1, 1] coordinates: one pixel is 2 / size.
-        shift_x = u[:, 2] * self.jitter * 2 / w
-        shift_y = u[:, 3] * self.jitter * 2 / h
+        shift_x = u[:, 2] * self.jitter * 2 / width
+        shift_y = u[:, 3] * self.jitter * 2 / height
         cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
-        theta = torch.stack(
+        return torch.stack(
             [torch.stack([cos, -sin, shift_x], 1), torch.stack([sin, cos, shift_y], 1)], 1
         )
-        grid = F.affine_grid(theta, list(images.shape), align_corners=False)
-        moved = F.grid_sample(images - 0.5, grid, mode="bilinear", padding_mode="zeros",
-                              align_corners=False)  # fmt: skip
-        return moved + 0.5
+
+    def __call__(self, images: Tensor, generator: torch.Generator) -> Tensor:
+        b, _, h, w = images.shape
+        theta = self.thetas(b, h, w, generator).to(images.device)
+        return resample(images, F.affine_grid(theta, list(images.shape), align_corners=False))
+
+
+def resample(images: Tensor, grid: Tensor) -> Tensor:
+    """``images`` sampled at ``grid`` (B, H, W, 2); outside the image is grey (0.5)."""
+    moved = F.grid_sample(images - 0.5, grid, mode="bilinear", padding_mode="zeros",
+                          align_corners=False)  # fmt: skip
+    return moved + 0.5
 
 
 def standard_transforms(height: int, width: int) -> list[Transform]:
@@ -60,3 +68,39 @@ def apply_transforms(
     for transform in transforms:
         images = transform(images, generator)
     return images
+
+
+StepTransform = Callable[[Tensor, int], Tensor]
+"""``(images (B, C, H, W), step) -> images``: the transforms of one optimisation step."""
+
+GRID_BLOCK = 1 << 22  # floats of precomputed sampling grids held at once (16 MB)
+
+
+def plan_transforms(
+    transforms: list[Transform],
+    steps: int,
+    shape: tuple[int, int, int, int],
+    generator: torch.Generator,
+    device: torch.device,
+) -> StepTransform:
+    """The transforms for ``steps`` steps on images of ``shape`` (B, C, H, W). A lone
+    RandomAffine draws every step's matrices at once (the same random stream as step by step)
+    and builds the sampling grids a block of steps at a time, so that a step costs one
+    ``grid_sample``; other transforms run step by step."""
+    if len(transforms) != 1 or not isinstance(transforms[0], RandomAffine):
+        return lambda images, step: apply_transforms(images, transforms, generator)
+    batch, _, height, width = shape
+    thetas = transforms[0].thetas(steps * batch, height, width, generator).to(device)
+    per_block = max(1, GRID_BLOCK // (batch * height * width * 2))
+    grids: dict[int, Tensor] = {}
+
+    def step_transform(images: Tensor, step: int) -> Tensor:
+        block, offset = divmod(step, per_block)
+        if block not in grids:
+            grids.clear()  # steps run in order: the previous block is done with
+            first, last = block * per_block * batch, min(steps, (block + 1) * per_block) * batch
+            size = [last - first, *shape[1:]]
+            grids[block] = F.affine_grid(thetas[first:last], size, align_corners=False)
+        return resample(images, grids[block][offset * batch : (offset + 1) * batch])
+
+    return step_transform

@@ -12,6 +12,8 @@ from collections import OrderedDict
 
 from torch import Tensor, fx, nn
 
+from deepling.capture.fx_source import graph_module
+
 
 def _resolve(module: nn.Module, path: str) -> object:
     value: object = module
@@ -71,7 +73,7 @@ class FxTap:
         graph.output({name: taps[name] for name in names})
         graph.lint()
         if reducers is None:
-            return fx.GraphModule(self._gm, graph)
+            return graph_module(self._gm, graph)
         # A dict root: each module/attribute the graph names, from the model or the reducers.
         own = {f"_deepling_reducer_{i}": reducers[n] for i, n in enumerate(sorted(names))}
         root: dict[str, object] = {}
@@ -79,7 +81,7 @@ class FxTap:
             if node.op in ("call_module", "get_attr"):
                 target = str(node.target)
                 root[target] = own[target] if target in own else _resolve(self._gm, target)
-        return fx.GraphModule(root, graph)
+        return graph_module(root, graph)
 
     def reducing_module(self, reducers: dict[str, nn.Module]) -> fx.GraphModule:
         """A module returning ``{name: reducers[name](activation)}`` for a normalised batch:

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor, fx, nn
 
+from deepling.capture.fx_source import graph_module
 from deepling.capture.hook_capture import capture_with_hooks
 from deepling.errors import DeeplingError
 from deepling.graph.hook_trace import INPUT_NODE, OUTPUT_NODE, ModuleCall, add_forward_hook
@@ -149,7 +150,7 @@ def ablated_graph_module(
         if node.op in ("call_module", "get_attr"):
             target = str(node.target)
             root[target] = masks[target] if target in masks else _resolve(gm, target)
-    return fx.GraphModule(root, graph)
+    return graph_module(root, graph)
 
 
 class HookAblation:
