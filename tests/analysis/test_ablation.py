@@ -209,9 +209,11 @@ def test_explicit_views_are_thread_safe() -> None:
     errors: list[str] = []
 
     def run(ablated: bool) -> None:
+        # Close, not bit-equal: concurrent calls may split a reduction differently across
+        # intra-op threads. Far closer than the plain and ablated outputs are to each other.
         for _ in range(20):
             got = (view if ablated else model).logits(x)
-            if not torch.equal(got, expected if ablated else plain):
+            if not torch.allclose(got, expected if ablated else plain, rtol=1e-5, atol=1e-6):
                 errors.append("ablated" if ablated else "plain")
 
     threads = [threading.Thread(target=run, args=(i % 2 == 0,)) for i in range(4)]
@@ -226,8 +228,8 @@ def test_explicit_views_are_thread_safe() -> None:
         t = threading.Thread(target=lambda: seen.append(model.logits(x)))
         t.start()
         t.join()
-        assert torch.equal(model.logits(x), expected)
-    assert torch.equal(seen[0], plain)
+        assert torch.allclose(model.logits(x), expected, rtol=1e-5, atol=1e-6)
+    assert torch.allclose(seen[0], plain, rtol=1e-5, atol=1e-6)
 
 
 def test_ablation_changes_predictions_of_the_trained_mnist_cnn(

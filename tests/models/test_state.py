@@ -71,3 +71,15 @@ def test_eval_mode_restores_each_modules_own_flag() -> None:
     with eval_mode(net):
         assert not any(m.training for m in net.modules())
     assert [m.training for m in net.modules()] == [True, False, True]
+
+
+def test_overlapping_eval_modes_keep_eval_until_the_last_exits() -> None:
+    net = _net()
+    net.train()
+    first, second = eval_mode(net), eval_mode(net)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # another thread's block still runs: stay in eval mode
+    assert not any(m.training for m in net.modules())
+    second.__exit__(None, None, None)
+    assert all(m.training for m in net.modules())

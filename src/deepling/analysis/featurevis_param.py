@@ -138,7 +138,9 @@ class FourierImage(nn.Module):
         spectrum = self.spectrum * self.scale
         if self.rows is not None and self.cols is not None:
             along_x = (spectrum @ self.cols).reshape(batch, channels * 2 * height, width)
-            return (self.rows @ along_x).reshape(batch, channels, height, width)
+            # One image: a plain mm (a broadcast matmul runs as a slower bmm).
+            image = self.rows @ (along_x[0] if batch == 1 else along_x)
+            return image.reshape(batch, channels, height, width)
         parts = spectrum.reshape(batch, channels, height, 2, -1)
         complex_spectrum = torch.complex(parts[:, :, :, 0], parts[:, :, :, 1])
         image = torch.fft.irfft2(complex_spectrum, s=(height, width), norm="ortho") / 4.0

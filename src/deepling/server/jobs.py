@@ -23,7 +23,9 @@ from deepling.errors import Cancelled, DeeplingError, NotFoundError
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 JobWork = Callable[["Job"], Any]
 
-DEFAULT_LEASE_S = 30.0  # ample against a 250 ms poll, short enough to free the worker soon
+# The front end polls every 250 ms, but Chrome wakes timers in a tab hidden for 5 minutes only
+# once a minute: 90 s keeps such a job alive and still frees the worker soon after a client left.
+DEFAULT_LEASE_S = 90.0
 DEFAULT_MAX_QUEUED = 8
 RETRY_AFTER_S = 5
 LEASE_ENV = "DEEPLING_JOB_LEASE_S"  # the lease in seconds; 0 turns it off

@@ -68,7 +68,8 @@ def start_featurevis(session: Session, request: FeatureVisRequest) -> Job:
             session.cache.save("featurevis", key, {"image": image.numpy()})
         job.result_url = f"api/featurevis/{key}.png"
 
-    return session.jobs.submit(f"featurevis:{key}", work, join_active=True)
+    return session.jobs.submit(f"featurevis:{key}", work, join_active=True,
+                               ready=lambda: session.cache.path("featurevis", key).is_file())
 
 
 def load_featurevis(session: Session, key: str) -> torch.Tensor:
@@ -98,7 +99,8 @@ def start_atlas(session: Session, request: AtlasRequest) -> Job:
                                                     "node": np.array(node)})  # fmt: skip
         job.result_url = f"api/layer-atlas/{key}.png"
 
-    return session.jobs.submit(f"layer-atlas:{key}", work, join_active=True)
+    return session.jobs.submit(f"layer-atlas:{key}", work, join_active=True,
+                               ready=lambda: session.cache.path("layer-atlas", key).is_file())
 
 
 def load_atlas(session: Session, key: str) -> tuple[str, torch.Tensor]:
@@ -133,7 +135,11 @@ def start_top_table(session: Session, node: str) -> Job:
                          progress=job.report)  # fmt: skip
         job.result_url = f"api/top-activations/{name}"
 
-    return session.jobs.submit(f"top-activations:{name}", work, join_active=True)
+    def ready() -> bool:
+        key = model_data_key("activation-table", session.model, session.dataset, name)
+        return session.cache.path("activation-table", key).is_file()
+
+    return session.jobs.submit(f"top-activations:{name}", work, join_active=True, ready=ready)
 
 
 def _colour_data(session: Session) -> Dataset | None:
