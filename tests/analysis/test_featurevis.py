@@ -128,3 +128,16 @@ def test_cifar_alexnet_visualisation_beats_every_real_image(cifar_test) -> None:
     ])  # fmt: skip
     ours = _channel_means(model, atlas, node)[:, channels].diagonal()
     assert (ours > real.max(dim=0).values).all(), f"{ours} vs {real.max(dim=0).values}"
+
+
+@pytest.mark.parametrize("shape", [(3, 32, 32), (1, 28, 28), (3, 15, 17)])
+def test_matrix_inverse_fft_equals_torch_fft(shape: tuple[int, int, int]) -> None:
+    """The precomputed-matmul parameterisation (small inputs) is irfft2 + colour mixing,
+    including odd sizes and the ignored imaginary parts of the 0 and Nyquist frequencies."""
+    color = color_correlation(None) if shape[0] == 3 else None
+    fast, fft = (FourierImage(2, shape, decay=1.5, color=color, matrices=m) for m in (True, False))
+    with torch.no_grad():
+        fast.spectrum.normal_(generator=torch.Generator().manual_seed(0))
+        fft.spectrum.copy_(fast.spectrum)
+    expected = fft.logits()
+    assert torch.allclose(fast.logits(), expected, atol=1e-5 * expected.abs().max().item())

@@ -1,11 +1,14 @@
-"""Projection jobs: layer-by-layer PivotMDS of chosen images, cached on disk by their key."""
+"""Projection jobs: layer-by-layer PivotMDS of chosen images (dataset images, then any tray
+images), cached on disk by their key."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 
 import numpy as np
+import torch
 
 from deepling.analysis.keys import model_data_key
 from deepling.analysis.projection import Projection, default_nodes, layer_projection
@@ -15,6 +18,7 @@ from deepling.graph.types import Graph
 from deepling.server.jobs import Job
 from deepling.server.schemas import ProjectionRequest
 from deepling.server.session import Session
+from deepling.server.tray import TrayImage
 
 SEED = 0
 # The chosen images are held in memory as float32 model inputs while they are projected.
@@ -37,9 +41,10 @@ def _check(session: Session, request: ProjectionRequest) -> tuple[np.ndarray, li
         )
     indices = np.asarray(request.indices, dtype=np.int64)
     per_image = int(np.prod(session.model.input_shape))
-    if len(indices) * per_image > MAX_INPUT_VALUES:
+    count = len(indices) + len(request.tray)
+    if count * per_image > MAX_INPUT_VALUES:
         raise DeeplingError(
-            f"{len(indices)} indices are too many for inputs of shape "
+            f"{count} images are too many for inputs of shape "
             f"{session.model.input_shape}: at most {MAX_INPUT_VALUES // per_image} at once."
         )
     graph = session.model.graph()
@@ -47,9 +52,17 @@ def _check(session: Session, request: ProjectionRequest) -> tuple[np.ndarray, li
     return indices, nodes
 
 
-def projection_key(session: Session, indices: np.ndarray, nodes: list[str], pivots: int) -> str:
-    digest = hashlib.blake2b(indices.tobytes(), digest_size=16).hexdigest()
-    return model_data_key("projection", session.model, session.dataset, digest, nodes, pivots, SEED)
+def projection_key(
+    session: Session, indices: np.ndarray, nodes: list[str], pivots: int,
+    tray: Sequence[TrayImage] = (),
+) -> str:  # fmt: skip
+    digest = hashlib.blake2b(indices.tobytes(), digest_size=16)
+    # Tray images by their pixels, so an id reused after a restart never returns a stale layout;
+    # without tray images the key is what it always was (cached projections stay valid).
+    for image in tray:
+        digest.update(bytes.fromhex(image.digest))
+    return model_data_key("projection", session.model, session.dataset, digest.hexdigest(),
+                          nodes, pivots, SEED)  # fmt: skip
 
 
 def load_projection(cache: ArrayCache, key: str) -> Projection:
@@ -63,12 +76,15 @@ def load_projection(cache: ArrayCache, key: str) -> Projection:
 def start_projection(session: Session, request: ProjectionRequest) -> Job:
     """Queue (or join) the projection job; a cached result finishes at once."""
     indices, nodes = _check(session, request)
-    key = projection_key(session, indices, nodes, request.pivots)
+    tray = [session.tray.get(image_id) for image_id in request.tray]  # unknown id: 404
+    key = projection_key(session, indices, nodes, request.pivots, tray)
     url = f"api/projections/{key}"
 
     def work(job: Job) -> None:
         if session.cache.load("projection", key) is None:
             x = session.dataset.batch(indices.tolist(), session.model.input_shape)
+            if tray:  # the tray images' points follow the dataset images', in request order
+                x = torch.cat([x, torch.stack([image.pixels for image in tray]).to(x)])
             projection = layer_projection(session.model, x, nodes, request.pivots, SEED,
                                           progress=job.report)  # fmt: skip
             session.cache.save("projection", key, {"coords": projection.coords,

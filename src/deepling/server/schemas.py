@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -112,6 +112,9 @@ class ProjectionRequest(BaseModel):
     nodes: list[str] | None = Field(None, min_length=1, max_length=1000,
                                     description="layers (node names); default: every layer")
     pivots: int = Field(50, ge=2, le=500, description="PivotMDS pivots per layer")
+    tray: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=32,
+        description="tray image ids, projected after the dataset images in this order")  # fmt: skip
 
 
 class ProjectionLayers(BaseModel):

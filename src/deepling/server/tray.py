@@ -29,6 +29,7 @@ class TrayImage:
     pixels: Tensor
     name: str
     label: int = -1  # the true class when the image came from a labelled dataset image
+    source: int = -1  # the dataset image it was made from (-1: an upload)
     created: float = field(default_factory=time.time)
 
     @property
@@ -46,8 +47,9 @@ class ImageTray:
         self._size = size
         self._lock = threading.Lock()
 
-    def add(self, pixels: Tensor, name: str, label: int = -1) -> TrayImage:
-        image = TrayImage(uuid.uuid4().hex[:12], pixels.detach().float().cpu(), name, label)
+    def add(self, pixels: Tensor, name: str, label: int = -1, source: int = -1) -> TrayImage:
+        image = TrayImage(uuid.uuid4().hex[:12], pixels.detach().float().cpu(), name, label,
+                          source)  # fmt: skip
         with self._lock:
             self._images[image.id] = image
             while len(self._images) > self._size:

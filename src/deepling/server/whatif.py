@@ -100,14 +100,16 @@ def describe_edits(edits: EditList) -> str:
 def add_to_tray(session: Session, ref: ImageRef, edits: EditList, name: str | None) -> TrayImage:
     resolved = resolve_image(session, ref)
     pixels = apply_edits(resolved.pixels, edits)
+    # An edit of a tray image keeps the dataset image it came from (for side-by-side views).
+    source = ref.index if ref.index is not None else session.tray.get(str(ref.tray)).source
     return session.tray.add(pixels, name or f"{resolved.title}, {describe_edits(edits)}",
-                            resolved.label)  # fmt: skip
+                            resolved.label, source)  # fmt: skip
 
 
 def tray_entry(session: Session, image: TrayImage) -> TrayEntry:
     return TrayEntry(
         id=image.id, name=image.name, label=image.label,
-        label_name=label_name(session, image.label), created=image.created,
+        label_name=label_name(session, image.label), created=image.created, source=image.source,
     )  # fmt: skip
 
 

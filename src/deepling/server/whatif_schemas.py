@@ -65,6 +65,7 @@ class TrayEntry(BaseModel):
     label: int
     label_name: str | None
     created: float
+    source: int = Field(-1, description="the dataset image it was made from; -1: an upload")
 
 
 class ImagePrediction(BaseModel):
