@@ -128,6 +128,10 @@ def test_cifar_alexnet_visualisation_beats_every_real_image(cifar_test) -> None:
     ])  # fmt: skip
     ours = _channel_means(model, atlas, node)[:, channels].diagonal()
     assert (ours > real.max(dim=0).values).all(), f"{ours} vs {real.max(dim=0).values}"
+    # Readable, not saturated noise: without the pull towards grey ~70% of these pixels end
+    # at pure 0 or 1.
+    saturated = ((atlas < 0.02) | (atlas > 0.98)).float().mean()
+    assert saturated < 0.1, f"{saturated:.0%} of pixels saturated"
 
 
 @pytest.mark.parametrize("shape", [(3, 32, 32), (1, 28, 28), (3, 15, 17)])

@@ -89,3 +89,51 @@ def test_requests_too_big_for_memory_are_refused(client: TestClient, monkeypatch
     response = client.post("/api/jobs/projection", json={"indices": list(range(11))})
     assert response.status_code == 400 and "at most 10 at once" in response.text
     assert client.post("/api/jobs/projection", json={"indices": list(range(10))}).status_code == 202
+
+
+def _keep(client: TestClient, index: int, edits: list[dict]) -> str:  # type: ignore[type-arg]
+    entry = client.post("/api/tray", json={"image": {"index": index}, "edits": edits})
+    assert entry.status_code == 201, entry.text
+    assert entry.json()["source"] == index
+    return str(entry.json()["id"])
+
+
+def _coords(client: TestClient, job: dict) -> np.ndarray:  # type: ignore[type-arg]
+    response = client.get("/" + job["result_url"])
+    shape = tuple(int(v) for v in response.headers["X-Shape"].split(","))
+    return np.frombuffer(response.content, dtype="<f4").reshape(shape)
+
+
+def test_tray_images_are_projected_after_the_dataset_images(client: TestClient) -> None:
+    indices = list(range(40))
+    same = _keep(client, 7, [])  # unedited: the same pixels as dataset image 7
+    flipped = _keep(client, 7, [{"op": "flip", "axis": "vertical"}])
+    job = _finish(client, {"indices": indices, "pivots": 10, "tray": [flipped, same]})
+    assert job["state"] == "done", job
+    coords = _coords(client, job)
+    assert coords.shape[1] == 42
+    # Point 41 is the unedited copy of image 7: the same activations, so the same place at
+    # every layer; point 40 (flipped) is elsewhere at the input layer.
+    np.testing.assert_allclose(coords[:, 41], coords[:, 7], atol=1e-4)
+    assert np.linalg.norm(coords[0, 40] - coords[0, 7]) > 1e-2
+    plain = _coords(client, _finish(client, {"indices": indices, "pivots": 10}))
+    assert plain.shape[1] == 40
+
+
+def test_projection_cache_key_follows_the_tray_pixels(client: TestClient) -> None:
+    body = {"indices": list(range(20)), "pivots": 5}
+    flipped = _keep(client, 3, [{"op": "flip", "axis": "horizontal"}])
+    brighter = _keep(client, 3, [{"op": "brightness", "delta": 0.3}])
+    again = _keep(client, 3, [{"op": "flip", "axis": "horizontal"}])  # new id, same pixels
+    urls = [_finish(client, body | {"tray": [t]})["result_url"] for t in (flipped, brighter, again)]
+    assert urls[0] != urls[1] and urls[0] == urls[2]
+    assert _finish(client, body)["result_url"] not in urls
+
+
+def test_unknown_or_too_many_tray_images_are_refused(client: TestClient) -> None:
+    known = _keep(client, 1, [])
+    body = {"indices": [1, 2, 3], "tray": [known, "nothere"]}
+    response = client.post("/api/jobs/projection", json=body)
+    assert response.status_code == 404 and "nothere" in response.text
+    response = client.post("/api/jobs/projection", json={"indices": [1], "tray": [known] * 33})
+    assert response.status_code == 422 and "tray" in response.text

@@ -52,6 +52,17 @@ def test_featurevis_job_serves_a_png_and_is_cached(client: TestClient) -> None:
     assert other["result_url"] != job["result_url"]
 
 
+def test_featurevis_cache_misses_after_an_algorithm_change(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Results of older code are recomputed, not served: the version is part of the key."""
+    from deepling.server import semantics_jobs
+
+    body = {"node": "relu_1", "channel": 3, "steps": 8}
+    old = _finish(client, "/api/jobs/featurevis", body)
+    monkeypatch.setattr(semantics_jobs, "FEATUREVIS_VERSION", semantics_jobs.FEATUREVIS_VERSION + 1)
+    new = _finish(client, "/api/jobs/featurevis", body)
+    assert new["result_url"] != old["result_url"]
+
+
 def test_layer_atlas_grid_png(client: TestClient) -> None:
     job = _finish(client, "/api/jobs/layer-atlas", {"node": "relu", "steps": 8})
     response = client.get("/" + job["result_url"])

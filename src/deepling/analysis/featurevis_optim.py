@@ -1,6 +1,8 @@
 """Adam for one tensor, in place, as gradient ascent: torch.optim.Adam's update (same
 formula, same defaults) without its per-step bookkeeping, which at batch 1 costs more than
-the image parameterisation itself (see benchmarks/bench_featurevis.py)."""
+the image parameterisation itself (see benchmarks/bench_featurevis.py). ``shrink`` is a
+decoupled weight decay (as AdamW's): after each step the tensor is multiplied by
+``1 - shrink``, which pulls it back towards zero."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ class AscentAdam:
 
     def __init__(
         self, param: Tensor, lr: float, betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
+        eps: float = 1e-8, shrink: float = 0.0,
     ) -> None:  # fmt: skip
         self.param, self.lr, self.betas, self.eps = param, lr, betas, eps
+        self.keep = 1.0 - shrink
         self.steps = 0
         self.mean = torch.zeros_like(param)
         self.square = torch.zeros_like(param)
@@ -33,3 +36,5 @@ class AscentAdam:
         torch.sqrt(self.square, out=self.denom)
         self.denom.div_(math.sqrt(1 - beta2**self.steps)).add_(self.eps)
         self.param.addcdiv_(self.mean, self.denom, value=self.lr / (1 - beta1**self.steps))
+        if self.keep != 1.0:
+            self.param.mul_(self.keep)

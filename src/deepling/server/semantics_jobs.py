@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 from deepling.analysis.featurevis import (
     DEFAULT_DECAY,
     DEFAULT_LR,
+    DEFAULT_SHRINK,
+    FEATUREVIS_VERSION,
     check_channel,
     feature_visualization,
     layer_atlas,
@@ -51,7 +53,9 @@ def _check_key(kind: str, key: str) -> str:
 
 
 def _key(session: Session, kind: str, *parts: object) -> str:
-    return model_data_key(kind, session.model, session.dataset, *parts, DEFAULT_DECAY, DEFAULT_LR)
+    """The version makes results of older code miss the cache rather than be served."""
+    return model_data_key(kind, session.model, session.dataset, *parts, FEATUREVIS_VERSION,
+                          DEFAULT_DECAY, DEFAULT_LR, DEFAULT_SHRINK)  # fmt: skip
 
 
 def start_featurevis(session: Session, request: FeatureVisRequest) -> Job:

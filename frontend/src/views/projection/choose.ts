@@ -109,3 +109,19 @@ export function chooseImages(spec: PickSpec, inputs: PickInputs): Pick {
   }
   return { indices: sample(chosen, chosen.length, next), note };
 }
+
+/**
+ * `indices` with the dataset images that tray images were made from (`sources`; -1: none)
+ * appended where missing, so an edit and its original are laid out side by side. The result
+ * stays within MAX_POINTS (the chosen images give way to the originals).
+ */
+export function withOriginals(indices: Int32Array, sources: readonly number[], size: number): Int32Array {
+  const present = new Set(indices);
+  const missing = [...new Set(sources)].filter((s) => Number.isInteger(s) && s >= 0 && s < size && !present.has(s));
+  if (!missing.length) return indices;
+  const kept = indices.subarray(0, Math.max(0, MAX_POINTS - missing.length));
+  const out = new Int32Array(kept.length + missing.length);
+  out.set(kept);
+  out.set(missing, kept.length);
+  return out;
+}

@@ -1,7 +1,10 @@
 // Point colours for the scatter: each point's key under a colour mode (true class, predicted
 // class, right = 0 / wrong = 1; -1 unknown), as RGBA bytes (alpha 0 where hidden), and the
-// legend's entries with their counts.
+// legend's entries with their counts. Tray images, drawn after the dataset images, each get
+// their own legend entry (key -2 - j for the j-th), filled with their true class's colour.
+import { classColor } from "../../ui/colors";
 import { colorOf, type ColorMode, type LegendEntry } from "./legend";
+import type { TrayPoint } from "./projection-api";
 
 export interface ColorInputs {
   /** True label of every dataset image (null until loaded). */
@@ -28,14 +31,22 @@ export function colorKeys(mode: ColorMode, indices: Int32Array, o: ColorInputs):
   return out;
 }
 
+/** The legend key of the j-th tray point (below -1, the dataset's "unknown"). */
+export const trayKey = (j: number): number => -2 - j;
+
+/** A tray image's fill: its true class where the colours show true classes, else grey. */
+export const trayFill = (mode: ColorMode, point: TrayPoint): string =>
+  mode === "true" && point.label >= 0 ? classColor(point.label) : colorOf(mode, -1);
+
 export function pointColors(
   mode: ColorMode,
   indices: Int32Array,
   hidden: ReadonlySet<number>,
   o: ColorInputs,
+  tray: readonly TrayPoint[] = [],
 ): { rgba: Uint8Array; entries: LegendEntry[] } {
   const keys = colorKeys(mode, indices, o);
-  const rgba = new Uint8Array(keys.length * 4);
+  const rgba = new Uint8Array((keys.length + tray.length) * 4);
   const counts = new Map<number, number>();
   const rgb = new Map<number, [number, number, number]>();
   keys.forEach((k, i) => {
@@ -48,6 +59,12 @@ export function pointColors(
   const label = (k: number): string => (k < 0 ? "unknown" : mode === "correct" ? (k === 0 ? "right" : "wrong") : (names[k] ?? String(k)));
   const entries = [...counts]
     .sort((a, b) => (a[0] < 0 ? 1 : b[0] < 0 ? -1 : a[0] - b[0]))
-    .map(([key, count]) => ({ key, count, label: label(key) }));
+    .map(([key, count]): LegendEntry => ({ key, count, label: label(key) }));
+  tray.forEach((point, j) => {
+    const key = trayKey(j);
+    const color = trayFill(mode, point);
+    rgba.set([...hexRgb(color), hidden.has(key) ? 0 : 255], (keys.length + j) * 4);
+    entries.push({ key, count: 1, label: `tray: ${point.name}`, color, tray: point.id });
+  });
   return { rgba, entries };
 }

@@ -22,6 +22,10 @@ export interface ImagePicker {
   setEvaluated(evaluated: boolean): void;
   /** Whether the class list can be used yet (labels loaded). */
   setLabelsReady(ready: boolean): void;
+  /** Whether to add the tray images (and the dataset images they were made from). */
+  includeTray(): boolean;
+  /** The tray holds `count` images; `tick` ticks the option (a tray image became current). */
+  setTray(count: number, tick: boolean): void;
 }
 
 const MODES: [PickMode, string][] = [
@@ -106,6 +110,12 @@ export function createImagePicker(o: ImagePickerOptions): ImagePicker {
     o.onChange();
   };
 
+  const trayBox = el("input", { type: "checkbox", id: "projection-tray" });
+  const trayText = el("span", {});
+  const trayOption = el("label", { class: "pj-tray-option", for: "projection-tray", title: "Edited and uploaded images kept in the What-if tray, drawn with a purple outline; an edit's original is outlined too" }, trayBox, trayText);
+  trayBox.onchange = () => o.onChange();
+  trayOption.hidden = true;
+
   let evaluated = false;
   const sync = (): void => {
     const m = mode.value as PickMode;
@@ -126,6 +136,7 @@ export function createImagePicker(o: ImagePickerOptions): ImagePicker {
     countRow,
     prompt,
     reshuffle,
+    trayOption,
   );
 
   return {
@@ -143,6 +154,13 @@ export function createImagePicker(o: ImagePickerOptions): ImagePicker {
     },
     setLabelsReady(ready) {
       for (const box of boxes) box.disabled = !ready;
+    },
+    includeTray: () => !trayOption.hidden && trayBox.checked,
+    setTray(count, tick) {
+      trayOption.hidden = count === 0;
+      trayText.textContent = `Add the tray's ${count === 1 ? "image" : `${count} images`} and their originals`;
+      if (tick) trayBox.checked = true;
+      o.onChange();
     },
   };
 }

@@ -6,11 +6,17 @@ import { el } from "../../ui/dom";
 export type ColorMode = "true" | "predicted" | "correct";
 
 export const RIGHT_WRONG: readonly [string, string] = ["#0072B2", "#D55E00"]; // Okabe-Ito blue, vermillion
+/** The outline of tray images (and of their originals): a purple no class colour uses. */
+export const TRAY_OUTLINE = "#7B2CBF";
 
 export interface LegendEntry {
   key: number;
   label: string;
   count: number;
+  /** Fill colour, where it is not the mode's colour of `key` (tray images). */
+  color?: string;
+  /** The tray image's id, for a tray image's own entry. */
+  tray?: string;
 }
 
 export interface Legend {
@@ -44,9 +50,9 @@ export function createLegend(onChange: () => void): Legend {
       ...entries.map((entry) => {
         const item = el(
           "button",
-          { type: "button", class: "pj-legend-item", "data-key": String(entry.key), "aria-pressed": String(!off.has(entry.key)), title: "Click: hide or show · double-click: show only these" },
-          el("span", { class: "pj-swatch", style: `background:${colorOf(mode(), entry.key)}` }),
-          el("span", { class: "pj-legend-label" }, entry.label),
+          { type: "button", class: "pj-legend-item", "data-key": String(entry.key), ...(entry.tray ? { "data-tray": entry.tray } : {}), "aria-pressed": String(!off.has(entry.key)), title: "Click: hide or show · double-click: show only these" },
+          el("span", { class: entry.tray ? "pj-swatch pj-swatch-tray" : "pj-swatch", style: `background:${entry.color ?? colorOf(mode(), entry.key)}` }),
+          el("span", { class: "pj-legend-label", title: entry.label }, entry.label),
           el("span", { class: "pj-legend-count" }, entry.count.toLocaleString()),
         );
         item.onclick = () => {

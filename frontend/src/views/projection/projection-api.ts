@@ -9,9 +9,23 @@ export interface ProjectionRequest {
   /** Graph nodes to project, in order; null for the server's default layers. */
   nodes: string[] | null;
   pivots: number;
+  /** Tray image ids (at most 32), projected after the dataset images in this order. */
+  tray?: string[];
 }
 
 export type ProjectionJob = Job;
+
+/** A tray image (GET api/tray): an edit or an upload the user kept. */
+export interface TrayPoint {
+  id: string;
+  name: string;
+  /** True class, or -1. */
+  label: number;
+  /** The dataset image it was made from, or -1 (an upload). */
+  source: number;
+}
+
+export const MAX_TRAY_POINTS = 32; // the server's limit per projection
 
 export interface ProjectionLayers {
   /** The default layers: every node from input to output except reshapes. */
@@ -42,6 +56,10 @@ export const projectionApi = {
         body: JSON.stringify(body),
       })
     ).json()) as ProjectionJob,
+
+  tray: async (): Promise<TrayPoint[]> => (await (await request("api/tray")).json()) as TrayPoint[],
+
+  trayImageUrl: (id: string, scale = 1): string => `api/tray/${encodeURIComponent(id)}/image.png?scale=${scale}`,
 
   job: async (id: string): Promise<ProjectionJob> => (await (await request(`api/jobs/${id}`)).json()) as ProjectionJob,
 

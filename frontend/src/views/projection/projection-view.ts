@@ -1,23 +1,25 @@
 // The layer projection view: pick images and layers, run the projection job, and watch the
 // images' 2-D layouts morph from layer to layer (WebGL), coloured by class, with a hover card
-// and click-to-select. The lead view of the Data section's "Projection" panel.
+// and click-to-select. The lead view of the Data section's "Projection" panel. Tray images (edits,
+// uploads) can be added as extra points, each with the dataset image it was made from.
 import { JobCancelled } from "../../state/jobs";
 import { el, showError } from "../../ui/dom";
 import "../data/data.css"; // the hover card's styles (scoped .dv-*), when shown outside the Data grid
 import { createHoverCard } from "../data/hover-card";
 import { loadLabels } from "../data/labels";
 import type { AppContext, View } from "../view";
-import { chooseImages, type Pick } from "./choose";
+import { chooseImages, withOriginals, type Pick } from "./choose";
 import { createControls } from "./controls";
 import { createImagePicker } from "./image-picker";
 import { createLayerPicker } from "./layer-picker";
-import { colorKeys, pointColors, type ColorInputs } from "./coloring";
+import { colorKeys, pointColors, trayKey, type ColorInputs } from "./coloring";
 import { createLegend } from "./legend";
 import { createPlayer } from "./player";
 import { attachPointer } from "./pointer";
-import { projectionApi, type ProjectionResult } from "./projection-api";
+import { MAX_TRAY_POINTS, projectionApi, type ProjectionResult, type TrayPoint } from "./projection-api";
 import "./projection.css";
 import { createScatter } from "./scatter";
+import { createTrayCard } from "./tray-card";
 
 export interface ProjectionViewOptions {
   /** The Data grid's current selection (filtered images), for the "grid selection" choice. */
@@ -34,6 +36,8 @@ interface Shown {
   indices: Int32Array;
   /** Point of each dataset index. */
   point: Map<number, number>;
+  /** Tray images, drawn as points indices.length + j. */
+  tray: TrayPoint[];
 }
 
 /** Classes the user probably wants first: cat and dog where they exist (the reference figure). */
@@ -54,6 +58,7 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
   let shown: Shown | null = null;
   let running = false;
   let hovered: number | null = null;
+  let trayList: TrayPoint[] = [];
   const cleanups: (() => void)[] = [];
 
   const scatter = createScatter();
@@ -76,6 +81,10 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
       const box = canvas.getBoundingClientRect();
       if (at) canvas.dataset.probe = `${Math.round(at.x - box.left)},${Math.round(at.y - box.top)},${shown.indices[first ?? 0] ?? -1}`;
       else delete canvas.dataset.probe;
+      // The same for the first tray point: x,y,tray id.
+      const tray = shown.tray.length ? scatter.clientPosition(shown.indices.length, blend) : null;
+      if (tray) canvas.dataset.trayProbe = `${Math.round(tray.x - box.left)},${Math.round(tray.y - box.top)},${shown.tray[0]?.id ?? ""}`;
+      else delete canvas.dataset.trayProbe;
     },
   });
   const firstVisible = (): number | null => {
@@ -112,6 +121,7 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     evaluation: () => context.evaluation.get(),
   });
   card.element.id = "projection-hover-card"; // the Data grid has its own #hover-card
+  const trayCard = createTrayCard({ api: context.api, trueClasses, nativeSize: Math.max(model.input_shape[1], model.input_shape[2]) });
   const anchor = el("div", { class: "pj-anchor" });
 
   const summary = el("div", { class: "pj-summary", id: "projection-summary", "aria-live": "polite" });
@@ -134,6 +144,7 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     el("aside", { class: "pj-side" }, images.element, layers.element, el("div", { class: "pj-run-box" }, summary, run, status)),
     el("div", { class: "pj-main" }, stage, controls.element),
     card.element,
+    trayCard.element,
     anchor,
   );
 
@@ -158,6 +169,8 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
       else parts.push(`${named.length} classes`);
     }
     const layerText = layerCount === null ? "default layers" : `${layerCount} layer${layerCount === 1 ? "" : "s"}`;
+    const trayCount = images.includeTray() ? Math.min(MAX_TRAY_POINTS, trayList.length) : 0;
+    if (trayCount) parts.push(`${parts.length ? "; " : ""}+ ${trayCount} tray image${trayCount === 1 ? "" : "s"}`);
     const notes = [chosen.note, dataset.labelled && !labels ? "Loading labels…" : ""].filter((note) => note !== "");
     summary.replaceChildren(
       el("strong", {}, `${n.toLocaleString()} image${n === 1 ? "" : "s"}`),
@@ -177,16 +190,26 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
 
   function recolor(): void {
     if (!shown) return;
-    const { rgba, entries } = pointColors(legend.mode(), shown.indices, legend.hidden(), colorInputs());
+    const { rgba, entries } = pointColors(legend.mode(), shown.indices, legend.hidden(), colorInputs(), shown.tray);
     legend.setEntries(entries);
     scatter.setColors(rgba);
     setHover(null);
-    player.invalidate();
+    highlight();
   }
 
   const highlight = (): void => {
-    const current = shown?.point.get(store.get().image) ?? null;
-    scatter.setHighlights({ hover: hovered, current });
+    const state = store.get();
+    const n = shown?.indices.length ?? 0;
+    const trayPoint = (id: string | null): number | null => {
+      const j = shown?.tray.findIndex((t) => t.id === id) ?? -1;
+      return j < 0 ? null : n + j;
+    };
+    const current = state.tray !== null ? trayPoint(state.tray) : (shown?.point.get(state.image) ?? null);
+    // Outlined: the visible tray points, and the originals of those.
+    const visible = (shown?.tray ?? []).filter((_, j) => !legend.hidden().has(trayKey(j)));
+    const tray = visible.map((t) => trayPoint(t.id) ?? -1);
+    const originals = visible.map((t) => shown?.point.get(t.source) ?? -1);
+    scatter.setHighlights({ hover: hovered, current, tray, originals });
     player.invalidate();
   };
 
@@ -194,20 +217,21 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     if (point === hovered) return;
     hovered = point;
     highlight();
-    if (point === null || !shown) {
-      card.hover(null, null);
-      return;
-    }
+    const trayPoint = shown && point !== null ? (shown.tray[point - shown.indices.length] ?? null) : null;
+    if (point === null || !shown || trayPoint) card.hover(null, null);
+    if (!trayPoint) trayCard.hover(null, null);
+    if (point === null || !shown) return;
     const at = scatter.clientPosition(point, player.blend());
     const size = scatter.pointSize();
     if (at) anchor.style.cssText = `left:${at.x - size / 2}px;top:${at.y - size / 2}px;width:${size}px;height:${size}px`;
     anchor.dataset.index = String(shown.indices[point] ?? -1);
-    card.hover(shown.indices[point] ?? null, anchor);
+    if (trayPoint) trayCard.hover(trayPoint, anchor);
+    else card.hover(shown.indices[point] ?? null, anchor);
   }
 
-  function show(result: ProjectionResult, indices: Int32Array): void {
+  function show(result: ProjectionResult, indices: Int32Array, tray: TrayPoint[]): void {
     player.pause();
-    shown = { result, indices, point: new Map(Array.from(indices, (index, i) => [index, i])) };
+    shown = { result, indices, point: new Map(Array.from(indices, (index, i) => [index, i])), tray };
     hovered = null;
     scatter.resize();
     scatter.setData(result.coords, result.layers, result.count);
@@ -217,6 +241,7 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     legend.element.hidden = false;
     canvas.dataset.points = String(result.count);
     canvas.dataset.layers = String(result.layers);
+    canvas.dataset.tray = String(tray.length);
     delete canvas.dataset.fps;
     recolor();
     highlight();
@@ -226,16 +251,20 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
   run.onclick = async () => {
     const chosen = pick();
     if (!chosen.indices.length || running) return;
-    const body = { indices: Array.from(chosen.indices), nodes: layers.nodes(), pivots: PIVOTS };
     running = true;
     updateSummary();
     status.replaceChildren("Projecting…");
     const started = performance.now();
     try {
-      const job = await context.jobs.run(`Projecting ${body.indices.length.toLocaleString()} images`, () => projectionApi.start(body));
+      // The tray as it is now (images may have been kept or removed since the view opened).
+      const tray = images.includeTray() ? (await projectionApi.tray()).slice(-MAX_TRAY_POINTS) : [];
+      const indices = withOriginals(chosen.indices, tray.map((t) => t.source), dataset.size);
+      const body = { indices: Array.from(indices), nodes: layers.nodes(), pivots: PIVOTS, tray: tray.map((t) => t.id) };
+      const total = indices.length + tray.length;
+      const job = await context.jobs.run(`Projecting ${total.toLocaleString()} images`, () => projectionApi.start(body));
       const result = await projectionApi.result(job);
-      if (result.count !== chosen.indices.length) throw new Error(`The server returned ${result.count} points for ${chosen.indices.length} images.`);
-      show(result, chosen.indices);
+      if (result.count !== total) throw new Error(`The server returned ${result.count} points for ${total} images.`);
+      show(result, indices, tray);
       status.replaceChildren(`${result.count.toLocaleString()} images × ${result.layers} layers in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } catch (error) {
       if (error instanceof JobCancelled) status.replaceChildren("Cancelled.");
@@ -250,7 +279,11 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     scatter,
     blend: () => (shown ? player.blend() : null),
     onHover: setHover,
-    onClick: (point) => store.update({ image: shown?.indices[point] ?? store.get().image }),
+    onClick(point) {
+      const tray = shown?.tray[point - shown.indices.length];
+      if (tray) store.update({ tray: tray.id, image: tray.source >= 0 ? tray.source : store.get().image });
+      else store.update({ image: shown?.indices[point] ?? store.get().image, tray: null });
+    },
     redraw: () => player.invalidate(),
   });
 
@@ -269,14 +302,28 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
   cleanups.push(
     context.evaluation.subscribe(onEvaluation),
     store.subscribe((state, previous) => {
-      if (state.image !== previous.image) highlight();
+      if (state.image !== previous.image || state.tray !== previous.tray) highlight();
+      if (state.tray !== null && state.tray !== previous.tray) refreshTray(true);
     }),
     () => resize.disconnect(),
     () => player.destroy(),
     () => scatter.destroy(),
     () => card.destroy(),
+    () => trayCard.destroy(),
   );
   onEvaluation();
+
+  /** Offer the tray option while the tray has images; tick it when a tray image is current. */
+  function refreshTray(tick: boolean): void {
+    projectionApi.tray().then(
+      (list) => {
+        trayList = list;
+        images.setTray(list.length, tick);
+      },
+      (error: unknown) => showError(status, error),
+    );
+  }
+  refreshTray(store.get().tray !== null);
 
   projectionApi.layers().then(
     (lists) => layers.setLayers(lists),

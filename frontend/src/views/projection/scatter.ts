@@ -15,6 +15,10 @@ export interface Blend {
 export interface Highlights {
   hover: number | null;
   current: number | null;
+  /** Tray images' points: drawn larger, outlined, on top. */
+  tray?: readonly number[];
+  /** The dataset images those were made from: a thinner outline. */
+  originals?: readonly number[];
 }
 
 export interface Scatter {
@@ -43,6 +47,7 @@ export interface Scatter {
 }
 
 const MARGIN = 0.92; // the unit square fills this fraction of the shorter side
+const TRAY_RING: [number, number, number] = [0x7b / 255, 0x2c / 255, 0xbf / 255]; // legend's TRAY_OUTLINE
 
 function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
   const shader = gl.createShader(type);
@@ -203,7 +208,13 @@ export function createScatter(): Scatter {
       gl.uniform1f(u.ring, 0);
       gl.uniform1f(u.opacity, count > 2000 ? 0.75 : 0.92);
       gl.drawArrays(gl.POINTS, 0, count);
-      drawRing(highlights.current, 8, 0.3, [0.11, 0.13, 0.16]);
+      // Outlines of a fixed width in pixels (u_ring is a fraction of the radius).
+      const ring = (extra: number, px: number): number => Math.min(0.5, (2 * px) / (sizePx() + extra));
+      for (const i of highlights.originals ?? []) drawRing(i, 4, ring(4, 1.8), TRAY_RING);
+      // A current tray point keeps its outline inside the current ring.
+      const currentTray = highlights.current !== null && (highlights.tray ?? []).includes(highlights.current);
+      drawRing(highlights.current, currentTray ? 15 : 8, currentTray ? ring(15, 2.6) : 0.3, [0.11, 0.13, 0.16]);
+      for (const i of highlights.tray ?? []) drawRing(i, 7, ring(7, 2.6), TRAY_RING);
       if (highlights.hover !== highlights.current) drawRing(highlights.hover, 6, 0.22, [0.84, 0.37, 0]);
       gl.bindVertexArray(null);
     },

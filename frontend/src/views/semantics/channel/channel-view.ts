@@ -44,7 +44,15 @@ export function createChannelView(context: AppContext): View {
   );
 
   const visBody = el("div", { class: "ch-vis-body" });
-  const visCard = el("section", { class: "ch-card", id: "feature-vis" }, el("div", { class: "ch-card-head" }, el("h3", {}, "Feature visualisation")), visBody);
+  // Visualisations are as small as the input (32 px on CIFAR): shown smoothly enlarged so a
+  // reader sees shapes rather than pixel blocks; the box shows the actual pixels.
+  const pixelsBox = el("input", { type: "checkbox", id: "feature-vis-pixels" }) as HTMLInputElement;
+  const visCard = el(
+    "section",
+    { class: "ch-card", id: "feature-vis" },
+    el("div", { class: "ch-card-head" }, el("h3", {}, "Feature visualisation"), el("label", { class: "ch-inline small", title: "Show the image's actual pixels instead of a smooth enlargement" }, pixelsBox, "pixels")),
+    visBody,
+  );
   const stats = createChannelStatsCard(context);
   const top = createTopImages(context);
   const atlas = createLayerAtlas(context);
@@ -55,6 +63,9 @@ export function createChannelView(context: AppContext): View {
     el("div", { class: "ch-grid" }, el("div", { class: "ch-left" }, visCard, stats.element), top.element),
     atlas.element,
   );
+
+  // The toggle covers the feature visualisation and the layer atlas alike (both input-sized).
+  pixelsBox.addEventListener("change", () => element.classList.toggle("ch-pixelated", pixelsBox.checked));
 
   const selection = (): { node: GraphNode; channel: number } | null => {
     const state = context.store.get();
@@ -73,7 +84,7 @@ export function createChannelView(context: AppContext): View {
       if (mine !== visRequest) return;
       const what = node === output && context.model.classes[channel] ? `the logit of class “${context.model.classes[channel]}”` : `channel ${channel}`;
       visBody.replaceChildren(
-        el("img", { src: `${resultUrl(job)}?scale=8`, class: "ch-vis-img", id: "feature-vis-image", alt: `feature visualisation of ${node.name} channel ${channel}` }),
+        el("img", { src: resultUrl(job), class: "ch-vis-img", id: "feature-vis-image", alt: `feature visualisation of ${node.name} channel ${channel}` }),
         el("p", { class: "muted small" }, `The image that most excites ${what} (256 steps; Fourier, decorrelated colour, jitter and rotation robustness). Compare with the top images: shared patterns are what the channel detects.`),
       );
     } catch (error) {
