@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -12,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from deepling import Ablation, create_app
 from deepling.server.session import Session
+from job_client import finish_job
 
 
 @pytest.fixture()
@@ -31,14 +31,7 @@ def _last_conv(session: Session) -> tuple[str, int]:
 
 
 def _finish(client: TestClient, url: str) -> dict:  # type: ignore[type-arg]
-    job = client.post(url)
-    assert job.status_code == 202, job.text
-    for _ in range(1200):
-        state = client.get(f"/api/jobs/{job.json()['id']}").json()
-        if state["state"] not in ("queued", "running"):
-            return state  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError("ablation job did not finish")
+    return finish_job(client, url)
 
 
 def test_sets_are_created_combined_listed_and_deleted(client: TestClient, session: Session) -> None:

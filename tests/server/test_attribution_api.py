@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -15,6 +14,7 @@ from PIL import Image
 import deepling
 from deepling import create_app
 from deepling.server.session import Session
+from job_client import finish_job
 
 
 @pytest.fixture()
@@ -30,14 +30,7 @@ def _map(response) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 
 def _finish(client: TestClient, body: dict) -> dict:  # type: ignore[type-arg]
-    job = client.post("/api/jobs/attribution", json=body)
-    assert job.status_code == 202, job.text
-    for _ in range(600):
-        state = client.get(f"/api/jobs/{job.json()['id']}").json()
-        if state["state"] not in ("queued", "running"):
-            return state  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError("attribution job did not finish")
+    return finish_job(client, "/api/jobs/attribution", body)
 
 
 def test_method_list_names_the_node_methods(client: TestClient) -> None:

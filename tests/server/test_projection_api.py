@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -12,6 +11,7 @@ from fastapi.testclient import TestClient
 from deepling import create_app
 from deepling.analysis.projection import default_nodes
 from deepling.server.session import Session
+from job_client import finish_job
 
 
 @pytest.fixture()
@@ -21,14 +21,7 @@ def client(trained_mnist, mnist_split, tmp_path) -> Iterator[TestClient]:  # typ
 
 
 def _finish(client: TestClient, body: dict) -> dict:  # type: ignore[type-arg]
-    job = client.post("/api/jobs/projection", json=body)
-    assert job.status_code == 202, job.text
-    for _ in range(600):
-        state = client.get(f"/api/jobs/{job.json()['id']}").json()
-        if state["state"] not in ("queued", "running"):
-            return state  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError("projection did not finish")
+    return finish_job(client, "/api/jobs/projection", body)
 
 
 def test_projection_job_serves_binary_coordinates(client: TestClient, mnist_split) -> None:  # type: ignore[no-untyped-def]

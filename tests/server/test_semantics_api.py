@@ -14,6 +14,7 @@ from PIL import Image
 
 from deepling import create_app
 from deepling.server.session import Session
+from job_client import finish_job
 
 
 @pytest.fixture()
@@ -23,15 +24,9 @@ def client(trained_mnist, mnist_split, tmp_path) -> Iterator[TestClient]:  # typ
 
 
 def _finish(client: TestClient, path: str, body: dict | None = None) -> dict:  # type: ignore[type-arg]
-    job = client.post(path, json=body) if body is not None else client.post(path)
-    assert job.status_code == 202, job.text
-    for _ in range(1200):
-        state = client.get(f"/api/jobs/{job.json()['id']}").json()
-        if state["state"] not in ("queued", "running"):
-            assert state["state"] == "done", state
-            return state  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError(f"{path} did not finish")
+    state = finish_job(client, path, body, timeout=60)
+    assert state["state"] == "done", state
+    return state
 
 
 def _png(response) -> np.ndarray:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from deepling import create_app
 from deepling.server.session import Session
+from job_client import finish_job
 
 
 @pytest.fixture()
@@ -20,14 +21,7 @@ def client(trained_mnist, mnist_split, tmp_path) -> Iterator[TestClient]:  # typ
 
 
 def _finish(client: TestClient, body: dict) -> dict:  # type: ignore[type-arg]
-    job = client.post("/api/jobs/strip", json=body)
-    assert job.status_code == 202, job.text
-    for _ in range(1200):
-        state = client.get(f"/api/jobs/{job.json()['id']}").json()
-        if state["state"] not in ("queued", "running"):
-            return state  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError("strip did not finish")
+    return finish_job(client, "/api/jobs/strip", body)
 
 
 def _floats(response) -> np.ndarray:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -17,6 +16,7 @@ from PIL import Image
 from deepling import apply_edits, create_app
 from deepling.analysis.edits import parse_edits
 from deepling.server.session import Session
+from job_client import finish_job
 
 OCCLUDE_ALL = {"op": "occlude", "x": 0, "y": 0, "w": 28, "h": 28, "fill": "grey"}
 
@@ -153,14 +153,7 @@ def test_uploads_are_fitted_or_refused(client: TestClient, session: Session) -> 
 
 
 def _finish(client: TestClient, body: dict) -> dict:  # type: ignore[type-arg]
-    job = client.post("/api/jobs/occlusion", json=body)
-    assert job.status_code == 202, job.text
-    for _ in range(600):
-        state = client.get(f"/api/jobs/{job.json()['id']}").json()
-        if state["state"] not in ("queued", "running"):
-            return state  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError("occlusion job did not finish")
+    return finish_job(client, "/api/jobs/occlusion", body)
 
 
 def test_occlusion_job_serves_a_cached_map(client: TestClient, session: Session) -> None:
