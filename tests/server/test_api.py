@@ -171,6 +171,7 @@ def test_sprite_sheets_hold_256_thumbnails_in_order(client: TestClient, session:
 
 def test_channel_statistics_job_and_route(client: TestClient, session: Session) -> None:
     assert client.get("/api/channel-stats/relu_1").status_code == 404
+    assert client.get("/api/channel-stats/relu_1?if_cached=true").status_code == 204
     assert client.post("/api/jobs/channel-stats/nope").status_code == 404
     job = _wait(client, client.post("/api/jobs/channel-stats/relu_1").json()["id"])
     assert job["state"] == "done"

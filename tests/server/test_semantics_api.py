@@ -70,6 +70,7 @@ def test_layer_atlas_grid_png(client: TestClient) -> None:
 def test_top_activations_table_rankings_and_overlays(client: TestClient, trained_mnist,  # type: ignore[no-untyped-def]
                                                      mnist_split) -> None:
     assert client.get("/api/top-activations/conv2/0").status_code == 404  # not computed yet
+    assert client.get("/api/top-activations/conv2/0?if_cached=true").status_code == 204
     _finish(client, "/api/jobs/top-activations/conv2")
     model, held = trained_mnist[0], mnist_split[1]
     acts = model.activations(held.batch(range(len(held)), (1, 28, 28)), ["conv2"])["conv2"]

@@ -49,6 +49,12 @@ async function json<T>(path: string, init?: RequestInit): Promise<T> {
   return (await (await request(path, init)).json()) as T;
 }
 
+/** A result the server computes in a job: null (a 204 to `if_cached=true`) until it has. */
+export async function jsonIfCached<T>(path: string): Promise<T | null> {
+  const response = await request(`${path}${path.includes("?") ? "&" : "?"}if_cached=true`);
+  return response.status === 204 ? null : ((await response.json()) as T);
+}
+
 // Relative URLs: the app also works behind a path prefix (a notebook or reverse proxy).
 const image = (index: number): string => `api/dataset/images/${index}`;
 /** `?index=…` or `?tray=…`: the per-image routes that also serve tray images. */
@@ -82,7 +88,8 @@ export const api = {
   evaluation: () => json<EvaluationSummary>("api/evaluation"),
   evaluationImages: () => json<EvaluationImages>("api/evaluation/images"),
   startEvaluation: () => json<Job>("api/jobs/evaluation", { method: "POST" }),
-  channelStats: (node: string) => json<ChannelStats>(`api/channel-stats/${encodeURIComponent(node)}`),
+  /** The node's channel statistics, or null until their job has run. */
+  channelStats: (node: string) => jsonIfCached<ChannelStats>(`api/channel-stats/${encodeURIComponent(node)}`),
   startChannelStats: (node: string) =>
     json<Job>(`api/jobs/channel-stats/${encodeURIComponent(node)}`, { method: "POST" }),
   job: (id: string) => json<Job>(`api/jobs/${id}`),

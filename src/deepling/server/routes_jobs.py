@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import torch
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from deepling.analysis.projection import default_nodes
 from deepling.errors import NotFoundError
@@ -35,9 +37,16 @@ def start_channel_stats(session: SessionDep, node: str) -> JobOut:
     return JobOut.model_validate(session.start_channel_statistics(node).to_dict())
 
 
-@router.get("/channel-stats/{node}", response_model=ChannelStatsOut)
-def channel_stats(session: SessionDep, node: str) -> ChannelStatsOut:
+@router.get("/channel-stats/{node}", response_model=ChannelStatsOut,
+            responses={204: {"description": "not computed yet (asked with if_cached=true)"}})
+def channel_stats(
+    session: SessionDep,
+    node: str,
+    if_cached: Annotated[bool, Query(description="204 instead of 404 when not computed")] = False,
+) -> ChannelStatsOut | Response:
     stats = session.channel_statistics(node)
+    if stats is None and if_cached:
+        return Response(status_code=204)
     if stats is None:
         raise NotFoundError(
             f"Channel statistics of {node!r} have not been computed yet.",

@@ -82,19 +82,24 @@ def start_top_job(session: SessionDep, node: str) -> JobOut:
     return JobOut.model_validate(start_top_table(session, node).to_dict())
 
 
-@router.get("/top-activations/{node}/{channel}", response_model=TopActivationsOut)
+@router.get("/top-activations/{node}/{channel}", response_model=TopActivationsOut,
+            responses={204: {"description": "not computed yet (asked with if_cached=true)"}})
 def top_activations_of(
     session: SessionDep,
     node: str,
     channel: int,
     k: Annotated[int, Query(ge=1, le=100, description="how many images")] = 9,
     reduce: Annotated[Literal["mean", "max"], Query(description="rank by")] = "mean",
-) -> TopActivationsOut:
-    """The ``k`` dataset images on which ``channel`` is highest (404 until the table's job ran)."""
+    if_cached: Annotated[bool, Query(description="204 instead of 404 when not computed")] = False,
+) -> TopActivationsOut | Response:
+    """The ``k`` dataset images on which ``channel`` is highest (404, or 204 with
+    ``if_cached=true``, until the table's job ran)."""
     name = session.model.graph()[node].name
     check_channel(session.model, name, channel)
-    table = table_or_404(cached_activation_table(session.model, session.dataset, name,
-                                                 session.cache), name)  # fmt: skip
+    stored = cached_activation_table(session.model, session.dataset, name, session.cache)
+    if stored is None and if_cached:
+        return Response(status_code=204)
+    table = table_or_404(stored, name)
     indices, scores = table.top(channel, k, reduce)
     labels = session.dataset.labels
     return TopActivationsOut(

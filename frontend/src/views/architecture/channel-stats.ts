@@ -44,6 +44,7 @@ export function createChannelStats(
     try {
       await context.jobs.run("Channel statistics", () => context.api.startChannelStats(node.name));
       const stats = await context.api.channelStats(node.name);
+      if (!stats) throw new ApiError("The statistics job finished but left no result.", 500);
       if (alive) show(stats);
     } catch (error) {
       if (alive) ask(error instanceof JobCancelled ? undefined : error);
@@ -105,11 +106,11 @@ export function createChannelStats(
   body.replaceChildren(el("p", { class: "muted" }, "Loading…"));
   context.api
     .channelStats(node.name)
-    .then((stats) => alive && show(stats))
+    .then((stats) => {
+      if (alive) (stats === null ? ask() : show(stats));
+    })
     .catch((error: unknown) => {
-      if (!alive) return;
-      if (error instanceof ApiError && error.status === 404) ask();
-      else ask(error);
+      if (alive) ask(error);
     });
 
   return {

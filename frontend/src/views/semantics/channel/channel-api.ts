@@ -1,6 +1,6 @@
 // The channel-semantics routes: feature visualisation and layer atlas jobs (PNG results), the
 // top-activation table of a node and a channel's top images with their overlays.
-import { ApiError, request } from "../../../api/client";
+import { ApiError, jsonIfCached, request } from "../../../api/client";
 import type { Job } from "../../../api/types";
 
 export interface TopActivations {
@@ -42,8 +42,9 @@ export const channelApi = {
   startFeatureVis: (name: string, channel: number, steps = 256) => post("api/jobs/featurevis", { node: name, channel, steps }),
   startAtlas: (name: string, steps = 256) => post("api/jobs/layer-atlas", { node: name, steps }),
   startTopTable: (name: string) => post(`api/jobs/top-activations/${node(name)}`),
-  top: async (name: string, channel: number, k: number, reduce: "mean" | "max"): Promise<TopActivations> =>
-    (await (await request(`api/top-activations/${node(name)}/${channel}?k=${k}&reduce=${reduce}`)).json()) as TopActivations,
+  /** The channel's top images, or null until the node's table job has run. */
+  top: (name: string, channel: number, k: number, reduce: "mean" | "max"): Promise<TopActivations | null> =>
+    jsonIfCached<TopActivations>(`api/top-activations/${node(name)}/${channel}?k=${k}&reduce=${reduce}`),
   overlayUrl: (name: string, channel: number, index: number, vmax: number, scale: number): string =>
     `api/top-activations/${node(name)}/${channel}/overlay.png?index=${index}&scale=${scale}` + (vmax > 0 ? `&vmax=${vmax}` : ""),
   /** The atlas PNG as an object URL, with its grid from the response headers. */

@@ -1,6 +1,5 @@
 // One channel's statistics over the dataset (mean activation, how often it is silent) and its
 // rank among the node's channels, from the channel-statistics job of the architecture view.
-import { ApiError } from "../../../api/client";
 import type { ChannelStats } from "../../../api/types";
 import { JobCancelled } from "../../../state/jobs";
 import { formatNumber } from "../../../ui/colors";
@@ -56,12 +55,15 @@ export function createChannelStatsCard(context: AppContext): StatsCard {
     const mine = ++request;
     try {
       const stats = cached?.node === node ? cached.stats : await context.api.channelStats(node);
-      cached = { node, stats };
-      if (mine === request) draw(stats, channel);
-    } catch (error) {
       if (mine !== request) return;
-      if (error instanceof ApiError && error.status === 404) ask(node, channel);
-      else showError(body, error);
+      if (stats === null) {
+        ask(node, channel);
+        return;
+      }
+      cached = { node, stats };
+      draw(stats, channel);
+    } catch (error) {
+      if (mine === request) showError(body, error);
     }
   };
 

@@ -2,7 +2,6 @@
 // upsampled to the image; one scale: the highest activation among them). The ranking needs
 // one pass over the dataset per node (a job, cached); after it every channel is instant.
 // A click makes the image the current one.
-import { ApiError } from "../../../api/client";
 import { JobCancelled } from "../../../state/jobs";
 import { formatNumber } from "../../../ui/colors";
 import { el, showError } from "../../../ui/dom";
@@ -79,11 +78,11 @@ export function createTopImages(context: AppContext): TopImages {
     const mine = ++request;
     try {
       const top = await channelApi.top(node, channel, K, reduceSelect.value as "mean" | "max");
-      if (mine === request) draw(top);
-    } catch (error) {
       if (mine !== request) return;
-      if (error instanceof ApiError && error.status === 404) ask(node);
-      else showError(body, error);
+      if (top === null) ask(node);
+      else draw(top);
+    } catch (error) {
+      if (mine === request) showError(body, error);
     }
   };
   reduceSelect.onchange = () => void load();
