@@ -34,13 +34,15 @@ def start_server(
     cache: str,
     extra: list[str] | None = None,
     input_shape: str | None = "3,32,32",
+    env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[str], str]:
+    """A real ``deepling serve`` on a free port; ``env`` adds environment variables."""
     shape = ["--input-shape", input_shape] if input_shape else []
     process = subprocess.Popen(
         [sys.executable, "-m", "deepling", "serve", "--model", model, "--data", str(data),
          *shape, *(extra or []), "--no-browser"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={**os.environ, "DEEPLING_CACHE_DIR": cache},
+        env={**os.environ, "DEEPLING_CACHE_DIR": cache, **(env or {})},
     )  # fmt: skip
     assert process.stdout is not None
     line = process.stdout.readline()

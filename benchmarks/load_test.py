@@ -13,10 +13,8 @@ server's RSS over time and at its peak.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -26,6 +24,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from bench_graph_layout import start_server
 from platformdirs import user_cache_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,20 +35,10 @@ BACK_PRESSURE = {429, 503}
 HEAVY = ("strip", "projection", "featurevis", "attribution-job")
 
 
-def start_server(cache: str, lease: float) -> tuple[subprocess.Popen[str], str, str]:
+def start_demo_server(cache: str, lease: float) -> tuple[subprocess.Popen[str], str, str]:
     weights = ["--weights", str(CHECKPOINT)] if CHECKPOINT.is_file() else []
-    process = subprocess.Popen(
-        [sys.executable, "-m", "deepling", "serve", "--model", "alexnet-cifar", *weights,
-         "--data", str(CIFAR), "--split", "test", "--no-browser"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={**os.environ, "DEEPLING_CACHE_DIR": cache, "DEEPLING_JOB_LEASE_S": str(lease)},
-    )  # fmt: skip
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "http://" not in line:
-        process.kill()
-        raise SystemExit(f"server did not start: {line}")
-    url = line.rsplit(" ", 1)[-1].strip()
+    process, url = start_server("alexnet-cifar", CIFAR, cache, [*weights, "--split", "test"],
+                                input_shape=None, env={"DEEPLING_JOB_LEASE_S": str(lease)})
     return process, url, "trained checkpoint" if weights else "UNTRAINED zoo model"
 
 
@@ -187,7 +176,7 @@ def main() -> int:
         print(f"SKIPPED: real CIFAR-10 data not found at {CIFAR}")
         return 0
     with tempfile.TemporaryDirectory() as cache:
-        process, url, which = start_server(cache, args.lease)
+        process, url, which = start_demo_server(cache, args.lease)
         try:
             return run(process, url, which, args)
         finally:

@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from deepling.server.deps import SessionDep
-from deepling.server.encoding import PNG, activation_tiles_response, float32_response, image_png
+from deepling.server.encoding import PNG, image_png
+from deepling.server.image_outputs import activations_response, label_name, top_scores
 from deepling.server.image_refs import ImageQuery
-from deepling.server.whatif import label_name, top_scores
 from deepling.server.whatif_schemas import ImagePrediction
 
 router = APIRouter(tags=["data"])
@@ -48,6 +48,4 @@ def activations(
     ] = "f32",
 ) -> Response:
     """The activations of ``node`` for the image, shape in the ``X-Shape`` header."""
-    session.model.graph()[node]
-    values = session.model.activations(image.pixels[None], [node])[node][0]
-    return float32_response(values) if format == "f32" else activation_tiles_response(values)
+    return activations_response(session, image.pixels, node, format)

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Path, Query, Response
 
 from deepling.errors import NotFoundError
 from deepling.server.deps import SessionDep
-from deepling.server.encoding import PNG, activation_tiles_response, float32_response, image_png
-from deepling.server.schemas import ClassScore, DatasetInfo, ImageEntry, ImagePage, Prediction
+from deepling.server.encoding import PNG, image_png
+from deepling.server.image_outputs import activations_response, label_name, top_scores
+from deepling.server.schemas import DatasetInfo, ImageEntry, ImagePage, Prediction
 from deepling.server.session import Session
 
 router = APIRouter(prefix="/api", tags=["data"])
@@ -73,17 +74,9 @@ def predictions(
 ) -> Prediction:
     index = session.dataset.check_index(index)
     probs = session.model.predict(_model_input(session, index))[0]
-    values, classes = probs.topk(min(top, probs.numel()))
     label = int(session.dataset.labels[index])
-    names = session.model.classes
-    label_names = session.dataset.classes or names
-    return Prediction(
-        index=index,
-        label=label,
-        label_name=label_names[label] if 0 <= label < len(label_names) else None,
-        top=[ClassScore(index=int(c), name=names[int(c)], probability=float(v))
-             for v, c in zip(values, classes, strict=True)],
-    )
+    return Prediction(index=index, label=label, label_name=label_name(session, label),
+                      top=top_scores(session, probs, top))  # fmt: skip
 
 
 @router.get(
@@ -101,10 +94,9 @@ def activations(
     ] = "f32",
 ) -> Response:
     """The activations of ``node`` for image ``index``, shape in the ``X-Shape`` header."""
-    session.model.graph()[node]  # a 404 naming the node before any work
+    session.model.graph()[node]  # a 404 naming the node before reading the image
     index = session.dataset.check_index(index)
-    values = session.model.activations(_model_input(session, index), [node])[node][0]
-    return float32_response(values) if format == "f32" else activation_tiles_response(values)
+    return activations_response(session, _model_input(session, index)[0], node, format)
 
 
 SPRITE_COLUMNS = 16

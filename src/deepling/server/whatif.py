@@ -16,9 +16,9 @@ from deepling.analysis.keys import model_data_key
 from deepling.analysis.occlusion import occlusion_sensitivity
 from deepling.errors import DeeplingError, NotFoundError
 from deepling.server.encoding import activation_tiles_response, float32_response, image_png
+from deepling.server.image_outputs import label_name, top_scores
 from deepling.server.image_refs import ImageRef, resolve_image
 from deepling.server.jobs import Job
-from deepling.server.schemas import ClassScore
 from deepling.server.session import Session
 from deepling.server.tray import TrayImage
 from deepling.server.whatif_schemas import (
@@ -30,18 +30,6 @@ from deepling.server.whatif_schemas import (
     TrayEntry,
 )
 from deepling.tensors import logits_of
-
-
-def label_name(session: Session, label: int) -> str | None:
-    names = session.dataset.classes or session.model.classes
-    return names[label] if 0 <= label < len(names) else None
-
-
-def top_scores(session: Session, probabilities: Tensor, top: int) -> list[ClassScore]:
-    values, classes = probabilities.topk(min(top, probabilities.numel()))
-    names = session.model.classes
-    return [ClassScore(index=int(c), name=names[int(c)], probability=float(v))
-            for v, c in zip(values, classes, strict=True)]  # fmt: skip
 
 
 def preview(session: Session, request: PreviewRequest) -> PreviewOut:
