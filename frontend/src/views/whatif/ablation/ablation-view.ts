@@ -113,9 +113,11 @@ export function createAblationView(context: AppContext): View {
   };
 
   /** Save the draft on the server (computing channel statistics first for mean mode). */
+  let draftOnServer = false; // so that an empty draft is deleted only if there is one
   const saveDraft = async (): Promise<void> => {
     try {
       await ablationApi.put(DRAFT, draft);
+      draftOnServer = true;
     } catch (error) {
       const missing = draft.find((a) => a.mode === "mean");
       if (!(error instanceof ApiError && error.status === 409 && missing)) throw error;
@@ -134,7 +136,8 @@ export function createAblationView(context: AppContext): View {
   const comparePredictions = async (mine: number): Promise<void> => {
     if (!draft.length) {
       predsBox.replaceChildren(el("p", { class: "muted" }, "Switch channels off to compare."));
-      await ablationApi.remove(DRAFT).catch(() => undefined); // none saved: nothing to delete
+      if (draftOnServer) await ablationApi.remove(DRAFT).catch(() => undefined); // gone already: fine
+      draftOnServer = false;
       return;
     }
     predsBox.classList.add("loading");
@@ -256,6 +259,7 @@ export function createAblationView(context: AppContext): View {
       // The draft may have grown elsewhere (the architecture view's Ablate button).
       void ablationApi.list().then((sets) => {
         const saved = sets.find((s) => s.name === DRAFT);
+        draftOnServer = saved !== undefined;
         setDraft(saved ? specOf(saved) : draft);
       }, (e: unknown) => showError(draftBox, e));
       if (!picker) void loadPicker();
