@@ -1,7 +1,7 @@
 """Feature visualisation: the image that most excites a channel (activation maximisation).
 
 Lucid's recipe, for any model: a Fourier-parameterised, colour-decorrelated image
-(``featurevis_param``) optimised with Adam under random jitter, scale and rotation
+(``featurevis_param``) optimised with AdamW under random jitter, scale and rotation
 (``featurevis_transforms``), sized for the model's own input. The forward pass stops at the
 node (``Model.tap``), parameters are frozen (only the image has gradients) and the model is
 left as found.
@@ -45,7 +45,7 @@ DEFAULT_LR = 0.01  # Lucid uses 0.05; at 32 px that saturates every pixel within
 DEFAULT_SHRINK = 0.05
 # Bump when the algorithm or a default changes, so that cached results of older code are
 # not served as new ones.
-FEATUREVIS_VERSION = 2
+FEATUREVIS_VERSION = 3
 
 
 def channel_objective(channels: Sequence[int] | int) -> Objective:
@@ -205,11 +205,14 @@ def optimise_images(
     """``batch`` images ``(B, C, H, W)`` in [0, 1] maximising ``objective`` at ``node``
     (summed over the batch; each image gets its own gradient), on the CPU.
 
-    A step is the parameterisation (two matmuls at small sizes), one ``grid_sample`` with a
-    precomputed grid, the forward to the node, one backward to the spectrum only and an
-    in-place Adam step: little beyond the bare forward+backward a step cannot avoid."""
+    Autograd records only what a bare forward+backward records: the model from a grey-centred
+    image leaf to the node (with the resampling and the normalisation, folded into one op, in
+    front). The parameterisation's own steps, the sigmoid and its derivative, one irfft2 and
+    one rfft2, run outside it, and the update is one fused AdamW call."""
     if not 1 <= steps <= MAX_STEPS:
         raise DeeplingError(f"steps must be between 1 and {MAX_STEPS}, got {steps}.")
+    if not lr > 0:
+        raise DeeplingError(f"lr must be positive, got {lr}.")
     node = _optimised_node(model, node)
     shape = model.input_shape
     generator = torch.Generator().manual_seed(seed)
@@ -219,17 +222,22 @@ def optimise_images(
     moves = standard_transforms(shape[1], shape[2]) if transforms is None else transforms
     move = plan_transforms(moves, steps, (batch, *shape), generator, model.device)
     adam = AscentAdam(image.spectrum, lr, shrink=shrink)
+    # normalise(centred + 0.5) as one op: centred * scale + (shift + 0.5 * scale).
+    scale, shift = model.input_affine()
+    shift = shift + 0.5 * scale
     weights = torch.ones(batch, device=model.device)  # d(sum of scores)/d(scores)
     every = max(1, steps // 64)  # progress reports also check for cancellation
     progress(0, steps)
     with eval_mode(model.module), frozen_parameters(model.module), torch.enable_grad():
         for step in range(steps):
-            pixels = move(image(), step)
-            acts = model.tap(model.normalise(pixels), [node])[node]
-            (grad,) = torch.autograd.grad(objective(acts), image.spectrum, weights)
-            adam.step(grad)
+            pixels = torch.sigmoid(image.logits())
+            centred = (pixels - 0.5).requires_grad_()
+            inputs = torch.addcmul(shift, move(centred, step), scale)
+            acts = model.tap(inputs, [node])[node]
+            (grad,) = torch.autograd.grad(objective(acts), centred, weights)
+            grad_logits = torch.ops.aten.sigmoid_backward(grad, pixels)
+            adam.step(image.ascent_direction(grad_logits))
             if (step + 1) % every == 0 or step + 1 == steps:
                 progress(step + 1, steps)
-        with torch.no_grad():
-            result: Tensor = image().detach().cpu()
+    result: Tensor = image.pixels().cpu()
     return result

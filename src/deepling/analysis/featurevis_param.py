@@ -4,6 +4,11 @@ for RGB inputs, decorrelated colour (as Lucid does), mapped to pixel space [0, 1
 Optimising pixels directly yields high-frequency noise that excites a channel without showing
 anything; scaling each frequency by ``1 / f**decay`` equalises the gradient across frequencies,
 and decorrelating colour lets the optimiser move luminance and hue independently.
+
+The parameterisation is linear up to the sigmoid, so its forward map and its adjoint are
+written out (one irfft2 and one rfft2, plus a 3x3 colour mix for RGB) and autograd records
+only the model's part of a step: at batch 1 and 32 px that made a whole step about 10%
+cheaper than recording them (see benchmarks/bench_featurevis.py).
 """
 
 from __future__ import annotations
@@ -12,8 +17,7 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from deepling.data.base import Dataset
 
@@ -61,40 +65,23 @@ def spectrum_scale(height: int, width: int, decay: float) -> Tensor:
     return scale * math.sqrt(height * width)
 
 
-def inverse_rdft_matrices(height: int, width: int) -> tuple[Tensor, Tensor]:
-    """``irfft2(norm="ortho")`` as two real matrices: ``rows (H, 2H)`` and ``cols (2Wf, 2W)``
-    with ``Wf = W // 2 + 1``. For a spectrum laid out as ``S (H, 2Wf) = [re | im]``,
-    ``irfft2(S) = rows @ (S @ cols).reshape(2H, W)``; float64.
-
-    ``S @ cols`` is the inverse DFT along x, ``[Yr | Yi] (H, 2W)``; its reshape interleaves
-    each row's real and imaginary parts, which ``rows`` sums with cos and -sin along y. As in
-    irfft, the imaginary parts of the 0 and Nyquist x-frequencies are ignored (their sin is 0).
-    """
-    ky = torch.arange(height, dtype=torch.float64)
-    kx = torch.arange(width // 2 + 1, dtype=torch.float64)
-    x = torch.arange(width, dtype=torch.float64)
-    along_x = 2 * math.pi * kx[:, None] * x[None, :] / width  # (Wf, W)
-    twice = torch.where((kx == 0) | (2 * kx == width), 1.0, 2.0)[:, None]  # Hermitian pairs
-    cos, sin = twice * torch.cos(along_x), twice * torch.sin(along_x)
-    cols = torch.cat([torch.cat([cos, sin], 1), torch.cat([-sin, cos], 1)], 0)
-    along_y = 2 * math.pi * ky[:, None] * ky[None, :] / height  # (H, H): y by ky
-    rows = torch.stack([torch.cos(along_y), -torch.sin(along_y)], 2).reshape(height, 2 * height)
-    return rows / math.sqrt(height * width), cols
+def hermitian_weights(height: int, width: int) -> Tensor:
+    """``(H, W // 2 + 1)``: how often each rfft2 frequency is counted by irfft2: twice, for its
+    mirror image, except the 0 and Nyquist x-frequencies, which have none."""
+    kx = torch.arange(width // 2 + 1)
+    once = (kx == 0) | (2 * kx == width)
+    return torch.where(once, 1.0, 2.0)[None, :].expand(height, -1).contiguous()
 
 
-class FourierImage(nn.Module):
+class FourierImage:
     """``batch`` images ``(B, C, H, W)`` in [0, 1], parameterised by their Fourier spectra.
 
-    ``spectrum`` is ``(B, C, H, 2 * (W // 2 + 1))``: each row's real parts, then its
-    imaginary parts. ``color`` (C, C) mixes decorrelated channels back into pixel colours (RGB
-    only; None keeps channels as they are, as for grayscale or any other channel count). ``sd``
-    is the spread of the random initial spectrum: small, so optimisation starts from
-    near-uniform grey. Up to ``MATRIX_PIXELS`` pixels the inverse FFT and the colour mixing
-    run as two precomputed matmuls (at 32 px, fewer and cheaper ops forward and backward than
-    irfft2 + conv); larger images use torch.fft (``matrices`` forces either).
+    ``spectrum`` is the optimised tensor, ``(B, C, H, W // 2 + 1, 2)`` (real and imaginary
+    parts; ``torch.view_as_complex`` views it as rfft2's layout), in decorrelated colour.
+    ``color`` (C, C) mixes decorrelated channels back into pixel colours (RGB only; None keeps
+    channels as they are, as for grayscale or any other channel count). ``sd`` is the spread of
+    the random initial spectrum: small, so optimisation starts from near-uniform grey.
     """
-
-    MATRIX_PIXELS = 64 * 64
 
     def __init__(
         self,
@@ -106,48 +93,51 @@ class FourierImage(nn.Module):
         sd: float = 0.01,
         generator: torch.Generator | None = None,
         device: torch.device | None = None,
-        matrices: bool | None = None,
     ) -> None:
-        super().__init__()
         channels, height, width = shape
         self.shape = shape
         init = torch.randn(batch, channels, height, width // 2 + 1, 2, generator=generator) * sd
-        init = init.transpose(3, 4).reshape(batch, channels, height, -1)  # [re | im] per row
-        self.spectrum = nn.Parameter(init.to(device))
-        self.scale: Tensor
-        self.color: Tensor | None
-        self.rows: Tensor | None
-        self.cols: Tensor | None
-        scale = spectrum_scale(height, width, decay)
-        self.register_buffer("scale", torch.cat([scale, scale], 1).to(device))
-        self.register_buffer("color", None if color is None else color.to(device))
-        use_matrices = height * width <= self.MATRIX_PIXELS if matrices is None else matrices
-        rows = cols = None
-        if use_matrices:
-            rows, cols = inverse_rdft_matrices(height, width)
-            mix = torch.eye(channels, dtype=torch.float64) if color is None else color.double()
-            # Lucid's divisor 4 keeps the initial contrast low before the sigmoid.
-            rows = torch.kron(mix, rows).float().to(device) / 4.0  # (C H, C 2H)
-            cols = cols.float().to(device)
-        self.register_buffer("rows", rows)
-        self.register_buffer("cols", cols)
+        self.spectrum = init.to(device)
+        # Lucid's divisor 4 keeps the initial contrast low before the sigmoid.
+        self.scale = (spectrum_scale(height, width, decay) / 4.0)[..., None].to(device)
+        self.color = None if color is None else color.to(device)
+        self._scaled = torch.empty_like(self.spectrum)  # reused each step
 
+    @torch.no_grad()
     def logits(self) -> Tensor:
         """The images before the sigmoid, ``(B, C, H, W)``."""
-        batch, (channels, height, width) = self.spectrum.shape[0], self.shape
-        spectrum = self.spectrum * self.scale
-        if self.rows is not None and self.cols is not None:
-            along_x = (spectrum @ self.cols).reshape(batch, channels * 2 * height, width)
-            # One image: a plain mm (a broadcast matmul runs as a slower bmm).
-            image = self.rows @ (along_x[0] if batch == 1 else along_x)
-            return image.reshape(batch, channels, height, width)
-        parts = spectrum.reshape(batch, channels, height, 2, -1)
-        complex_spectrum = torch.complex(parts[:, :, :, 0], parts[:, :, :, 1])
-        image = torch.fft.irfft2(complex_spectrum, s=(height, width), norm="ortho") / 4.0
-        if self.color is not None:  # a 1x1 convolution: cheaper than einsum's batched matmul
-            image = F.conv2d(image, self.color[:, :, None, None])
-        return image
+        _, height, width = self.shape
+        torch.mul(self.spectrum, self.scale, out=self._scaled)
+        image = torch.fft.irfft2(torch.view_as_complex(self._scaled), s=(height, width),
+                                 norm="ortho")  # fmt: skip
+        return image if self.color is None else _mix_channels(self.color, image)
 
-    def forward(self) -> Tensor:
-        pixels: Tensor = torch.sigmoid(self.logits())
-        return pixels
+    def pixels(self) -> Tensor:
+        """The images, ``(B, C, H, W)`` in [0, 1]."""
+        return torch.sigmoid(self.logits())
+
+    @torch.no_grad()
+    def ascent_direction(self, grad_logits: Tensor) -> Tensor:
+        """The gradient for ``spectrum`` of an objective whose gradient for ``logits()`` is
+        ``grad_logits``, up to a positive factor per coordinate (``gradient_scale``): the
+        adjoint of ``logits`` without the 1/f scale and the Hermitian weights. Adam's steps do
+        not change under such a factor (it divides each coordinate by its own running
+        magnitude), so the optimiser takes this direction as it is and skips a multiply."""
+        if self.color is not None:
+            grad_logits = _mix_channels(self.color.T, grad_logits)
+        return torch.view_as_real(torch.fft.rfft2(grad_logits, norm="ortho"))
+
+    @property
+    def gradient_scale(self) -> Tensor:
+        """``(H, W // 2 + 1, 1)``: the exact gradient is ``ascent_direction(g) * this``."""
+        _, height, width = self.shape
+        weights = hermitian_weights(height, width)[..., None].to(self.scale.device)
+        return self.scale * weights
+
+
+def _mix_channels(mix: Tensor, images: Tensor) -> Tensor:
+    """``mix (C, C)`` applied to the channels of ``images (B, C, H, W)``."""
+    batch, channels, height, width = images.shape
+    if batch == 1:  # a plain mm: a broadcast matmul runs as a slower bmm
+        return torch.mm(mix, images.reshape(channels, -1)).view(images.shape)
+    return torch.matmul(mix, images.reshape(batch, channels, -1)).view(images.shape)

@@ -176,6 +176,12 @@ class Model:
         """Pixel space ``(N, C, H, W)`` in [0, 1] to the model's input space."""
         return (x.to(self.device) - self._mean) / self._std
 
+    def input_affine(self) -> tuple[Tensor, Tensor]:
+        """``(scale, shift)``, each ``(1, C, 1, 1)`` on the model's device, with
+        ``normalise(x) == x * scale + shift``: for loops that fold the normalisation into
+        their own ops."""
+        return 1.0 / self._std, -self._mean / self._std
+
     def check_images(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != self.input_shape:
             got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
