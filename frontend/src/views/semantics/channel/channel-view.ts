@@ -75,6 +75,8 @@ export function createChannelView(context: AppContext): View {
     return { node, channel };
   };
 
+  // Colour decorrelation applies to RGB inputs only (see deepling/analysis/featurevis_param.py).
+  const recipeColour = context.model.input_shape[0] === 3 ? ", decorrelated colour" : "";
   let visRequest = 0;
   const visualise = async (node: GraphNode, channel: number): Promise<void> => {
     const mine = ++visRequest;
@@ -85,7 +87,7 @@ export function createChannelView(context: AppContext): View {
       const what = node === output && context.model.classes[channel] ? `the logit of class “${context.model.classes[channel]}”` : `channel ${channel}`;
       visBody.replaceChildren(
         el("img", { src: resultUrl(job), class: "ch-vis-img", id: "feature-vis-image", alt: `feature visualisation of ${node.name} channel ${channel}` }),
-        el("p", { class: "muted small" }, `The image that most excites ${what} (256 steps; Fourier, decorrelated colour, jitter and rotation robustness). Compare with the top images: shared patterns are what the channel detects.`),
+        el("p", { class: "muted small" }, `The image that most excites ${what} (256 steps; Fourier parameterisation${recipeColour}, jitter, scale and rotation robustness). Compare with the top images: shared patterns are what the channel detects.`),
       );
     } catch (error) {
       if (mine !== visRequest) return;
