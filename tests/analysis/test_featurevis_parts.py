@@ -111,3 +111,19 @@ def test_model_input_affine_is_its_normalisation() -> None:
     x = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(0))
     scale, shift = model.input_affine()
     assert torch.allclose(x * scale + shift, model.normalise(x), atol=1e-6)
+
+
+def test_adam_steps_ignore_a_fixed_positive_factor_per_coordinate() -> None:
+    """Why ``ascent_direction`` may skip the 1/f scale: AdamW fed ``g * factor`` takes the
+    same steps as fed ``g``, for any fixed positive ``factor`` (here spanning 1e-2 to 1e3)."""
+    generator = torch.Generator().manual_seed(2)
+    start = torch.randn(3, 7, generator=generator)
+    factor = 10 ** (torch.rand(3, 7, generator=generator) * 5 - 2)
+    grads = [torch.randn(3, 7, generator=generator) for _ in range(30)]
+    plain, scaled = start.clone(), start.clone()
+    adam_plain = AscentAdam(plain, 0.01, shrink=0.05)
+    adam_scaled = AscentAdam(scaled, 0.01, shrink=0.05)
+    for grad in grads:
+        adam_plain.step(grad)
+        adam_scaled.step(grad * factor)
+    assert torch.allclose(plain, scaled, atol=1e-5)
