@@ -28,6 +28,8 @@ class AscentAdam:
     ) -> None:  # fmt: skip
         if not 0 <= shrink < 1:
             raise ValueError(f"shrink must be in [0, 1), got {shrink}.")
+        if not lr > 0:  # the fused kernel takes the shrink as a weight decay of shrink / lr
+            raise ValueError(f"lr must be positive, got {lr}.")
         self.param, self.lr, self.betas, self.eps, self.shrink = param, lr, betas, eps, shrink
         available = _FUSED_ADAMW is not None and param.device.type in _FUSED_DEVICES
         self.fused = available if fused is None else fused and available
