@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from live_server import REPO
+from page_gestures import drag
 
 ARTIFACTS = Path(os.environ.get("DEEPLING_ARTIFACTS", REPO / "artifacts")) / "e2e"
 
@@ -47,11 +48,7 @@ def test_tray_image_in_the_layer_projection(page, mnist_server) -> None:  # type
     seven = next(i["index"] for i in images["images"] if i["label"] == 7)
     page.goto(mnist_server.url + f"/?section=whatif&image={seven}")
     page.wait_for_selector("#edited-top5 li")
-    box = page.locator("#edit-canvas").bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.1)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.5, steps=6)
-    page.mouse.up()
+    drag(page, "#edit-canvas", (0.25, 0.1), (0.75, 0.5))
     page.wait_for_function("() => [...document.querySelectorAll('#class-changes td:last-child')]"
                            ".some(c => c.textContent !== '+0.0')")  # fmt: skip
     page.click("#keep-button")

@@ -11,6 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 from live_server import REPO
+from page_gestures import drag
 
 ARTIFACTS = Path(os.environ.get("DEEPLING_ARTIFACTS", REPO / "artifacts")) / "e2e"
 
@@ -26,11 +27,7 @@ def test_occlude_keep_and_follow_a_tray_image(page, mnist_server, tmp_path: Path
     assert set(_changes(page)) == {"+0.0"}  # no edit yet: edited = original
     before = page.get_attribute("#whatif-editor", "data-top")
     # Drag a patch over the middle of the digit: the model's answer changes.
-    box = page.locator("#edit-canvas").bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.15)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.85, steps=6)
-    page.mouse.up()
+    drag(page, "#edit-canvas", (0.2, 0.15), (0.8, 0.85))
     page.wait_for_function("() => [...document.querySelectorAll('#class-changes td:last-child')]"
                            ".some(c => Math.abs(parseFloat(c.textContent.replace('−', '-'))) >= 5)")
     assert page.is_enabled("#undo")

@@ -3,13 +3,12 @@
 // still under the pointer, and keeps a fixed size so nothing jumps while it fills in.
 import type { Api } from "../../api/client";
 import type { Prediction } from "../../api/types";
-import { classColor } from "../../ui/colors";
 import { el, formatPercent } from "../../ui/dom";
 import type { EvaluationData } from "../view";
+import { cardLine, cardSkeleton, placeBeside, topRows } from "./hover-card-parts";
 
 const DELAY_MS = 100;
 const TOP = 3;
-const IMAGE_PX = 128;
 const CACHE_LIMIT = 300;
 
 export interface HoverCardOptions {
@@ -28,56 +27,17 @@ export interface HoverCard {
   destroy(): void;
 }
 
-function labelLine(name: string, classIndex: number, value: string, extra = ""): HTMLElement {
-  return el(
-    "div",
-    { class: "dv-hc-line" },
-    el("span", { class: "dv-hc-key" }, name),
-    classIndex >= 0 ? el("span", { class: "dv-swatch", style: `background:${classColor(classIndex)}` }) : null,
-    el("span", { class: "dv-hc-value" }, value),
-    extra ? el("span", { class: "dv-hc-extra" }, extra) : null,
-  );
-}
-
 const formatLoss = (loss: number): string => (loss !== 0 && loss < 0.001 ? loss.toExponential(1) : loss.toFixed(3));
 
 export function createHoverCard(o: HoverCardOptions): HoverCard {
-  const scale = Math.min(16, Math.max(1, Math.round(IMAGE_PX / Math.max(1, o.nativeSize))));
-  const image = el("img", { class: "dv-hc-image", width: String(IMAGE_PX), height: String(IMAGE_PX), alt: "" });
-  const title = el("div", { class: "dv-hc-title" });
-  const facts = el("div", { class: "dv-hc-facts" });
-  const top = el("ol", { class: "dv-hc-top" });
-  const element = el("div", { id: "hover-card", class: "dv-hover-card", hidden: "", role: "tooltip" }, image, el("div", { class: "dv-hc-text" }, title, facts, top));
+  const { element, image, title, facts, top, scale } = cardSkeleton("hover-card", "", o.nativeSize);
   const cache = new Map<number, Prediction>();
   let timer: number | undefined;
   let shown: number | null = null;
   let request = 0;
 
   const showTop = (prediction: Prediction | null, trueLabel: number): void => {
-    const rows = [];
-    for (let i = 0; i < TOP; i++) {
-      const score = prediction?.top[i];
-      rows.push(
-        el(
-          "li",
-          { class: score && score.index === trueLabel ? "true-class" : "" },
-          el("span", { class: "dv-hc-name" }, score ? score.name : "…"),
-          el("span", { class: "dv-hc-track" }, score ? el("span", { class: "dv-hc-fill", style: `width:${(score.probability * 100).toFixed(1)}%;background:${classColor(score.index)}` }) : null),
-          el("span", { class: "dv-hc-prob" }, score ? formatPercent(score.probability) : ""),
-        ),
-      );
-    }
-    top.replaceChildren(...rows);
-  };
-
-  const place = (cell: HTMLElement): void => {
-    const box = cell.getBoundingClientRect();
-    const width = element.offsetWidth;
-    const height = element.offsetHeight;
-    const right = box.right + 10 + width <= window.innerWidth;
-    const left = right ? box.right + 10 : Math.max(4, box.left - 10 - width);
-    const topPx = Math.min(window.innerHeight - height - 4, Math.max(4, box.top + box.height / 2 - height / 2));
-    element.style.transform = `translate(${Math.round(left)}px,${Math.round(topPx)}px)`;
+    top.replaceChildren(...topRows(prediction?.top ?? null, trueLabel, TOP));
   };
 
   const show = (index: number, cell: HTMLElement): void => {
@@ -87,13 +47,13 @@ export function createHoverCard(o: HoverCardOptions): HoverCard {
     const evaluation = o.evaluation();
     image.src = o.api.imageUrl(index, scale);
     title.replaceChildren(el("strong", {}, `#${index}`));
-    const lines = [labelLine("true", trueLabel, trueLabel >= 0 ? (o.trueClasses[trueLabel] ?? String(trueLabel)) : labels ? "unlabelled" : "…")];
+    const lines = [cardLine("true", trueLabel, trueLabel >= 0 ? (o.trueClasses[trueLabel] ?? String(trueLabel)) : labels ? "unlabelled" : "…")];
     if (evaluation) {
       const p = evaluation.images.predictions[index] ?? -1;
       const confidence = evaluation.images.confidence[index] ?? null;
       const loss = evaluation.images.loss[index] ?? null;
       const name = evaluation.summary.classes[p] ?? String(p);
-      lines.push(labelLine("predicted", p, name, formatPercent(confidence)));
+      lines.push(cardLine("predicted", p, name, formatPercent(confidence)));
       if (trueLabel >= 0) title.append(el("span", { class: p === trueLabel ? "dv-hc-right" : "dv-hc-wrong" }, p === trueLabel ? " right" : " wrong"));
       lines.push(el("div", { class: "dv-hc-line" }, el("span", { class: "dv-hc-key" }, "loss"), el("span", { class: "dv-hc-value" }, loss === null ? "–" : formatLoss(loss))));
     } else {
@@ -103,7 +63,7 @@ export function createHoverCard(o: HoverCardOptions): HoverCard {
     const cached = cache.get(index);
     showTop(cached ?? null, trueLabel);
     element.hidden = false;
-    place(cell);
+    placeBeside(element, cell);
     if (cached) return;
     const mine = ++request;
     o.api.predictions(index, TOP).then(

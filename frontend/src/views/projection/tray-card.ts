@@ -1,13 +1,12 @@
 // The card beside a hovered tray point: the tray image enlarged, its name, true class, the dataset
-// image it was made from and the model's top-3 for it. It borrows the Data grid's hover-card look
-// (.dv-*) so that dataset and tray points read alike.
+// image it was made from and the model's top-3 for it. It is built from the Data grid's card parts
+// (hover-card-parts.ts) so that dataset and tray points read alike.
 import type { Api } from "../../api/client";
 import type { ImagePrediction } from "../../api/types";
-import { classColor } from "../../ui/colors";
-import { el, formatPercent } from "../../ui/dom";
+import { el } from "../../ui/dom";
+import { cardLine, cardSkeleton, placeBeside, topRows } from "../data/hover-card-parts";
 import { projectionApi, type TrayPoint } from "./projection-api";
 
-const IMAGE_PX = 128;
 const TOP = 3;
 
 export interface TrayCard {
@@ -17,45 +16,13 @@ export interface TrayCard {
   destroy(): void;
 }
 
-const line = (key: string, value: string, swatch = -1): HTMLElement =>
-  el(
-    "div",
-    { class: "dv-hc-line" },
-    el("span", { class: "dv-hc-key" }, key),
-    swatch >= 0 ? el("span", { class: "dv-swatch", style: `background:${classColor(swatch)}` }) : null,
-    el("span", { class: "dv-hc-value" }, value),
-  );
-
 export function createTrayCard(o: { api: Api; trueClasses: readonly string[]; nativeSize: number }): TrayCard {
-  const scale = Math.min(16, Math.max(1, Math.round(IMAGE_PX / Math.max(1, o.nativeSize))));
-  const image = el("img", { class: "dv-hc-image", width: String(IMAGE_PX), height: String(IMAGE_PX), alt: "" });
-  const title = el("div", { class: "dv-hc-title" });
-  const facts = el("div", { class: "dv-hc-facts" });
-  const top = el("ol", { class: "dv-hc-top" });
-  const element = el("div", { id: "projection-tray-card", class: "dv-hover-card pj-tray-card", hidden: "", role: "tooltip" }, image, el("div", { class: "dv-hc-text" }, title, facts, top));
+  const { element, image, title, facts, top, scale } = cardSkeleton("projection-tray-card", "pj-tray-card", o.nativeSize);
   const cache = new Map<string, ImagePrediction>();
   let shown: string | null = null;
 
   const showTop = (prediction: ImagePrediction, label: number): void => {
-    top.replaceChildren(
-      ...prediction.top.slice(0, TOP).map((score) =>
-        el(
-          "li",
-          { class: score.index === label ? "true-class" : "" },
-          el("span", { class: "dv-hc-name" }, score.name),
-          el("span", { class: "dv-hc-track" }, el("span", { class: "dv-hc-fill", style: `width:${(score.probability * 100).toFixed(1)}%;background:${classColor(score.index)}` })),
-          el("span", { class: "dv-hc-prob" }, formatPercent(score.probability)),
-        ),
-      ),
-    );
-  };
-
-  const place = (anchor: HTMLElement): void => {
-    const box = anchor.getBoundingClientRect();
-    const right = box.right + 10 + element.offsetWidth <= window.innerWidth;
-    const left = right ? box.right + 10 : Math.max(4, box.left - 10 - element.offsetWidth);
-    const topPx = Math.min(window.innerHeight - element.offsetHeight - 4, Math.max(4, box.top + box.height / 2 - element.offsetHeight / 2));
-    element.style.transform = `translate(${Math.round(left)}px,${Math.round(topPx)}px)`;
+    top.replaceChildren(...topRows(prediction.top, label, Math.min(TOP, prediction.top.length)));
   };
 
   const show = (point: TrayPoint, anchor: HTMLElement): void => {
@@ -63,14 +30,14 @@ export function createTrayCard(o: { api: Api; trueClasses: readonly string[]; na
     image.src = projectionApi.trayImageUrl(point.id, scale);
     title.replaceChildren(el("strong", {}, "tray: "), point.name);
     facts.replaceChildren(
-      line("true", point.label >= 0 ? (o.trueClasses[point.label] ?? String(point.label)) : "unknown", point.label),
-      line("from", point.source >= 0 ? `#${point.source}, outlined` : "an upload"),
+      cardLine("true", point.label, point.label >= 0 ? (o.trueClasses[point.label] ?? String(point.label)) : "unknown"),
+      cardLine("from", -1, point.source >= 0 ? `#${point.source}, outlined` : "an upload"),
     );
     const cached = cache.get(point.id);
     if (cached) showTop(cached, point.label);
     else top.replaceChildren(el("li", { class: "muted" }, "…"));
     element.hidden = false;
-    place(anchor);
+    placeBeside(element, anchor);
     if (cached) return;
     o.api.predictionsFor({ tray: point.id }, TOP).then(
       (prediction) => {
