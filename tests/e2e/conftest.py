@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
+
+from live_server import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -35,3 +39,25 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     yield page
     page.close()
     assert not errors, f"errors in the page: {errors}"
+
+
+APP_CLASSES = ("cat", "dog", "ship")  # CIFAR-10 labels 3, 5, 8
+
+
+@pytest.fixture(scope="module")
+def app_server(cifar_test, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """The small residual CNN (skip connections, a concatenation) served on an image folder
+    of 40 real CIFAR-10 test images per class of APP_CLASSES."""
+    folder = tmp_path_factory.mktemp("images")
+    for name, label in zip(APP_CLASSES, (3, 5, 8), strict=True):
+        (folder / name).mkdir()
+        indices = [i for i, y in enumerate(cifar_test.labels) if y == label][:40]
+        for i in indices:
+            pixels = cifar_test.pixels[i].permute(1, 2, 0).numpy()
+            Image.fromarray(pixels).save(folder / name / f"{i:05d}.png")
+    env = {**os.environ, "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+    model = Path(__file__).with_name("small_resnet.py")
+    server = LiveServer(["--model", f"{model}:small_resnet", "--data", str(folder),
+                         "--input-shape", "3,32,32"], env)
+    yield server
+    server.stop()
