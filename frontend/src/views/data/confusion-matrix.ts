@@ -43,23 +43,31 @@ function compact(n: number): string {
 
 const BAR_WIDTH = 84; // each of the recall and precision columns
 const LABEL_FONT = "11px system-ui, -apple-system, 'Segoe UI', sans-serif";
+const CORNER_FONT = "10px system-ui, -apple-system, 'Segoe UI', sans-serif";
 const ROTATION = (50 * Math.PI) / 180; // of the column labels
+const AXIS_X = "predicted →";
+const AXIS_Y = "true ↓";
+const CORNER_LINES = 2 * 13 + 6; // the two axis titles, stacked, and their padding
 
-function textWidth(texts: readonly string[]): number {
+function textWidth(texts: readonly string[], font = LABEL_FONT): number {
   const context = document.createElement("canvas").getContext("2d");
   if (!context) return Math.max(0, ...texts.map((t) => t.length * 6.2));
-  context.font = LABEL_FONT;
+  context.font = font;
   return Math.max(0, ...texts.map((t) => context.measureText(t).width));
 }
 
-/** Sizes of the matrix for these classes; known before the evaluation, so the panel never resizes. */
+/** Sizes of the matrix for these classes; known before the evaluation, so the panel never resizes.
+ * The label column and header row are also wide and tall enough for the corner's axis titles,
+ * which one-character class names (MNIST's digits) would otherwise cut. */
 export function matrixLayout(classes: readonly string[]): { cell: number; labels: boolean; labelWidth: number; header: number; width: number } {
   const k = Math.max(1, classes.length);
   const cell = k <= 12 ? 30 : Math.max(8, Math.floor(420 / k));
   const labels = cell >= 14; // below that, rotated names would overlap: names in tooltips only
   const longest = labels ? Math.min(110, textWidth(classes)) : 0;
-  const labelWidth = Math.ceil(longest) + 8 + 5 + 6 + 2; // name, swatch, gap, padding
-  const header = labels ? Math.ceil(longest * Math.sin(ROTATION) + 16) : 12;
+  const names = Math.ceil(longest) + 8 + 5 + 6 + 2; // name, swatch, gap, padding
+  const corner = Math.ceil(textWidth([AXIS_X, AXIS_Y], CORNER_FONT)) + 6 + 4; // padding, rounding
+  const labelWidth = Math.max(names, corner);
+  const header = Math.max(CORNER_LINES, labels ? Math.ceil(longest * Math.sin(ROTATION) + 16) : 12);
   const width = labelWidth + k * (cell + 1) + 2 * (BAR_WIDTH + 1);
   return { cell, labels, labelWidth, header, width };
 }
@@ -127,7 +135,7 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
     if (!labels) grid.classList.add("dv-cm-small");
 
     // Header row: corner, column labels, bar titles.
-    grid.append(el("div", { class: "dv-cm-corner" }, el("span", { class: "dv-cm-axis-x" }, "predicted →"), el("span", { class: "dv-cm-axis-y" }, "true ↓")));
+    grid.append(el("div", { class: "dv-cm-corner", id: "confusion-corner" }, el("span", { class: "dv-cm-axis-x" }, AXIS_X), el("span", { class: "dv-cm-axis-y" }, AXIS_Y)));
     classes.forEach((name, p) => {
       const label = el("div", { class: "dv-cm-col", "data-col": String(p), title: `predicted ${name}: click to filter` }, labels ? el("span", {}, name) : null);
       label.onclick = () => pick(null, p);

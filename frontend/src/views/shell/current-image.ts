@@ -1,5 +1,5 @@
-// The current image, shared by every view: pixels, true label and top-5 predictions.
-// Arrow keys step through the dataset.
+// The current image, shared by every view: pixels, true label and top-5 predictions, marked
+// when the model gets it wrong. Arrow keys step through the dataset.
 import { el, formatPercent, showError } from "../../ui/dom";
 import { classColor } from "../../ui/colors";
 import { imageRef, sameImage } from "../../state/image-ref";
@@ -28,12 +28,29 @@ export function createCurrentImage(context: AppContext): View {
     try {
       const prediction = await context.api.predictionsFor(ref, 5);
       if (mine !== request) return;
+      const top = prediction.top[0];
+      const wrong = top !== undefined && prediction.label >= 0 && top.index !== prediction.label;
       title.replaceChildren(
         el("strong", {}, state.tray !== null ? "tray image" : `image #${state.image}`),
         el("br"),
         "true: ",
         el("span", { class: "label" }, prediction.label_name ?? "unlabelled"),
       );
+      if (wrong) {
+        const truth = prediction.label_name ?? String(prediction.label);
+        title.append(
+          el(
+            "span",
+            {
+              class: "misclassified",
+              id: "misclassified",
+              role: "status",
+              title: `Misclassified: the model predicts ${top.name} (${formatPercent(top.probability)}), the true label is ${truth}`,
+            },
+            `✗ misclassified: predicted ${top.name}`,
+          ),
+        );
+      }
       predictions.replaceChildren(
         ...prediction.top.map((score) =>
           el(

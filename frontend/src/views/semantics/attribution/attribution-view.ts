@@ -4,7 +4,8 @@
 import { imageRef, sameImage } from "../../../state/image-ref";
 import type { AppState } from "../../../state/store";
 import { JobCancelled } from "../../../state/jobs";
-import { el, formatShape, showError } from "../../../ui/dom";
+import { el, showError } from "../../../ui/dom";
+import { nodeOptionText } from "../../../ui/node-names";
 import type { AppContext, View } from "../../view";
 import type { ImagePrediction } from "../../../api/types";
 import { attributionApi, type AttributionMap, type AttributionMethods, type MapRequest } from "./attribution-api";
@@ -78,7 +79,7 @@ export function createAttributionView(context: AppContext): View {
     node = wanted !== null && methods.nodes.includes(wanted) ? wanted : methods.default_node;
     nodeSelect.replaceChildren(...methods.nodes.map((name) => {
       const info = nodeInfo.get(name);
-      return el("option", { value: name }, info ? `${name} · ${info.op} · ${formatShape(info.shape)}` : name);
+      return el("option", { value: name }, info ? nodeOptionText(info) : name);
     }));
     if (node !== null) nodeSelect.value = node;
     nodeSelect.disabled = methods.nodes.length === 0;

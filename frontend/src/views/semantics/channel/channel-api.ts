@@ -1,5 +1,5 @@
 // The channel-semantics routes: feature visualisation and layer atlas jobs (PNG results), the
-// top-activation table of a node and a channel's top images with their overlays.
+// top-activation table of a node and a channel's top images.
 import { ApiError, jsonIfCached, request } from "../../../api/client";
 import type { Job } from "../../../api/types";
 
@@ -45,8 +45,6 @@ export const channelApi = {
   /** The channel's top images, or null until the node's table job has run. */
   top: (name: string, channel: number, k: number, reduce: "mean" | "max"): Promise<TopActivations | null> =>
     jsonIfCached<TopActivations>(`api/top-activations/${node(name)}/${channel}?k=${k}&reduce=${reduce}`),
-  overlayUrl: (name: string, channel: number, index: number, vmax: number, scale: number): string =>
-    `api/top-activations/${node(name)}/${channel}/overlay.png?index=${index}&scale=${scale}` + (vmax > 0 ? `&vmax=${vmax}` : ""),
   /** The atlas PNG as an object URL, with its grid from the response headers. */
   async atlas(job: Job): Promise<Atlas> {
     const response = await request(resultUrl(job));

@@ -5,7 +5,8 @@
 import "./channel.css";
 import type { GraphNode } from "../../../api/types";
 import { JobCancelled } from "../../../state/jobs";
-import { el, formatShape, showError } from "../../../ui/dom";
+import { el, showError } from "../../../ui/dom";
+import { nodeOptionText } from "../../../ui/node-names";
 import type { AppContext, View } from "../../view";
 import { channelApi, resultUrl } from "./channel-api";
 import { createChannelStatsCard } from "./channel-stats-card";
@@ -26,7 +27,7 @@ export function createChannelView(context: AppContext): View {
   const output = context.graph.nodes[context.graph.nodes.length - 1];
 
   const nodeSelect = el("select", { id: "channel-node", title: "The node (layer) whose channel to explain" });
-  for (const n of nodes) nodeSelect.append(el("option", { value: n.name }, `${n.name} · ${n.op} ${formatShape(n.shape)}`));
+  for (const n of nodes) nodeSelect.append(el("option", { value: n.name }, nodeOptionText(n)));
   const channelInput = el("input", { type: "number", id: "channel-index", min: "0", step: "1", title: "Channel of the node" });
   const previous = el("button", { title: "Previous channel" }, "‹");
   const next = el("button", { title: "Next channel" }, "›");

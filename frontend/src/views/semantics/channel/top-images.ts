@@ -1,12 +1,13 @@
-// A channel's top-k dataset images, each lit where the channel fires (the activation map
-// upsampled to the image; one scale: the highest activation among them). The ranking needs
-// one pass over the dataset per node (a job, cached); after it every channel is instant.
-// A click makes the image the current one.
+// A channel's top-k dataset images, each with where the channel fires as a heat overlay (its
+// activation map, smoothly enlarged to the image; one scale: the highest activation among
+// them). The ranking needs one pass over the dataset per node (a job, cached); after it every
+// channel is instant. A click makes the image the current one.
 import { JobCancelled } from "../../../state/jobs";
 import { formatNumber } from "../../../ui/colors";
 import { el, showError } from "../../../ui/dom";
 import type { AppContext } from "../../view";
 import { channelApi, type TopActivations } from "./channel-api";
+import { channelMap, fireGradient, paintFire } from "./fire-overlay";
 
 const K = 9;
 
@@ -31,25 +32,45 @@ export function createTopImages(context: AppContext): TopImages {
   let request = 0;
   const classes = context.dataset.classes;
 
-  const draw = (top: TopActivations): void => {
+  /** Each image's heat overlay, from the node's activations for it (one request each). */
+  const paintOverlays = (top: TopActivations, canvases: HTMLCanvasElement[], mine: number): void => {
+    top.indices.forEach((index, i) => {
+      const canvas = canvases[i];
+      if (!canvas) return;
+      context.api.activations(index, top.node).then((acts) => {
+        if (mine === request) paintFire(canvas, channelMap(acts, top.channel), top.overlay_max);
+      }, (error: unknown) => {
+        if (mine === request) canvas.replaceWith(el("span", { class: "error small", title: String(error) }, "no overlay"));
+      });
+    });
+  };
+
+  const draw = (top: TopActivations, mine: number): void => {
     const overlay = overlayToggle.checked;
+    const canvases: HTMLCanvasElement[] = [];
     const figures = top.indices.map((index, i) => {
-      const src = overlay ? channelApi.overlayUrl(top.node, top.channel, index, top.overlay_max, 3) : context.api.imageUrl(index, 3);
       const label = top.labels[i] ?? -1;
+      const name = label >= 0 ? classes[label] ?? String(label) : `#${index}`;
+      const heat = overlay ? el("canvas", { class: "ch-top-heat", width: "1", height: "1" }) : null;
+      if (heat) canvases.push(heat);
       const figure = el(
         "figure",
-        { class: "ch-top-item", "data-index": String(index), title: `image #${index} · click to make it the current image` },
-        el("img", { src, alt: `image ${index}` }),
-        el("figcaption", {}, el("span", {}, label >= 0 ? classes[label] ?? String(label) : `#${index}`), el("span", { class: "muted" }, formatNumber(top.scores[i] ?? 0))),
+        { class: "ch-top-item", "data-index": String(index), title: `image #${index} (${name}) · ${top.reduce} activation ${formatNumber(top.scores[i] ?? 0)} · click to make it the current image` },
+        el("div", { class: "ch-top-frame" }, el("img", { src: context.api.imageUrl(index, 3), alt: `image ${index}` }), heat),
+        el("figcaption", {}, el("span", {}, name), el("span", { class: "muted" }, formatNumber(top.scores[i] ?? 0))),
       );
       figure.onclick = () => context.store.update({ image: index, tray: null });
       return figure;
     });
     body.dataset.shown = `${top.node}:${top.channel}`;
+    const note = !overlay ? []
+      : top.overlay_max > 0 ? [" Where it fires:", el("span", { class: "ch-heat-key", style: `background:${fireGradient()}` }), `0 to ${formatNumber(top.overlay_max)}, one scale for the nine (their highest activation); clear where the channel is silent.`]
+      : [" The channel does not fire (no activation above 0) anywhere in these nine."];
     body.replaceChildren(
       el("div", { class: "ch-top-grid" }, ...figures),
-      el("p", { class: "muted small" }, `Of ${top.images.toLocaleString()} images, ranked by the channel's spatial ${top.reduce}. ${overlay ? "Dimmed where the channel is silent (one scale for the nine: their highest activation)." : ""}`),
+      el("p", { class: "muted small" }, `Of ${top.images.toLocaleString()} images, ranked by the channel's spatial ${top.reduce}.`, ...note),
     );
+    if (overlay) paintOverlays(top, canvases, mine);
   };
 
   const ask = (node: string, error?: unknown): void => {
@@ -80,7 +101,7 @@ export function createTopImages(context: AppContext): TopImages {
       const top = await channelApi.top(node, channel, K, reduceSelect.value as "mean" | "max");
       if (mine !== request) return;
       if (top === null) ask(node);
-      else draw(top);
+      else draw(top, mine);
     } catch (error) {
       if (mine === request) showError(body, error);
     }

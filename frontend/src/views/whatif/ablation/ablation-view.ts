@@ -7,8 +7,10 @@ import type { Activations, GraphNode } from "../../../api/types";
 import { JobCancelled } from "../../../state/jobs";
 import { imageRef, sameImage } from "../../../state/image-ref";
 import { el, showError } from "../../../ui/dom";
+import { nodeOptionText } from "../../../ui/node-names";
 import type { AppContext, View } from "../../view";
 import { ablationApi, DRAFT, withChannel, type AblationMode, type AblationSet, type AblationSpec } from "./ablation-api";
+import { createBatchNormNote } from "./batch-norm-note";
 import { createChannelPicker, parseChannels, type ChannelPicker } from "./channel-picker";
 import { effectView } from "./effect-view";
 import { predictionBars } from "./prediction-bars";
@@ -40,9 +42,26 @@ export function createAblationView(context: AppContext): View {
   let generation = 0;
 
   const nodeSelect = el("select", { id: "ablation-node", "aria-label": "Node" });
-  for (const n of nodes) nodeSelect.append(el("option", { value: n.name }, `${n.name} · ${n.op} · ${n.shape.join("×")}`));
+  for (const n of nodes) nodeSelect.append(el("option", { value: n.name }, nodeOptionText(n)));
   const modeSelect = el("select", { id: "ablation-mode", "aria-label": "Switched-off value" });
   modeSelect.append(el("option", { value: "zero" }, "set to 0"), el("option", { value: "mean" }, "set to dataset mean"));
+  /** This node's channels at `mode` moved to `target` at `targetMode` (merged per node and mode). */
+  const move = (target: string, mode: AblationMode, targetMode: AblationMode): AblationSpec[] => {
+    const moved = draft.filter((a) => a.node === node && a.mode === mode);
+    const kept = draft.filter((a) => !moved.includes(a));
+    return moved.flatMap((a) => a.channels).reduce((acc, c) => withChannel(acc, target, c, targetMode), kept);
+  };
+  const bnNote = createBatchNormNote(context.graph.nodes, {
+    useNode(target) {
+      setDraft(move(target, "zero", "zero"));
+      context.store.update({ node: target }); // same channel numbers: a BN and its activation keep them
+    },
+    useMean() {
+      modeSelect.value = "mean";
+      setDraft(move(node, "zero", "mean"));
+      bnNote.show(node, "mean");
+    },
+  });
   const numbers = el("input", { id: "ablation-numbers", type: "text", placeholder: "e.g. 3, 7-9", "aria-label": "Channels to switch off" });
   const numbersButton = el("button", {}, "Switch off");
   const pickerBox = el("div", { class: "ab-picker-box" });
@@ -62,6 +81,7 @@ export function createAblationView(context: AppContext): View {
       { class: "ab-side" },
       el("h3", { class: "ab-head" }, "Channels to switch off"),
       el("label", { class: "ab-row" }, el("span", {}, "Node"), nodeSelect),
+      bnNote.element,
       el("label", { class: "ab-row" }, el("span", {}, "Value"), modeSelect),
       el("div", { class: "ab-row" }, numbers, numbersButton),
       pickerBox,
@@ -166,6 +186,7 @@ export function createAblationView(context: AppContext): View {
   const loadPicker = async (): Promise<void> => {
     const target = nodeOf(node);
     nodeSelect.value = node;
+    bnNote.show(node, modeSelect.value as AblationMode);
     if (!target) return;
     pickerBox.replaceChildren(el("p", { class: "muted" }, "Loading feature maps…"));
     try {
@@ -210,6 +231,7 @@ export function createAblationView(context: AppContext): View {
   };
 
   nodeSelect.onchange = () => context.store.update({ node: nodeSelect.value, channel: null });
+  modeSelect.onchange = () => bnNote.show(node, modeSelect.value as AblationMode);
   numbersButton.onclick = () => {
     const target = nodeOf(node);
     const chosen = target ? parseChannels(numbers.value, target.shape[0] ?? 0) : null;

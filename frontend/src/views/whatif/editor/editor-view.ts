@@ -5,10 +5,12 @@
 import "./editor.css";
 import type { Activations } from "../../../api/types";
 import { imageQuery, imageRef, sameImage } from "../../../state/image-ref";
-import { el, formatShape, showError } from "../../../ui/dom";
+import { el, showError } from "../../../ui/dom";
+import { nodeOptionText } from "../../../ui/node-names";
 import { createFeatureMaps, type ChannelView, type FeatureSettings } from "../../architecture/feature-maps";
 import type { AppContext, View } from "../../view";
 import { createAdjustments } from "./adjustments";
+import { createBrushColour } from "./brush-colour";
 import { createEditCanvas, type Tool, type ToolOptions } from "./edit-canvas";
 import { EditHistory, toEdits, type Snapshot } from "./edit-state";
 import { decodeFloat32, editorApi, type OcclusionFill, type Preview } from "./editor-api";
@@ -39,15 +41,11 @@ export function createEditorView(context: AppContext): View {
   fill.onchange = () => (options.fill = fill.value as OcclusionFill);
   const radius = el("input", { type: "range", min: "0.5", max: String(Math.max(4, Math.round(Math.min(width, height) / 4))), step: "0.5", value: String(options.radius), "aria-label": "brush radius", title: "brush radius (pixels)" });
   radius.oninput = () => (options.radius = Number(radius.value));
-  const colour = el("input", { type: "color", value: "#000000", "aria-label": "brush colour", title: "brush colour" });
-  colour.oninput = () => {
-    const hex = colour.value;
-    options.colour = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255) as [number, number, number];
-  };
+  const colour = createBrushColour((rgb) => (options.colour = rgb));
   const undo = el("button", { id: "undo", title: "Undo (Ctrl+Z)" }, "↶ Undo");
   const redo = el("button", { id: "redo", title: "Redo (Ctrl+Shift+Z)" }, "↷ Redo");
   const reset = el("button", { id: "reset-edits", title: "Back to the unedited image" }, "Reset");
-  const toolbar = el("div", { class: "we-toolbar" }, el("div", { class: "segmented" }, ...toolButtons), fill, el("label", { class: "we-inline" }, "radius ", radius), colour, undo, redo, reset);
+  const toolbar = el("div", { class: "we-toolbar" }, el("div", { class: "segmented" }, ...toolButtons), fill, el("label", { class: "we-inline" }, "radius ", radius), colour.element, undo, redo, reset);
 
   // -- images, predictions, feature maps -------------------------------------------------------
   const original = el("img", { class: "we-image", id: "original-image", alt: "original image", width: String(DISPLAY), height: String(Math.round((DISPLAY * height) / width)) });
@@ -63,7 +61,7 @@ export function createEditorView(context: AppContext): View {
     else preview(next);
   });
   const comparison = el("div", { class: "we-comparison" }, el("p", { class: "muted" }, "Loading predictions…"));
-  const nodeSelect = el("select", { id: "editor-node", "aria-label": "node" }, el("option", { value: "" }, "— choose a layer —"), ...mapNodes.map((n) => el("option", { value: n.name }, `${n.name} (${formatShape(n.shape)})`)));
+  const nodeSelect = el("select", { id: "editor-node", "aria-label": "node" }, el("option", { value: "" }, "— choose a layer —"), ...mapNodes.map((n) => el("option", { value: n.name }, nodeOptionText(n))));
   nodeSelect.onchange = () => context.store.update({ node: nodeSelect.value || null });
   const mapsBody = el("div", { class: "we-maps-body" });
   let maps: ChannelView | null = null;
@@ -170,6 +168,7 @@ export function createEditorView(context: AppContext): View {
     const state = context.store.get();
     const scale = Math.max(1, Math.min(16, Math.ceil(DISPLAY / Math.max(width, height))));
     original.src = state.tray !== null ? editorApi.trayImageUrl(state.tray, scale) : `api/image/image.png?${imageQuery(state)}&scale=${scale}`;
+    colour.follow(original.src);
     originalTitle.textContent = state.tray !== null ? "(tray image)" : `(image #${state.image})`;
     nodeSelect.value = state.node ?? "";
     history.reset();

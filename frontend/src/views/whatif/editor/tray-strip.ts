@@ -1,7 +1,9 @@
-// The tray strip: images kept from the editor and uploads. A click makes one the current image
-// of every view (store.tray); × removes it; files dropped on the strip (or picked) are uploaded.
+// The tray strip: images kept from the editor and uploads, each with its name, true label and
+// prediction. A click makes one the current image of every view (store.tray); × removes it;
+// files dropped on the strip (or picked) are uploaded.
 import { ApiError } from "../../../api/client";
-import { el, showError } from "../../../ui/dom";
+import type { ImagePrediction } from "../../../api/types";
+import { el, formatPercent, showError } from "../../../ui/dom";
 import type { AppContext } from "../../view";
 import { editorApi, type TrayEntry } from "./editor-api";
 
@@ -21,6 +23,32 @@ export function createTrayStrip(context: AppContext, onKeep: () => Promise<void>
   const keep = el("button", { id: "keep-button", class: "primary", title: "Keep the edited image in the tray" }, "Keep");
   const element = el("div", { class: "we-tray" }, el("div", { class: "we-tray-actions" }, keep, pick, picker), list, status);
   let entries: TrayEntry[] = [];
+  // A tray image never changes: its prediction is asked once (one forward pass) and kept.
+  const predictions = new Map<string, Promise<ImagePrediction>>();
+  const predictionOf = (id: string): Promise<ImagePrediction> => {
+    let known = predictions.get(id);
+    if (!known) {
+      known = context.api.predictionsFor({ tray: id }, 1);
+      known.catch(() => predictions.delete(id)); // asked again on the next render
+      predictions.set(id, known);
+    }
+    return known;
+  };
+
+  const label = (entry: TrayEntry): string => (entry.label >= 0 ? entry.label_name ?? String(entry.label) : "unlabelled");
+
+  /** The caption's prediction line and the item's title, once the prediction is known. */
+  const describe = (entry: TrayEntry, item: HTMLElement, guess: HTMLElement): void => {
+    item.title = `${entry.name}\ntrue: ${label(entry)}`;
+    predictionOf(entry.id).then((prediction) => {
+      const top = prediction.top[0];
+      if (!top) return;
+      const wrong = entry.label >= 0 && top.index !== entry.label;
+      guess.textContent = `pred ${top.name}`;
+      guess.classList.toggle("wrong", wrong);
+      item.title = `${entry.name}\ntrue: ${label(entry)}\npredicted: ${top.name} (${formatPercent(top.probability)})${wrong ? " — misclassified" : ""}`;
+    }, () => undefined); // the caption keeps its name and label
+  };
 
   const render = (): void => {
     const current = context.store.get().tray;
@@ -30,13 +58,23 @@ export function createTrayStrip(context: AppContext, onKeep: () => Promise<void>
     }
     list.replaceChildren(
       ...entries.map((entry) => {
-        const thumb = el("img", { src: editorApi.trayImageUrl(entry.id, 2), alt: entry.name, title: entry.name });
+        const thumb = el("img", { src: editorApi.trayImageUrl(entry.id, 2), alt: `${entry.name}, true: ${label(entry)}` });
         const remove = el("button", { class: "link we-remove", title: "Remove from the tray" }, "×");
-        const item = el("div", { class: `we-tray-item${entry.id === current ? " current" : ""}`, "data-tray": entry.id }, thumb, remove);
-        thumb.onclick = () => context.store.update({ tray: entry.id });
+        const guess = el("span", { class: "we-tray-pred" });
+        const caption = el(
+          "figcaption",
+          {},
+          el("span", { class: "we-tray-name" }, entry.name),
+          el("span", { class: "we-tray-label" }, entry.label >= 0 ? `true ${label(entry)}` : "unlabelled"),
+          guess,
+        );
+        const item = el("figure", { class: `we-tray-item${entry.id === current ? " current" : ""}`, "data-tray": entry.id }, thumb, caption, remove);
+        describe(entry, item, guess);
+        item.onclick = () => context.store.update({ tray: entry.id });
         remove.onclick = async (event) => {
           event.stopPropagation();
           try {
+            predictions.delete(entry.id);
             await editorApi.remove(entry.id);
             if (context.store.get().tray === entry.id) context.store.update({ tray: null });
           } catch (error) {
