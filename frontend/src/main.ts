@@ -3,7 +3,7 @@
 import "./styles.css";
 import { ApiError, api } from "./api/client";
 import { createJobRunner } from "./state/jobs";
-import { Observable, SECTIONS, Store, mirrorToUrl, stateFromUrl, type Section } from "./state/store";
+import { Observable, SECTIONS, Store, channelCounts, mirrorToUrl, stateFromUrl, type Section } from "./state/store";
 import { el, showError } from "./ui/dom";
 import { createArchitectureView } from "./views/architecture/architecture-view";
 import { createCurrentImage } from "./views/shell/current-image";
@@ -40,7 +40,8 @@ async function loadEvaluation(): Promise<EvaluationData | null> {
 
 async function boot(root: HTMLElement): Promise<void> {
   const [model, graph, dataset] = await Promise.all([api.model(), api.graph(), api.dataset()]);
-  const store = new Store(stateFromUrl(new URL(window.location.href), dataset.size, new Set(graph.nodes.map((n) => n.name))));
+  const counts = channelCounts(graph.nodes); // a channel in the URL must exist on its node
+  const store = new Store(stateFromUrl(new URL(window.location.href), dataset.size, counts), counts);
   mirrorToUrl(store);
   const tray = el("div", { class: "job-tray" });
   const evaluation = new Observable<EvaluationData | null>(await loadEvaluation());

@@ -44,16 +44,43 @@ export class Observable<T> {
   }
 }
 
+/** Channels per node (the first dimension of its output, 1 for a scalar), for checking a channel. */
+export type ChannelCounts = ReadonlyMap<string, number>;
+
+export function channelCounts(nodes: readonly { name: string; shape: readonly number[] }[]): Map<string, number> {
+  return new Map(nodes.map((n) => [n.name, n.shape[0] ?? 1]));
+}
+
+/** Whether `channel` is a channel of `node` (any channel index, where the counts are unknown). */
+export function validChannel(channel: number | null, node: string | null, counts?: ChannelCounts): channel is number {
+  if (channel === null || node === null || !Number.isInteger(channel) || channel < 0) return false;
+  const count = counts?.get(node);
+  return count === undefined || channel < count;
+}
+
 export class Store extends Observable<AppState> {
+  /** `channels`: how many channels each node has; without it, any channel index is taken. */
+  constructor(initial: AppState, private readonly channels?: ChannelCounts) {
+    super(initial);
+  }
+
+  /**
+   * A channel belongs to its node: a patch that picks another node (a click in the graph, a
+   * dropdown, a link) drops the channel, unless it names one that is valid for the new node
+   * (`{ node, channel }`, as "What it means" and "Ablate" do). Every view gets this from here.
+   */
   update(patch: Partial<AppState>): void {
-    const next = { ...this.get(), ...patch };
     const current = this.get();
+    const next = { ...current, ...patch };
+    if (next.node !== current.node && !("channel" in patch)) next.channel = null;
+    if (next.channel !== null && !validChannel(next.channel, next.node, this.channels)) next.channel = null;
     if (KEYS.every((key) => next[key] === current[key])) return;
     this.set(next);
   }
 }
 
-export function stateFromUrl(url: URL, imageCount: number, nodes: ReadonlySet<string>): AppState {
+/** The state a URL asks for; `nodes` may be a map of channel counts, to check the channel too. */
+export function stateFromUrl(url: URL, imageCount: number, nodes: ReadonlySet<string> | ChannelCounts): AppState {
   const section = url.searchParams.get("section");
   const image = Number(url.searchParams.get("image") ?? "0");
   const node = url.searchParams.get("node");
@@ -65,7 +92,7 @@ export function stateFromUrl(url: URL, imageCount: number, nodes: ReadonlySet<st
     image: Number.isInteger(image) && image >= 0 && image < imageCount ? image : 0,
     tray: null,
     node: validNode,
-    channel: validNode !== null && Number.isInteger(channel) && channel >= 0 ? channel : null,
+    channel: validChannel(channel, validNode, nodes instanceof Map ? nodes : undefined) ? channel : null,
   };
 }
 

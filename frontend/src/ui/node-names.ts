@@ -10,9 +10,14 @@ export function nodeKind(node: GraphNode): string {
   return node.module_path && node.module_path !== node.name ? `${node.op} · ${node.module_path}` : node.op;
 }
 
+/** Op, module path and output shape: `conv2d · features.14 · 64×8×8` (a graph box's second line). */
+export function nodeDetail(node: GraphNode): string {
+  return `${nodeKind(node)} · ${formatShape(node.shape)}`;
+}
+
 /** One line for a dropdown or a caption: `features_14 · conv2d · features.14 · 64×8×8`. */
 export function nodeOptionText(node: GraphNode): string {
-  return `${node.name} · ${nodeKind(node)} · ${formatShape(node.shape)}`;
+  return `${node.name} · ${nodeDetail(node)}`;
 }
 
 /** A projection layer: `layer 3 of 19` (0-based, as the slider). */

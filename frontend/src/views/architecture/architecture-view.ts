@@ -4,7 +4,7 @@ import "./architecture.css";
 import { imageRef, sameImage } from "../../state/image-ref";
 import { el, showError } from "../../ui/dom";
 import type { AppContext, View } from "../view";
-import { createGraphCanvas } from "./graph-canvas";
+import { createGraphCanvas, ZOOM_STEP } from "./graph-canvas";
 import { ancestorsOf, buildGroups, initialExpanded, nodeId, visibleOwner } from "./groups";
 import { layoutGraph } from "./layout";
 import { createNodeDetails } from "./node-details";
@@ -43,7 +43,11 @@ export function createArchitectureView(context: AppContext): View {
   const details = createNodeDetails(context, select);
 
   const status = el("span", { class: "arch-status muted" });
-  const fitButton = el("button", { id: "fit-graph", title: "Fit the graph to the panel" }, "Fit");
+  const zoomOut = el("button", { id: "zoom-out", class: "zoom-button", title: "Zoom out (or wheel down)", "aria-label": "zoom out" }, "−");
+  const zoomIn = el("button", { id: "zoom-in", class: "zoom-button", title: "Zoom in (or wheel up)", "aria-label": "zoom in" }, "+");
+  const fitButton = el("button", { id: "fit-graph", title: "Fit the graph to the panel at a readable size" }, "Fit");
+  zoomOut.onclick = () => canvas.zoom(1 / ZOOM_STEP);
+  zoomIn.onclick = () => canvas.zoom(ZOOM_STEP);
   const expandAll = el("button", { id: "expand-all", title: "Expand every group" }, "Expand all");
   const collapseAll = el("button", { id: "collapse-all", title: "Back to the top-level groups" }, "Collapse");
   fitButton.onclick = () => canvas.fit();
@@ -64,7 +68,8 @@ export function createArchitectureView(context: AppContext): View {
     { class: "arch-legend" },
     ...LEGEND.map(([label, kind]) => el("span", { class: `legend-item kind-${kind}` }, el("i", {}), label)),
   );
-  const toolbar = el("div", { class: "arch-toolbar" }, fitButton, expandAll, collapseAll, legend);
+  const zoomGroup = el("span", { class: "zoom-group" }, zoomOut, fitButton, zoomIn);
+  const toolbar = el("div", { class: "arch-toolbar" }, zoomGroup, expandAll, collapseAll, legend);
   const element = el(
     "div",
     { class: "arch-view" },
@@ -79,19 +84,25 @@ export function createArchitectureView(context: AppContext): View {
   };
 
   let generation = 0;
+  let first = true;
   const relayout = async (anchor?: string, refit = false): Promise<void> => {
     const mine = ++generation;
     status.textContent = "laying out…";
     try {
       const layout = await layoutGraph(nodes, tree, expanded);
       if (mine !== generation) return;
+      const started = performance.now();
       canvas.render(layout, anchor);
-      if (refit) canvas.fitReadable();
+      if (refit) canvas.fit();
       markSelection();
-      const ms = Math.round(layout.milliseconds);
+      const name = selectedName();
+      if (first && name) canvas.reveal(visibleOwner(tree, expanded, name)); // a bookmarked node
+      first = false;
+      // ELK's layout, then cutting it into columns and drawing it.
+      const ms = Math.round(layout.milliseconds + performance.now() - started);
       canvas.element.dataset.layoutMs = String(ms);
       canvas.element.dataset.boxes = String(layout.items.filter((i) => i.type !== "frame").length);
-      console.debug(`architecture: ELK layout of ${layout.items.length} items, ${layout.edges.length} edges in ${ms} ms`);
+      console.debug(`architecture: ELK layout of ${layout.items.length} items, ${layout.edges.length} edges in ${Math.round(layout.milliseconds)} ms; ${ms} ms drawn`);
       const groups = tree.groups.size ? ` · ${expanded.size}/${tree.groups.size} groups open` : "";
       status.textContent = `${nodes.length} ops${groups} · layout ${ms} ms`;
     } catch (error) {
@@ -124,6 +135,8 @@ export function createArchitectureView(context: AppContext): View {
     element,
     draw() {
       canvas.shown();
+      const name = selectedName();
+      if (name) canvas.reveal(visibleOwner(tree, expanded, name)); // picked elsewhere meanwhile
       if (staleImage) {
         staleImage = false;
         details.setImage(imageRef(context.store.get()));

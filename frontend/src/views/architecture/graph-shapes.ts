@@ -1,5 +1,5 @@
 // SVG shapes of the graph: op boxes, collapsed group boxes, frames with their headers, edges.
-import { frameTitle, groupLabel, HEADER_HEIGHT, MONO_CHAR, nodeLabel, type EdgeLine, type Item } from "./layout";
+import { DETAIL_FONT, fitText, frameTitle, groupLabel, HEADER_HEIGHT, NAME_FONT, nodeLabel, TEXT_LEFT, type EdgeLine, type Item } from "./layout";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -47,19 +47,18 @@ export function arrowMarker(id: string): SVGMarkerElement {
 export function drawItem(item: Item): SVGGElement {
   const g = svg("g", { transform: `translate(${item.x},${item.y})`, "data-id": item.id });
   if (item.type === "node") {
-    const [fullOp, shape] = nodeLabel(item.node);
-    const room = Math.floor((item.width - 20) / MONO_CHAR) - shape.length - 2;
-    const op = fullOp.length > room ? `${fullOp.slice(0, Math.max(1, room - 1))}…` : fullOp;
+    const [name, detail] = nodeLabel(item.node);
+    const room = item.width - TEXT_LEFT - 8;
     g.setAttribute("class", `arch-node kind-${item.kind}`);
     g.setAttribute("data-node", item.node.name);
     g.append(
       svg("rect", { class: "box", width: item.width, height: item.height, rx: 4 }),
       svg("rect", { class: "stripe", width: 4, height: item.height - 2, x: 1, y: 1, rx: 2 }),
-      text(10, 16, op, "op"),
-      text(item.width - 8, 16, shape, "shape", "end"),
+      text(TEXT_LEFT, 17, fitText(name, NAME_FONT, room), "name"),
+      text(TEXT_LEFT, 32, fitText(detail, DETAIL_FONT, room), "detail"),
     );
     const params = item.node.params ? `\n${item.node.params.toLocaleString()} parameters` : "";
-    return titled(g, `${item.node.name}\n${item.node.target || item.node.op}${params}`);
+    return titled(g, `${item.node.name}\n${detail}\n${item.node.target || item.node.op}${params}`);
   }
   const [title, detail] = groupLabel(item.group);
   if (item.type === "group") {
@@ -74,7 +73,7 @@ export function drawItem(item: Item): SVGGElement {
     );
     return titled(g, `${item.group.path}: ${item.group.size} ops. Click to expand.`);
   }
-  g.setAttribute("class", `arch-frame depth-${Math.min(item.group.depth, 4)}`);
+  g.setAttribute("class", `arch-frame depth-${Math.min(item.group.depth, 4)}${item.continued ? " continued" : ""}${item.cut ? " cut" : ""}`);
   g.append(svg("rect", { class: "box", width: item.width, height: item.height, rx: 6 }));
   return g;
 }
@@ -86,9 +85,10 @@ export function drawFrameHeader(item: Item): SVGGElement | null {
     class: "frame-header", transform: `translate(${item.x},${item.y})`,
     "data-group": item.group.path, "data-expanded": "true",
   });
+  if (item.continued) header.classList.add("continued");
   header.append(
     svg("rect", { class: "header", width: item.width, height: HEADER_HEIGHT, rx: 5 }),
-    text(8, 16, frameTitle(item.group, item.width), "title"),
+    text(8, 16, frameTitle(item.group, item.width, item.continued), "title"),
     text(item.width - 8, 16, "−", "toggle", "end"),
   );
   return titled(header, `${item.group.path}: ${groupLabel(item.group)[1]}. Click to collapse.`);

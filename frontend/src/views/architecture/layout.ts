@@ -1,17 +1,59 @@
 // Lays the visible graph out with ELK (layered, top to bottom). Expanded groups are compound
 // nodes (INCLUDE_CHILDREN routes edges across them); collapsed groups are single boxes, and the
-// edges between them are merged. Coordinates come back absolute (json.*Coords = ROOT).
+// edges between them are merged. Coordinates come back absolute (json.*Coords = ROOT). The
+// layout does not depend on the panel: wrap.ts cuts it into columns that fit the panel.
 import type { ELK as ElkEngine, ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
 import type { GraphNode } from "../../api/types";
 import { formatShape } from "../../ui/dom";
+import { nodeDetail } from "../../ui/node-names";
 import { groupId, nodeId, visibleOwner, type Group, type GroupTree } from "./groups";
 import { opKind, type OpKind } from "./op-style";
 
-export const NODE_HEIGHT = 24;
+/** An op box: two lines, its graph name, then op · module path · shape. */
+export const NODE_HEIGHT = 40;
 export const GROUP_HEIGHT = 40;
 export const HEADER_HEIGHT = 24;
-export const MONO_CHAR = 6.7; // px per character of the 11px monospace labels
-const SANS_CHAR = 7.2; // px per character of the 12px bold group titles
+/** A frame's padding above its first member (the header) and below its last. */
+export const FRAME_TOP = HEADER_HEIGHT + 8;
+export const FRAME_BOTTOM = 10;
+export const MONO_CHAR = 6.7; // px per character of the 11px monospace labels (frame titles)
+
+// The label fonts, as architecture.css sets them (`.arch-node .name`, `.detail`, `.arch-group .title`):
+// box widths are measured in them.
+const MONO = 'ui-monospace, "SF Mono", Menlo, Consolas, monospace';
+export const NAME_FONT = `600 12px ${MONO}`;
+export const DETAIL_FONT = `11px ${MONO}`;
+const TITLE_FONT = '600 12px system-ui, -apple-system, "Segoe UI", sans-serif';
+/** Text inset of a box: after the kind stripe on the left, and on the right. */
+export const TEXT_LEFT = 11;
+const TEXT_RIGHT = 10;
+const MIN_NODE_WIDTH = 150;
+const MAX_NODE_WIDTH = 320;
+
+let context: CanvasRenderingContext2D | null | undefined;
+const CHAR_WIDTH: Record<string, number> = { [NAME_FONT]: 7.3, [DETAIL_FONT]: 6.7, [TITLE_FONT]: 7.2 };
+
+/** The rendered width of `text` in `font` (a canvas measures it; estimated without one). */
+export function textWidth(text: string, font: string): number {
+  if (context === undefined) context = typeof document === "undefined" ? null : document.createElement("canvas").getContext("2d");
+  if (!context) return text.length * (CHAR_WIDTH[font] ?? 7);
+  context.font = font;
+  return context.measureText(text).width;
+}
+
+/** `text`, shortened in the middle (`features.dense…layer4.conv1`) to fit `room` px. */
+export function fitText(text: string, font: string, room: number): string {
+  if (textWidth(text, font) <= room) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const keep = Math.ceil((lo + hi) / 2);
+    const candidate = `${text.slice(0, Math.ceil(keep / 2))}…${text.slice(text.length - Math.floor(keep / 2))}`;
+    if (textWidth(candidate, font) <= room) lo = keep;
+    else hi = keep - 1;
+  }
+  return `${text.slice(0, Math.ceil(lo / 2))}…${text.slice(text.length - Math.floor(lo / 2))}`;
+}
 
 export interface Box {
   id: string;
@@ -24,7 +66,9 @@ export interface Box {
 export type Item =
   | (Box & { type: "node"; node: GraphNode; kind: OpKind })
   | (Box & { type: "group"; group: Group }) // collapsed: one box
-  | (Box & { type: "frame"; group: Group }); // expanded: a frame around its members
+  // Expanded: a frame around its members. Cut into columns (wrap.ts), a frame has one part per
+  // column: `continued` parts carry on one above (their header says so), `cut` ones below.
+  | (Box & { type: "frame"; group: Group; continued?: boolean; cut?: boolean });
 
 export interface EdgeLine {
   id: string;
@@ -42,10 +86,13 @@ export interface Layout {
   /** Frames first (outer before inner), then boxes: the drawing order. */
   items: Item[];
   edges: EdgeLine[];
+  /** Columns the graph is cut into (wrap.ts): 1 as ELK lays it out. */
+  columns: number;
   milliseconds: number;
 }
 
-export const nodeLabel = (node: GraphNode): [string, string] => [node.op, formatShape(node.shape)];
+/** An op box's two lines: its graph name (`features_14`), then `conv2d · features.14 · 128×8×8`. */
+export const nodeLabel = (node: GraphNode): [string, string] => [node.name, nodeDetail(node)];
 
 export function groupLabel(group: Group): [string, string] {
   const parts = [`${group.size} ops`];
@@ -56,13 +103,13 @@ export function groupLabel(group: Group): [string, string] {
 }
 
 function nodeWidth(node: GraphNode): number {
-  const [op, shape] = nodeLabel(node);
-  return Math.max(136, Math.ceil(20 + (op.length + shape.length + 2) * MONO_CHAR));
+  const [name, detail] = nodeLabel(node);
+  return Math.ceil(TEXT_LEFT + TEXT_RIGHT + Math.max(textWidth(name, NAME_FONT), textWidth(detail, DETAIL_FONT)));
 }
 
 function groupWidth(group: Group): number {
   const [title, detail] = groupLabel(group);
-  return Math.max(168, Math.ceil(Math.max(title.length * SANS_CHAR + 28, detail.length * MONO_CHAR + 20)));
+  return Math.ceil(Math.max(textWidth(title, TITLE_FONT) + 28, textWidth(detail, DETAIL_FONT) + TEXT_LEFT + TEXT_RIGHT));
 }
 
 const ROOT_OPTIONS: Record<string, string> = {
@@ -84,15 +131,18 @@ const ROOT_OPTIONS: Record<string, string> = {
 
 // (ELK ignores a compound node's minimum size under INCLUDE_CHILDREN: the title fits itself.)
 const FRAME_OPTIONS: Record<string, string> = {
-  "elk.padding": `[top=${HEADER_HEIGHT + 8},left=10,bottom=10,right=10]`,
+  "elk.padding": `[top=${FRAME_TOP},left=10,bottom=${FRAME_BOTTOM},right=10]`,
 };
 
-/** The longest title that fits a frame `width` wide: full path, then the path below its parent. */
-export function frameTitle(group: Group, width: number): string {
+/**
+ * The longest title that fits a frame `width` wide: full path, then the path below its parent;
+ * a frame continued from the column before says so (`layer1 (cont.)`).
+ */
+export function frameTitle(group: Group, width: number, continued = false): string {
   const room = Math.floor((width - 30) / MONO_CHAR);
   const parent = group.parent?.path;
   const short = parent ? group.path.slice(parent.length + 1) : group.path;
-  const ops = ` · ${group.size} ops`;
+  const ops = continued ? " (cont.)" : ` · ${group.size} ops`;
   const fits = [group.path + ops, group.path, short + ops, short].find((t) => t.length <= room);
   return fits ?? `${short.slice(0, Math.max(1, room - 1))}…`;
 }
@@ -111,9 +161,10 @@ export async function layoutGraph(
 ): Promise<Layout> {
   const layered = await elk(); // not timed: the first call loads the chunk
   const started = performance.now();
-  // One width for every op box and one for every group box: a calm, even column.
-  const opWidth = Math.min(260, Math.max(...nodes.map(nodeWidth)));
-  const boxWidth = Math.min(300, Math.max(0, ...[...tree.groups.values()].map(groupWidth)));
+  // One width for every op box and one for every group box: a calm, even column, as wide as
+  // the longest label needs (a longer one is shortened in the middle; its tooltip has it all).
+  const opWidth = Math.min(MAX_NODE_WIDTH, Math.max(MIN_NODE_WIDTH, ...nodes.map(nodeWidth)));
+  const boxWidth = Math.min(MAX_NODE_WIDTH, Math.max(MIN_NODE_WIDTH, ...[...tree.groups.values()].map(groupWidth)));
   const byId = new Map<string, Item>();
   const position = new Map(nodes.map((node, i) => [node.name, i]));
   const first = (group: Group): number =>
@@ -196,6 +247,7 @@ export async function layoutGraph(
     height: result.height ?? 0,
     items,
     edges: [...lines.values()].filter((e) => e.points.length >= 2),
+    columns: 1,
     milliseconds: performance.now() - started,
   };
 }

@@ -133,7 +133,7 @@ export function createNodeDetails(context: AppContext, onSelect: (name: string) 
         el("dt", {}, "classes"), el("dd", {}, String(context.model.classes.length)),
       ),
       el("div", { class: "op-counts" }, ...ops.map(([op, n]) => el("span", { class: `op-pill kind-${opKind(op)}` }, `${op} ${n}`))),
-      el("p", { class: "muted hint" }, "Click a node to see its details, its feature maps for the current image and its channel statistics over the dataset. Click a group to expand it; drag to pan, wheel to zoom."),
+      el("p", { class: "muted hint" }, "Click a node to see its details, its feature maps for the current image and its channel statistics over the dataset. Click a group to expand it; drag to pan, wheel or − / + to zoom, Fit to see it whole again."),
     );
   };
 
