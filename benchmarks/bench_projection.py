@@ -3,8 +3,9 @@
 1. pivot_mds against sklearn PCA (randomized SVD, 2 components) on the same N x D float32 data
    (real CIFAR-10 training images, grayscale at 64 x 64: D = 4,096): time ratio (goal <= 0.25x),
    and how well each layout keeps the data's distances (correlation over random pairs).
-2. layer_projection of 10,000 real CIFAR-10 test images across all layers of the AlexNet-CIFAR
-   against one bare forward pass over the same images (goal <= 1.5x), with peak memory.
+2. layer_projection of 10,000 real CIFAR-10 test images across all layers of the AlexNet-CIFAR,
+   with their labels (so each layer's separability scores are computed too), against one bare
+   forward pass over the same images (goal <= 1.5x), with peak memory.
 
     python benchmarks/bench_projection.py [--weights alexnet-cifar.pt]
 """
@@ -22,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.decomposition import PCA
 
-from deepling import layer_projection, load_dataset, load_model, pivot_mds
+from deepling import Projection, layer_projection, load_dataset, load_model, pivot_mds
 from deepling.models.state import eval_mode
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/cifar10/cifar-10-batches-py"
@@ -75,6 +76,7 @@ def bench_layer_projection(weights: Path | None, n: int, repeats: int) -> None:
     test = load_dataset(DATA, split="test")
     model = load_model("alexnet-cifar", weights)
     x = test.batch(range(n), model.input_shape)
+    labels = test.labels[:n]
 
     def bare_pass() -> None:
         with torch.inference_mode(), eval_mode(model.module):
@@ -82,18 +84,30 @@ def bench_layer_projection(weights: Path | None, n: int, repeats: int) -> None:
                 model.module(model.normalise(x[start : start + 256]))
 
     bare_pass()  # warm-up
-    projection = layer_projection(model, x[:512])  # warm-up, and the layer list
+    layer_projection(model, x[:512], labels=labels[:512])  # warm-up
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t_bare, t_projection = best_of(repeats, bare_pass, lambda: layer_projection(model, x))
+    result: dict[str, Projection] = {}
+    t_bare, t_projection = best_of(
+        repeats, bare_pass,
+        lambda: result.__setitem__("p", layer_projection(model, x, labels=labels)),
+    )  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    projection = result["p"]
+    scores = projection.scores
+    assert scores is not None
     print(f"layer_projection of {n:,} CIFAR-10 test images over {len(projection.nodes)} layers "
           f"of {model.name}:")
     print(f"  one bare forward pass: {t_bare * 1000:7.0f} ms")
     print(f"  projection:            {t_projection * 1000:7.0f} ms "
-          f"(activations, PivotMDS and alignment for every layer)")
+          f"(activations, PivotMDS, alignment and separability scores for every layer)")
     print(f"  time ratio: {t_projection / t_bare:.2f}x of the forward pass (goal <= 1.5x)")
     print(f"  peak memory of the process: {peak / 2**20:.2f} GB "
           f"({before / 2**20:.2f} GB before the projection; goal <= 2 GB)")
+    print(f"  separability, first -> last layer: kNN 2-D {scores.knn_layout[0]:.2f} -> "
+          f"{scores.knn_layout[-1]:.2f}, kNN full {scores.knn_full[0]:.2f} -> "
+          f"{scores.knn_full[-1]:.2f}, silhouette {scores.silhouette[0]:.2f} -> "
+          f"{scores.silhouette[-1]:.2f} ({scores.layout_points:,} / {scores.full_points:,} "
+          f"images, chance {scores.chance:.2f})")
 
 
 def main() -> int:

@@ -36,6 +36,9 @@ def main() -> int:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(url + "?section=data&panel=projection")
+            # A random sample of every class (the random mode keeps to the ticked classes).
+            page.wait_for_selector("#projection-classes input:enabled")
+            page.click("#projection-classes-all")
             page.select_option("#projection-mode", "random")
             page.fill("#projection-count", str(args.points))
             page.click("#projection-run")

@@ -130,3 +130,32 @@ def test_unknown_or_too_many_tray_images_are_refused(client: TestClient) -> None
     assert response.status_code == 404 and "nothere" in response.text
     response = client.post("/api/jobs/projection", json={"indices": [1], "tray": [known] * 33})
     assert response.status_code == 422 and "tray" in response.text
+
+
+def test_projection_scores_route(client: TestClient, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    data = mnist_split[1]
+    indices = [i for i in range(len(data)) if data.labels[i] in (4, 9)][:80]
+    tray = _keep(client, indices[0], [{"op": "flip", "axis": "vertical"}])
+    job = _finish(client, {"indices": indices, "pivots": 20, "tray": [tray]})
+    response = client.get("/" + job["result_url"] + "/scores")
+    assert response.status_code == 200, response.text
+    scores = response.json()
+    nodes = client.get("/" + job["result_url"]).headers["X-Nodes"].split(",")
+    assert scores["nodes"] == nodes
+    for name in ("knn_layout", "knn_full", "silhouette"):
+        assert len(scores[name]) == len(nodes) and all(v is not None for v in scores[name])
+    assert all(0 <= v <= 1 for v in scores["knn_layout"] + scores["knn_full"])
+    assert all(-1 <= v <= 1 for v in scores["silhouette"])
+    # The dataset images are scored by their true classes, the tray image is not.
+    assert scores["layout_points"] == scores["full_points"] == 80 and scores["neighbours"] == 5
+    share = max(np.mean(data.labels[indices] == 4), np.mean(data.labels[indices] == 9))
+    assert scores["chance"] == pytest.approx(share, abs=1e-5)
+    # The trained network tells 4 from 9 at its last layer better than the pixels do.
+    assert scores["knn_full"][-1] > 0.9 and scores["silhouette"][-1] > scores["silhouette"][0]
+
+
+def test_projection_scores_of_unknown_keys_are_404(client: TestClient) -> None:
+    for key in ("0" * 32, "zz", "..%2F..%2Fetc%2Fpasswd"):
+        response = client.get(f"/api/projections/{key}/scores")
+        assert response.status_code == 404
+        assert "No projection" in response.text or "%2F" in key  # that one matches no route

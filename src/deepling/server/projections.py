@@ -1,5 +1,5 @@
 """Projection jobs: layer-by-layer PivotMDS of chosen images (dataset images, then any tray
-images), cached on disk by their key."""
+images) with each layer's class separability, cached on disk by their key."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ from deepling.server.session import Session
 from deepling.server.tray import TrayImage
 
 SEED = 0
+# Part of the cache key: bumped when an entry's content changes (2: with the scores), so entries
+# written before are recomputed rather than served without them.
+VERSION = 2
 # The chosen images are held in memory as float32 model inputs while they are projected.
 MAX_INPUT_VALUES = 2**28  # 1 GiB
 
@@ -58,11 +61,11 @@ def projection_key(
 ) -> str:  # fmt: skip
     digest = hashlib.blake2b(indices.tobytes(), digest_size=16)
     # Tray images by their pixels, so an id reused after a restart never returns a stale layout;
-    # without tray images the key is what it always was (cached projections stay valid).
+    # without tray images the key does not depend on the tray at all.
     for image in tray:
         digest.update(bytes.fromhex(image.digest))
     return model_data_key("projection", session.model, session.dataset, digest.hexdigest(),
-                          nodes, pivots, SEED)  # fmt: skip
+                          nodes, pivots, SEED, VERSION)  # fmt: skip
 
 
 def load_projection(cache: ArrayCache, key: str) -> Projection:
@@ -70,7 +73,7 @@ def load_projection(cache: ArrayCache, key: str) -> Projection:
     stored = cache.load("projection", key) if re.fullmatch(r"[0-9a-f]{32}", key) else None
     if stored is None:
         raise NotFoundError(f"No projection {key!r}.", "Start one with POST /api/jobs/projection.")
-    return Projection([str(n) for n in stored["nodes"]], stored["coords"])
+    return Projection.from_arrays(stored)
 
 
 def start_projection(session: Session, request: ProjectionRequest) -> Job:
@@ -83,12 +86,14 @@ def start_projection(session: Session, request: ProjectionRequest) -> Job:
     def work(job: Job) -> None:
         if session.cache.load("projection", key) is None:
             x = session.dataset.batch(indices.tolist(), session.model.input_shape)
+            # Scored by the dataset images' true classes. Tray images (edits, uploads) are
+            # laid out but not scored: an edit may no longer show its original's class.
+            labels = np.concatenate([session.dataset.labels[indices], np.full(len(tray), -1)])
             if tray:  # the tray images' points follow the dataset images', in request order
                 x = torch.cat([x, torch.stack([image.pixels for image in tray]).to(x)])
             projection = layer_projection(session.model, x, nodes, request.pivots, SEED,
-                                          progress=job.report)  # fmt: skip
-            session.cache.save("projection", key, {"coords": projection.coords,
-                                                   "nodes": np.array(projection.nodes)})
+                                          labels=labels, progress=job.report)  # fmt: skip
+            session.cache.save("projection", key, projection.arrays())
         job.result_url = url
 
     return session.jobs.submit(f"projection:{key}", work, join_active=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import numpy as np
 import torch
 from fastapi import APIRouter, Query, Response
 
@@ -19,6 +20,7 @@ from deepling.server.schemas import (
     JobOut,
     ProjectionLayers,
     ProjectionRequest,
+    ProjectionScores,
 )
 from deepling.server.session import Session
 
@@ -67,11 +69,31 @@ def start_projection_job(session: SessionDep, request: ProjectionRequest) -> Job
             responses={200: {"content": {"application/octet-stream": {}}}})
 def projection(session: SessionDep, key: str) -> Response:
     """Coordinates ``(L, N, 2)`` as little-endian float32 in [-1, 1], point order as requested;
-    ``X-Nodes`` names the L layers."""
+    ``X-Nodes`` names the L layers. Their separability scores: ``{key}/scores``."""
     result = load_projection(session.cache, key)
     response = float32_response(torch.from_numpy(result.coords))
     response.headers["X-Nodes"] = ",".join(result.nodes)
     return response
+
+
+def _finite(values: np.ndarray) -> list[float | None]:
+    return [round(float(v), 5) if np.isfinite(v) else None for v in values]
+
+
+@router.get("/projections/{key}/scores", response_model=ProjectionScores)
+def projection_scores(session: SessionDep, key: str) -> ProjectionScores:
+    """Per layer, how well the true classes separate: kNN accuracy of the 2-D layout and of the
+    full activations, and the layout's silhouette."""
+    result = load_projection(session.cache, key)
+    scores = result.scores
+    if scores is None:  # entries are written with scores; this one was not
+        raise NotFoundError(f"Projection {key!r} has no scores.", "Run it again.")
+    return ProjectionScores(
+        nodes=result.nodes, knn_layout=_finite(scores.knn_layout),
+        knn_full=_finite(scores.knn_full), silhouette=_finite(scores.silhouette),
+        neighbours=scores.neighbours, layout_points=scores.layout_points,
+        full_points=scores.full_points, chance=_finite(np.array([scores.chance]))[0],
+    )  # fmt: skip
 
 
 @router.get("/projection-layers", response_model=ProjectionLayers)

@@ -122,5 +122,21 @@ class ProjectionLayers(BaseModel):
     conv_pool: list[str]
 
 
+class ProjectionScores(BaseModel):
+    """How well the projected dataset images' true classes separate at each layer, one value per
+    layer in ``nodes`` order; null where fewer than two classes were scored."""
+
+    nodes: list[str]
+    knn_layout: list[float | None] = Field(
+        description="leave-one-out kNN accuracy of the 2-D layout, on layout_points images")
+    knn_full: list[float | None] = Field(
+        description="leave-one-out kNN accuracy of the full activations, on full_points images")
+    silhouette: list[float | None] = Field(description="silhouette of the 2-D layout, in [-1, 1]")
+    neighbours: int = Field(description="k of the kNN vote (Euclidean, uniform weights)")
+    layout_points: int
+    full_points: int
+    chance: float | None = Field(description="share of the most common class: a kNN baseline")
+
+
 class ErrorOut(BaseModel):
     detail: str

@@ -1,9 +1,9 @@
 // The image choice of a projection: how (per class, misclassified, random, grid selection), which
 // true classes, and how many. It only holds the form; chooseImages turns it into indices.
-import { classColor } from "../../ui/colors";
 import { el } from "../../ui/dom";
 import { createEvaluatePrompt } from "../data/evaluate-prompt";
 import { MAX_POINTS, type PickMode, type PickSpec } from "./choose";
+import { classPalette } from "./coloring";
 
 export interface ImagePickerOptions {
   trueClasses: readonly string[];
@@ -62,30 +62,44 @@ export function createImagePicker(o: ImagePickerOptions): ImagePicker {
   (mode.querySelector('option[value="per-class"]') as HTMLOptionElement | null)?.toggleAttribute("disabled", !o.labelled);
 
   const classes = el("div", { id: "projection-classes", class: "pj-classes", role: "group", "aria-label": "true classes" });
+  const swatches: HTMLElement[] = [];
   const boxes: HTMLInputElement[] = o.trueClasses.map((name, i) => {
     const box = el("input", { type: "checkbox", value: String(i) });
     box.checked = o.defaultClasses.includes(i);
     const count = o.classCounts?.[i];
+    const swatch = el("span", { class: "pj-swatch" });
+    swatches.push(swatch);
     classes.append(
       el(
         "label",
         { class: "pj-class", title: count === undefined ? name : `${name}: ${count.toLocaleString()} images` },
         box,
-        el("span", { class: "pj-swatch", style: `background:${classColor(i)}` }),
+        swatch,
         el("span", { class: "pj-class-name" }, name),
       ),
     );
     return box;
   });
+  // The colours the points will have (two ticked classes are blue and orange: coloring.ts);
+  // an unticked class is drawn in no colour, so its swatch is empty.
+  const paint = (): void => {
+    const palette = classPalette(boxes.filter((box) => box.checked).map((box) => Number(box.value)));
+    swatches.forEach((swatch, i) => (swatch.style.background = boxes[i]?.checked ? palette(i) : "transparent"));
+  };
+  paint();
   const setAll = (checked: boolean): void => {
     for (const box of boxes) box.checked = checked;
+    paint();
     o.onChange();
   };
   const all = el("button", { type: "button", class: "link", id: "projection-classes-all" }, "all");
   const none = el("button", { type: "button", class: "link", id: "projection-classes-none" }, "none");
   all.onclick = () => setAll(true);
   none.onclick = () => setAll(false);
-  classes.addEventListener("change", () => o.onChange());
+  classes.addEventListener("change", () => {
+    paint();
+    o.onChange();
+  });
   const classBlock = el(
     "div",
     { class: "pj-block" },

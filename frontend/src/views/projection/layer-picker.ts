@@ -2,6 +2,7 @@
 // or a custom list (checkboxes over the default layers, in graph order).
 import type { GraphNode } from "../../api/types";
 import { el } from "../../ui/dom";
+import { nodeKind, nodeOptionText } from "../../ui/node-names";
 import type { ProjectionLayers } from "./projection-api";
 
 type LayerMode = "all" | "conv_pool" | "custom";
@@ -16,7 +17,7 @@ export interface LayerPicker {
 }
 
 export function createLayerPicker(graphNodes: readonly GraphNode[], onChange: () => void): LayerPicker {
-  const ops = new Map(graphNodes.map((node) => [node.name, node.op]));
+  const known = new Map(graphNodes.map((node) => [node.name, node]));
   const mode = el("select", { id: "projection-layers", title: "Which layers to project" });
   const list = el("div", { class: "pj-layer-list", id: "projection-layer-list", hidden: "" });
   const note = el("div", { class: "pj-note" });
@@ -54,7 +55,14 @@ export function createLayerPicker(graphNodes: readonly GraphNode[], onChange: ()
           const box = el("input", { type: "checkbox", value: name });
           box.checked = chosen.has(name);
           boxes.push(box);
-          return el("label", { class: "pj-layer", title: name }, box, el("span", { class: "pj-layer-name" }, name), el("span", { class: "pj-op" }, ops.get(name) ?? ""));
+          const node = known.get(name);
+          return el(
+            "label",
+            { class: "pj-layer", title: node ? nodeOptionText(node) : name },
+            box,
+            el("span", { class: "pj-layer-name" }, name),
+            el("span", { class: "pj-op" }, node ? nodeKind(node) : ""),
+          );
         }),
       );
       note.textContent = "";

@@ -13,7 +13,8 @@ export interface LegendEntry {
   key: number;
   label: string;
   count: number;
-  /** Fill colour, where it is not the mode's colour of `key` (tray images). */
+  /** Fill colour: the points' own (the default, the mode's colour of `key`, is for entries
+   * made elsewhere). */
   color?: string;
   /** The tray image's id, for a tray image's own entry. */
   tray?: string;
@@ -27,9 +28,12 @@ export interface Legend {
   setEntries(entries: readonly LegendEntry[]): void;
 }
 
+/** Unknown class: a light grey, apart from the palette's mid grey (class 7). */
+const UNKNOWN = "#c9ced4";
+
 export function colorOf(mode: ColorMode, key: number): string {
-  if (key < 0) return "#9aa3ad";
-  return mode === "correct" ? (RIGHT_WRONG[key] ?? "#9aa3ad") : classColor(key);
+  if (key < 0) return UNKNOWN;
+  return mode === "correct" ? (RIGHT_WRONG[key] ?? UNKNOWN) : classColor(key);
 }
 
 export function createLegend(onChange: () => void): Legend {

@@ -34,12 +34,34 @@ export interface ProjectionLayers {
   conv_pool: string[];
 }
 
+/**
+ * How well the projected dataset images' true classes separate at each layer (GET
+ * api/projections/{key}/scores), one value per layer; null where fewer than two classes were
+ * scored. Tray images are not scored.
+ */
+export interface ProjectionScores {
+  nodes: string[];
+  /** Leave-one-out kNN accuracy of the 2-D layout, on `layout_points` images. */
+  knn_layout: (number | null)[];
+  /** The same in the full activations, on the `full_points` images the pivots are chosen from. */
+  knn_full: (number | null)[];
+  /** Silhouette of the 2-D layout, in [-1, 1]. */
+  silhouette: (number | null)[];
+  /** k of the kNN vote. */
+  neighbours: number;
+  layout_points: number;
+  full_points: number;
+  /** Share of the most common class: what a kNN vote would score by guessing. */
+  chance: number | null;
+}
+
 /** Coordinates of `count` points at `layers` layers: `coords[(l * count + i) * 2 + {0, 1}]` in [-1, 1]. */
 export interface ProjectionResult {
   nodes: string[];
   layers: number;
   count: number;
   coords: Float32Array;
+  scores: ProjectionScores;
 }
 
 /** A server path made relative, so that the app also works behind a path prefix. */
@@ -63,11 +85,15 @@ export const projectionApi = {
 
   job: async (id: string): Promise<ProjectionJob> => (await (await request(`api/jobs/${id}`)).json()) as ProjectionJob,
 
-  /** The coordinates a finished job made (raw little-endian Float32, shape in X-Shape). */
+  /** The coordinates a finished job made (raw little-endian Float32, shape in X-Shape), and
+   * their scores. */
   async result(job: ProjectionJob): Promise<ProjectionResult> {
     const url = job.result_url ?? (await projectionApi.job(job.id)).result_url;
     if (!url) throw new ApiError("The projection finished but the server gave no result address.", 500);
-    const response = await request(relative(url));
+    const [response, scores] = await Promise.all([
+      request(relative(url)),
+      request(`${relative(url)}/scores`).then(async (r) => (await r.json()) as ProjectionScores),
+    ]);
     const shape = (response.headers.get("X-Shape") ?? "").split(",").map(Number);
     const nodes = (response.headers.get("X-Nodes") ?? "").split(",").filter((name) => name !== "");
     const coords = new Float32Array(await response.arrayBuffer());
@@ -76,6 +102,7 @@ export const projectionApi = {
       throw new ApiError(`The projection result has an unexpected shape (${shape.join("×")}, ${coords.length} values).`, 500);
     }
     while (nodes.length < layers) nodes.push(`layer ${nodes.length}`);
-    return { nodes: nodes.slice(0, layers), layers, count, coords };
+    if (scores.knn_layout.length !== layers) throw new ApiError(`The projection has ${layers} layers but ${scores.knn_layout.length} scores.`, 500);
+    return { nodes: nodes.slice(0, layers), layers, count, coords, scores };
   },
 };

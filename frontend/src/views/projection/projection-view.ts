@@ -1,7 +1,9 @@
 // The layer projection view: pick images and layers, run the projection job, and watch the
-// images' 2-D layouts morph from layer to layer (WebGL), coloured by class, with a hover card
-// and click-to-select. The lead view of the Data section's "Projection" panel. Tray images (edits,
-// uploads) can be added as extra points, each with the dataset image it was made from.
+// images' 2-D layouts morph from layer to layer (WebGL), each fitted to the canvas, coloured by
+// class, with a hover card and click-to-select, and a curve of how well the classes separate at
+// each layer under the slider. The lead view of the Data section's "Projection" panel. Tray
+// images (edits, uploads) can be added as extra points, each with the dataset image it was made
+// from.
 import { JobCancelled } from "../../state/jobs";
 import { el, showError } from "../../ui/dom";
 import "../data/data.css"; // the hover card's styles (scoped .dv-*), when shown outside the Data grid
@@ -50,10 +52,6 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
   const { dataset, model, store, graph } = context;
   const trueClasses = dataset.classes.length ? dataset.classes : model.classes;
   const nodeInfo = new Map(graph.nodes.map((node) => [node.name, node]));
-  const describe = (name: string): string => {
-    const node = nodeInfo.get(name);
-    return node ? `${node.op} · ${node.shape.join("×") || "scalar"}` : "";
-  };
   let labels: Int32Array | null = null;
   let shown: Shown | null = null;
   let running = false;
@@ -101,7 +99,13 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     },
     onPlay: () => (player.isPlaying() ? player.pause() : player.play()),
     onSpeed: (speed) => player.setSpeed(speed),
+    onFit(fitted) {
+      scatter.setFitted(fitted);
+      setHover(null);
+      player.invalidate();
+    },
   });
+  scatter.setFitted(controls.fitted());
   const legend = createLegend(() => recolor());
   const images = createImagePicker({
     trueClasses,
@@ -235,7 +239,7 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     hovered = null;
     scatter.resize();
     scatter.setData(result.coords, result.layers, result.count);
-    controls.setNodes(result.nodes, describe);
+    controls.setNodes(result.nodes, (name) => nodeInfo.get(name) ?? null, result.scores);
     empty.hidden = true;
     hint.hidden = false;
     legend.element.hidden = false;

@@ -2,7 +2,9 @@
 // Written by hand rather than with regl-scatterplot because the animation needs one thing that
 // library does not expose: every layer's positions resident on the GPU at once, and any two of
 // them mixed by a uniform t per frame (scrubbing, interrupting a transition half way), with
-// nothing re-uploaded while it plays. Zoom and pan are a uniform too; picking is done on the CPU.
+// nothing re-uploaded while it plays. Each layer's fit to the canvas (fit.ts), zoom and pan are
+// uniforms too; picking is done on the CPU with the same arithmetic.
+import { canvasEdges, fitExtent, IDENTITY, layerExtents, squash, type Edges, type Fit } from "./fit";
 import { SHADERS } from "./shaders";
 
 export interface Blend {
@@ -25,6 +27,8 @@ export interface Scatter {
   readonly element: HTMLCanvasElement;
   /** All layers' coordinates `(L, N, 2)`; keeps one spare slot (L) for snapshots. */
   setData(coords: Float32Array, layers: number, count: number): void;
+  /** Fit each layer's central 96% to the canvas (true), or show the layouts as they come. */
+  setFitted(fitted: boolean): void;
   /** Per-point RGBA (N × 4 bytes); alpha 0 hides a point. */
   setColors(rgba: Uint8Array): void;
   setHighlights(highlights: Highlights): void;
@@ -89,6 +93,7 @@ export function createScatter(): Scatter {
   const u = {
     t: uniform("u_t"), scale: uniform("u_scale"), offset: uniform("u_offset"), size: uniform("u_size"),
     ring: uniform("u_ring"), ringColor: uniform("u_ring_color"), opacity: uniform("u_opacity"),
+    fitFrom: uniform("u_fit_from"), fitTo: uniform("u_fit_to"), knee: uniform("u_knee"), limit: uniform("u_limit"),
   };
   const vao = gl.createVertexArray();
   const positions = gl.createBuffer();
@@ -102,6 +107,8 @@ export function createScatter(): Scatter {
   gl.bindVertexArray(null);
 
   let coords = new Float32Array(0);
+  let extents: ArrayLike<number> = new Float32Array(0);
+  let fitted = true;
   let layers = 0;
   let count = 0;
   let rgba: Uint8Array = new Uint8Array(0);
@@ -124,11 +131,31 @@ export function createScatter(): Scatter {
   };
   const sizePx = (): number => basePointSize(count) * Math.min(2.5, Math.sqrt(zoomLevel));
 
-  const position = (i: number, blend: Blend): [number, number] => {
-    const a = (blend.from * count + i) * 2;
-    const b = (blend.to * count + i) * 2;
-    const ax = coords[a] ?? 0, ay = coords[a + 1] ?? 0, bx = coords[b] ?? 0, by = coords[b + 1] ?? 0;
-    return [ax + (bx - ax) * blend.t, ay + (by - ay) * blend.t];
+  /** Half the canvas in view units (where the unit square fills MARGIN of the shorter side). */
+  const room = (): [number, number] => {
+    const [fx, fy] = fit();
+    return [1 / fx, 1 / fy];
+  };
+  /** The fit of a slot (the snapshot slot holds positions already fitted). */
+  const fitOf = (slot: number): Fit => (fitted && slot < layers ? fitExtent(extents, slot * 4, room()) : IDENTITY);
+  interface Frame {
+    blend: Blend;
+    from: Fit;
+    to: Fit;
+    edges: Edges;
+  }
+  const frameOf = (blend: Blend): Frame => ({ blend, from: fitOf(blend.from), to: fitOf(blend.to), edges: canvasEdges(room()) });
+  /** Where point i of `slot` is drawn under `fit`, in view units: the shader's arithmetic. */
+  const fittedAt = (i: number, slot: number, fit: Fit, edges: Edges): [number, number] => {
+    const at = (slot * count + i) * 2;
+    const x = ((coords[at] ?? 0) - fit.cx) * fit.scale;
+    const y = ((coords[at + 1] ?? 0) - fit.cy) * fit.scale;
+    return fit.squash ? [squash(x, edges.knee[0], edges.limit[0]), squash(y, edges.knee[1], edges.limit[1])] : [x, y];
+  };
+  const position = (i: number, f: Frame): [number, number] => {
+    const [ax, ay] = fittedAt(i, f.blend.from, f.from, f.edges);
+    const [bx, by] = fittedAt(i, f.blend.to, f.to, f.edges);
+    return [ax + (bx - ax) * f.blend.t, ay + (by - ay) * f.blend.t];
   };
   const toClient = (x: number, y: number): [number, number] => {
     const [fx, fy] = fit();
@@ -159,6 +186,7 @@ export function createScatter(): Scatter {
     setData(values, l, n) {
       coords = new Float32Array((l + 1) * n * 2); // + the snapshot slot
       coords.set(values.subarray(0, l * n * 2));
+      extents = layerExtents(coords, l, n);
       layers = l;
       count = n;
       gl.bindBuffer(gl.ARRAY_BUFFER, positions);
@@ -166,6 +194,9 @@ export function createScatter(): Scatter {
       highlights = { hover: null, current: null };
       zoomLevel = 1;
       offset = [0, 0];
+    },
+    setFitted(value) {
+      fitted = value;
     },
     setColors(values) {
       rgba = values;
@@ -178,8 +209,9 @@ export function createScatter(): Scatter {
     snapshot(blend) {
       const slot = layers;
       const shown = new Float32Array(count * 2);
+      const frame = frameOf(blend);
       for (let i = 0; i < count; i++) {
-        const [x, y] = position(i, blend);
+        const [x, y] = position(i, frame);
         shown[i * 2] = x;
         shown[i * 2 + 1] = y;
       }
@@ -202,6 +234,12 @@ export function createScatter(): Scatter {
       gl.enable(gl.BLEND);
       gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
       gl.uniform1f(u.t, blend.t);
+      const frame = frameOf(blend);
+      for (const [location, fit] of [[u.fitFrom, frame.from], [u.fitTo, frame.to]] as const) {
+        gl.uniform4f(location, fit.cx, fit.cy, fit.scale, fit.squash ? 1 : 0);
+      }
+      gl.uniform2f(u.knee, ...frame.edges.knee);
+      gl.uniform2f(u.limit, ...frame.edges.limit);
       gl.uniform2f(u.scale, fx * zoomLevel, fy * zoomLevel);
       gl.uniform2f(u.offset, offset[0] / zoomLevel, offset[1] / zoomLevel);
       gl.uniform1f(u.size, sizePx() * dpr);
@@ -223,9 +261,10 @@ export function createScatter(): Scatter {
       const radius = Math.max(6, sizePx() / 2 + 3);
       let best: number | null = null;
       let bestDistance = radius * radius;
+      const frame = frameOf(blend);
       for (let i = 0; i < count; i++) {
         if ((rgba[i * 4 + 3] ?? 0) === 0) continue;
-        const [x, y] = position(i, blend);
+        const [x, y] = position(i, frame);
         const [sx, sy] = toClient(x, y);
         const d = (sx - clientX) ** 2 + (sy - clientY) ** 2;
         if (d <= bestDistance) {
@@ -237,7 +276,7 @@ export function createScatter(): Scatter {
     },
     clientPosition(index, blend) {
       if (index < 0 || index >= count) return null;
-      const [x, y] = position(index, blend);
+      const [x, y] = position(index, frameOf(blend));
       const [sx, sy] = toClient(x, y);
       return { x: sx, y: sy };
     },

@@ -1,19 +1,35 @@
 // GLSL for the projection scatter. Each point reads its position in two layouts (two attribute
-// pointers into the one buffer that holds every layer) and mixes them by u_t on the GPU.
+// pointers into the one buffer that holds every layer), fits each to the canvas with that
+// layer's fit (fit.ts: centre, scale, outliers squashed at the edge) and mixes them by u_t on
+// the GPU.
 export const SHADERS = {
   vertex: `#version 300 es
 in vec2 a_from;
 in vec2 a_to;
 in vec4 a_color;
 uniform float u_t;
+uniform vec4 u_fit_from; // centre (xy), scale (z) of each end's layer; w: 1 to squash
+uniform vec4 u_fit_to;
+uniform vec2 u_knee; // past +-u_knee fitted positions approach +-u_limit (fit.ts squash)
+uniform vec2 u_limit;
 uniform vec2 u_scale;
 uniform vec2 u_offset;
 uniform float u_size;
 uniform float u_opacity;
 out vec4 v_color;
 out float v_size;
+vec2 squash(vec2 v) {
+  vec2 a = abs(v);
+  vec2 band = u_limit - u_knee;
+  vec2 s = u_knee + band * (1.0 - exp(-max(a - u_knee, 0.0) / band));
+  return sign(v) * mix(a, s, step(u_knee, a));
+}
+vec2 fitted(vec2 p, vec4 fit) {
+  vec2 v = (p - fit.xy) * fit.z;
+  return fit.w > 0.5 ? squash(v) : v;
+}
 void main() {
-  vec2 p = mix(a_from, a_to, u_t);
+  vec2 p = mix(fitted(a_from, u_fit_from), fitted(a_to, u_fit_to), u_t);
   // Hidden points (alpha 0) go outside the clip volume: nothing is rasterised for them.
   gl_Position = a_color.a > 0.0 ? vec4((p + u_offset) * u_scale, 0.0, 1.0) : vec4(2.0, 2.0, 2.0, 1.0);
   gl_PointSize = u_size;
