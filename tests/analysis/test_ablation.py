@@ -248,14 +248,14 @@ def test_ablation_changes_predictions_of_the_trained_mnist_cnn(
     assert np.all(effect.before.predictions[changed] != effect.after.predictions[changed])
 
 
-def test_horse_channels_of_alexnet_carry_horse(cifar_test: ArrayDataset) -> None:
+@pytest.mark.reference
+def test_horse_channels_of_alexnet_carry_horse(
+    reference_alexnet: Path, cifar_test: ArrayDataset
+) -> None:
     """On real CIFAR-10 with the trained reference demo: switching off the 16 channels of the
     last conv layer (its ReLU output) that fire most on horses costs horse accuracy far more
     than any other class's."""
-    checkpoint = Path.home() / ".cache" / "deepling" / "models" / "alexnet-cifar.pt"
-    if not checkpoint.is_file():
-        pytest.skip(f"trained AlexNet-CIFAR checkpoint not found at {checkpoint}")
-    model = load_model("alexnet-cifar", checkpoint)
+    model = load_model("alexnet-cifar", reference_alexnet)
     horse = cifar_test.classes.index("horse")
     sample = np.concatenate([np.flatnonzero(cifar_test.labels == k)[:100] for k in range(10)])
     data = ArrayDataset(cifar_test.pixels[sample].numpy(), cifar_test.labels[sample],

@@ -3,11 +3,8 @@ than any real image, is a valid image at the input's shape, and leaves the model
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
-from platformdirs import user_cache_dir
 
 from deepling.analysis.featurevis import feature_visualization, layer_atlas
 from deepling.analysis.featurevis_param import FourierImage, color_correlation
@@ -15,8 +12,6 @@ from deepling.cache import weights_digest
 from deepling.data.base import ArrayDataset
 from deepling.errors import DeeplingError, NotFoundError
 from deepling.models.model import Model
-
-ALEXNET = Path(user_cache_dir("deepling")) / "models" / "alexnet-cifar.pt"
 
 
 def _channel_means(model: Model, images: torch.Tensor, node: str) -> torch.Tensor:
@@ -30,18 +25,40 @@ def _held_out(mnist_split: tuple[ArrayDataset, ArrayDataset]) -> torch.Tensor:
     return held.batch(range(len(held)), (1, 28, 28))
 
 
+def _selective_channels(real: torch.Tensor) -> list[int]:
+    """Channels, strongest first, whose best real image reaches a tenth of the layer's
+    strongest channel's: a dead or barely firing channel has nothing to show."""
+    best = real.max(dim=0).values
+    return [c for c in best.argsort(descending=True).tolist() if best[c] >= 0.1 * best.max()]
+
+
 def test_grayscale_result_beats_every_real_digit(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    """Every third selective channel of the last conv ReLU, by strength: the visualisation
+    excites it more than every one of the 1,000 held-out digits does, measured as it is
+    optimised (the channel's mean over positions at the ReLU's output), typically 1.2-3
+    times as much. Activation maximisation is not convex: a run can end in a local optimum
+    (seed 0 did, just short of the best digit, on 2 of the ~320 selective channels of 8
+    models trained with other seeds and thread counts), so a channel gets up to two
+    restarts, and seed 0 alone must win on nearly all channels."""
     model = trained_mnist[0]
     real = _channel_means(model, _held_out(mnist_split), "relu_2")
-    # Channels that fire on real digits (a dead channel has nothing to show), chosen by data.
-    for channel in real.max(dim=0).values.argsort(descending=True)[[0, 20]].tolist():
-        image = feature_visualization(model, "relu_2", channel, steps=256, seed=0)
-        assert image.shape == (1, 28, 28)
-        assert image.min() >= 0 and image.max() <= 1
-        assert image.max() - image.min() > 0.2, "a flat image shows nothing"
-        ours = _channel_means(model, image[None], "relu_2")[0, channel]
+    channels = _selective_channels(real)[::3]
+    assert len(channels) >= 8, f"only {len(channels)} selective channels to check"
+    first_seed_wins = 0
+    for channel in channels:
         best = real[:, channel].max()
-        assert ours > best, f"channel {channel}: {ours:.3f} <= best real digit {best:.3f}"
+        tried = []
+        for seed in range(3):
+            image = feature_visualization(model, "relu_2", channel, steps=256, seed=seed)
+            assert image.shape == (1, 28, 28)
+            assert image.min() >= 0 and image.max() <= 1
+            assert image.max() - image.min() > 0.2, "a flat image shows nothing"
+            tried.append(float(_channel_means(model, image[None], "relu_2")[0, channel]))
+            if tried[-1] > best:
+                break
+        assert tried[-1] > best, f"channel {channel}: {tried} <= best real digit {best:.3f}"
+        first_seed_wins += len(tried) == 1
+    assert first_seed_wins >= 0.8 * len(channels), f"seed 0 won {first_seed_wins}/{len(channels)}"
 
 
 def test_same_seed_same_image_and_other_seed_differs(trained_mnist) -> None:  # type: ignore[no-untyped-def]
@@ -112,13 +129,12 @@ def test_colour_correlation_from_real_images(cifar_test) -> None:  # type: ignor
     assert image.shape == (2, 3, 32, 32) and 0 <= image.min() and image.max() <= 1
 
 
-def test_cifar_alexnet_visualisation_beats_every_real_image(cifar_test) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.reference
+def test_cifar_alexnet_visualisation_beats_every_real_image(reference_alexnet, cifar_test) -> None:  # type: ignore[no-untyped-def]
     """The reference demo: late-conv channels of AlexNet on the 10,000 real CIFAR test images."""
-    if not ALEXNET.is_file():
-        pytest.skip(f"the trained demo AlexNet is not cached at {ALEXNET} (deepling demo)")
     from deepling.models.loading import load_model
 
-    model = load_model("alexnet-cifar", ALEXNET)
+    model = load_model("alexnet-cifar", reference_alexnet)
     node, channels = "features_16", [5, 40]
     atlas = layer_atlas(model, node, steps=256, channels=channels, data=cifar_test)
     real = torch.cat([

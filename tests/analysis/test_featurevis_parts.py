@@ -127,3 +127,18 @@ def test_adam_steps_ignore_a_fixed_positive_factor_per_coordinate() -> None:
         adam_plain.step(grad)
         adam_scaled.step(grad * factor)
     assert torch.allclose(plain, scaled, atol=1e-5)
+
+
+def test_redirected_relu_gradient() -> None:
+    """A ReLU node is optimised at its output: the true gradient for an image where any unit
+    fires; for an image where none does (no gradient through the ReLU at all), the gradient
+    as if there were no ReLU, keeping only the parts that push inputs up."""
+    from deepling.analysis.featurevis import _RedirectedReLU
+
+    x = torch.tensor([[[-1.0, 2.0, -3.0]], [[-1.0, -2.0, -3.0]]], requires_grad=True)
+    out = _RedirectedReLU.apply(x)
+    assert torch.equal(out, x.detach().clamp(min=0))
+    upstream = torch.tensor([[[1.0, 1.0, -1.0]], [[1.0, 0.5, -1.0]]])
+    (grad,) = torch.autograd.grad(out, x, upstream)
+    assert torch.equal(grad[0], torch.tensor([[0.0, 1.0, 0.0]]))  # fires: the true gradient
+    assert torch.equal(grad[1], torch.tensor([[1.0, 0.5, 0.0]]))  # silent: redirected upwards

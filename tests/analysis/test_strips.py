@@ -3,8 +3,6 @@ exist, the AlexNet-CIFAR demo (RGB)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 from torch import nn
@@ -12,8 +10,6 @@ from torch import nn
 from deepling import Model, adversarial_strip, adversarial_strips, load_model
 from deepling.analysis.strip_priors import blur, gaussian_kernel
 from deepling.errors import Cancelled, DeeplingError
-
-ALEXNET_CHECKPOINT = Path.home() / ".cache" / "deepling" / "models" / "alexnet-cifar.pt"
 
 
 def _check_strip(strip, image: torch.Tensor, frames: int, budget: float) -> None:  # type: ignore[no-untyped-def]
@@ -89,12 +85,18 @@ def _roughness(diff: torch.Tensor) -> float:
 
 
 def test_smoothing_prior_gives_smoother_changes(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    """Blurring every step's gradient makes the change smoother on every digit, and typically
+    about 40% less rough: the ratio of roughness is 0.5-0.8 per digit and its median 0.56-0.59
+    over 16 digits, on models trained with other seeds and thread counts."""
     model, data = trained_mnist[0], mnist_split[1]
-    image = data.batch([7], model.input_shape)[0]
-    target = (int(data.labels[7]) + 5) % 10
-    smooth = adversarial_strip(model, image, target, until=None, steps=20)
-    raw = adversarial_strip(model, image, target, until=None, steps=20, smoothing=0)
-    assert _roughness(smooth.diffs[-1]) < 0.6 * _roughness(raw.diffs[-1])
+    ratios = []
+    for i in range(8):
+        image = data.batch([i], model.input_shape)[0]
+        target = (int(data.labels[i]) + 5) % 10
+        smooth = adversarial_strip(model, image, target, until=None, steps=20)
+        raw = adversarial_strip(model, image, target, until=None, steps=20, smoothing=0)
+        ratios.append(_roughness(smooth.diffs[-1]) / _roughness(raw.diffs[-1]))
+    assert max(ratios) < 1 and sorted(ratios)[4] < 0.7, ratios
 
 
 def test_blur_keeps_constant_images_and_sums() -> None:
@@ -120,15 +122,47 @@ def test_channel_target_raises_the_channel(trained_mnist, mnist_split) -> None: 
 
 
 def test_batched_strips_match_single_strips(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    """Over its first steps a batched strip is the strip each target gets alone, up to float32
+    rounding: the batch and the single image run through different kernels (they differ by
+    batch size and CPU), so pixels differ in the fifth decimal or so, and the ReLU and max-pool
+    switches of the CNN amplify that from step to step. Five steps move a pixel by at most
+    0.002 * (1 + 1.2 + ... + 1.2**4) < 0.015; 1e-4 allows a difference of 1% of that (3e-5
+    is the largest seen, over models trained with other seeds and thread counts). The kept
+    steps are the same: each of these steps raises the score by far more than rounding can
+    change it. (Over a whole strip the paths can part: late steps shrink until their gains are
+    as small as rounding, so which of them are kept is a tie; the next test covers that.)"""
     model, data = trained_mnist[0], mnist_split[1]
     image = data.batch([9], model.input_shape)[0]
     targets = [t for t in range(10) if t != int(data.labels[9])][:3]
-    strips = adversarial_strips(model, image, targets, frames=4)
+    strips = adversarial_strips(model, image, targets, frames=4, steps=5, until=None)
     assert [s.target.index for s in strips] == targets
     for strip, target in zip(strips, targets, strict=True):
+        single = adversarial_strip(model, image, target, frames=4, steps=5, until=None)
+        assert strip.steps.tolist() == single.steps.tolist() and int(strip.steps[-1]) == 5
+        assert strip.flip_frame == single.flip_frame
+        torch.testing.assert_close(strip.frames, single.frames, rtol=0, atol=1e-4)
+        torch.testing.assert_close(strip.probs, single.probs, rtol=0, atol=1e-4)
+        torch.testing.assert_close(strip.scores, single.scores, rtol=1e-4, atol=1e-4)
+
+
+def test_a_batched_strip_does_not_depend_on_the_other_targets(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    """Whole strips (stopping at the default probability): a target's strip is the same, to
+    the bit, whichever targets share its batch, though they stop at other steps. Same batch
+    size, same place in it: the same kernels do the same arithmetic on its image, so any
+    difference would be the other images leaking into its steps, sizes or stopping."""
+    model, data = trained_mnist[0], mnist_split[1]
+    image = data.batch([9], model.input_shape)[0]
+    others = [t for t in range(10) if t != int(data.labels[9])]
+    first = adversarial_strips(model, image, others[0:3], frames=4)
+    second = adversarial_strips(model, image, [others[0], *others[3:5]], frames=4)
+    for strip in (*first, *second):
         _check_strip(strip, image, 4, strip.budget)
-        single = adversarial_strip(model, image, target, frames=4)
-        assert torch.allclose(single.frames, strip.frames, atol=1e-3)
+    a, b = first[0], second[0]
+    assert torch.equal(a.steps, b.steps) and a.flip_frame == b.flip_frame
+    assert torch.equal(a.frames, b.frames) and torch.equal(a.probs, b.probs)
+    assert torch.equal(a.scores, b.scores)
+    stops = {int(s.steps[-1]) for s in (*first, *second)}
+    assert len(stops) > 1, f"every strip stopped at step {stops}: stopping is not exercised"
 
 
 class _Counting(nn.Module):
@@ -214,10 +248,9 @@ def test_any_rgb_input_size() -> None:
     assert (p[1:] >= p[:-1]).all() and p[-1] > p[0]
 
 
-def test_alexnet_cifar_misclassified_and_runner_up(cifar_test) -> None:  # type: ignore[no-untyped-def]
-    if not ALEXNET_CHECKPOINT.is_file():
-        pytest.skip(f"trained AlexNet-CIFAR checkpoint not found at {ALEXNET_CHECKPOINT}")
-    model = load_model("alexnet-cifar", ALEXNET_CHECKPOINT)
+@pytest.mark.reference
+def test_alexnet_cifar_misclassified_and_runner_up(reference_alexnet, cifar_test) -> None:  # type: ignore[no-untyped-def]
+    model = load_model("alexnet-cifar", reference_alexnet)
     x = cifar_test.batch(range(200), model.input_shape)
     predicted = model.predict(x).argmax(1)
     labels = torch.as_tensor(cifar_test.labels[:200])

@@ -65,9 +65,14 @@ def test_regions_are_the_upsampled_activation_map(trained_mnist, mnist_split) ->
     acts = model.activations(x, ["relu_2"])["relu_2"][:, 2:3]  # (4, 1, 7, 7)
     expected = F.interpolate(acts, size=(28, 28), mode="bilinear", align_corners=False)[:, 0]
     assert torch.allclose(regions, expected)
-    # Where the map peaks at 7x7, the region peaks in the same 4x4 block of pixels.
+    # The region stays where the map fires: inside the 4x4 block of pixels of a map cell,
+    # bilinear upsampling gives at least one pixel weighting that cell 0.875 per axis (1 at
+    # the edges) and the rest to its neighbours, all non-negative after the ReLU; so the
+    # peak's block reaches 0.875**2 of the peak, and nothing exceeds it. (Where the region
+    # peaks is not fixed: two strong neighbouring cells can outweigh one lone peak.)
     for i in range(4):
-        if acts[i].max() > 0:
-            r, c = divmod(int(acts[i, 0].argmax()), 7)
-            rr, cc = divmod(int(regions[i].argmax()), 28)
-            assert abs(rr // 4 - r) <= 1 and abs(cc // 4 - c) <= 1
+        peak = float(acts[i, 0].max())
+        r, c = divmod(int(acts[i, 0].argmax()), 7)
+        block = regions[i, 4 * r : 4 * r + 4, 4 * c : 4 * c + 4]
+        assert float(block.max()) >= 0.875**2 * peak * (1 - 1e-5)
+        assert float(regions[i].max()) <= peak * (1 + 1e-5)

@@ -10,20 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from platformdirs import user_cache_dir
 
 from live_server import REPO, LiveServer
 
-ALEXNET = Path(user_cache_dir("deepling")) / "models" / "alexnet-cifar.pt"
 ARTIFACTS = Path(os.environ.get("DEEPLING_ARTIFACTS", REPO / "artifacts")) / "e2e"
 
 
 @pytest.fixture(scope="module")
-def demo_server(cifar_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    if not ALEXNET.is_file():
-        pytest.skip(f"the trained demo AlexNet is not cached at {ALEXNET} (deepling demo)")
+def demo_server(
+    reference_alexnet: Path, cifar_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     env = {**os.environ, "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
-    server = LiveServer(["--model", "alexnet-cifar", "--weights", str(ALEXNET),
+    server = LiveServer(["--model", "alexnet-cifar", "--weights", str(reference_alexnet),
                          "--data", str(cifar_dir), "--split", "test"], env)  # fmt: skip
     yield server
     server.stop()
@@ -52,6 +50,7 @@ def _title_has(page, text: str) -> None:  # type: ignore[no-untyped-def]
     _until(page, f"() => document.querySelector('#channel-title').textContent.includes({text!r})")
 
 
+@pytest.mark.reference
 def test_open_a_channel_from_the_architecture_view(page, demo_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
     page.goto(demo_server.url + "/?section=architecture&node=features_2")
     page.wait_for_selector("#feature-maps [data-channel='5']")

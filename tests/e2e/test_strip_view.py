@@ -17,15 +17,14 @@ from PIL import Image
 from live_server import REPO, LiveServer
 
 ARTIFACTS = Path(os.environ.get("DEEPLING_ARTIFACTS", REPO / "artifacts")) / "e2e"
-ALEXNET = Path.home() / ".cache" / "deepling" / "models" / "alexnet-cifar.pt"
 CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
                  "truck")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def cifar_server(cifar_test, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    if not ALEXNET.is_file():
-        pytest.skip(f"trained AlexNet-CIFAR checkpoint not found at {ALEXNET}")
+def cifar_server(  # type: ignore[no-untyped-def]
+    reference_alexnet: Path, cifar_test, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("cifar-images")
     for label, name in enumerate(CIFAR_CLASSES):  # folders sort in CIFAR's class order
         (folder / name).mkdir()
@@ -35,7 +34,7 @@ def cifar_server(cifar_test, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                 folder / name / f"{i:05d}.png"
             )
     env = {**os.environ, "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
-    server = LiveServer(["--model", "alexnet-cifar", "--weights", str(ALEXNET),
+    server = LiveServer(["--model", "alexnet-cifar", "--weights", str(reference_alexnet),
                          "--data", str(folder)], env)  # fmt: skip
     yield server
     server.stop()
@@ -112,6 +111,7 @@ def test_strip_of_a_misclassified_digit(page, mnist_server) -> None:  # type: ig
     page.wait_for_selector("#strip-flip-mark", state="attached")
 
 
+@pytest.mark.reference
 def test_reference_demo_airplane_strip(page, cifar_server) -> None:  # type: ignore[no-untyped-def]
     index = _open_misclassified(page, cifar_server.url, 0)  # an airplane called something else
     predicted = _predicted(page, index)

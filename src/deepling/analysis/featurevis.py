@@ -13,6 +13,7 @@ logit is the output node's channel (``node=None`` names the output node).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -45,7 +46,7 @@ DEFAULT_LR = 0.01  # Lucid uses 0.05; at 32 px that saturates every pixel within
 DEFAULT_SHRINK = 0.05
 # Bump when the algorithm or a default changes, so that cached results of older code are
 # not served as new ones.
-FEATUREVIS_VERSION = 3
+FEATUREVIS_VERSION = 4
 
 
 def channel_objective(channels: Sequence[int] | int) -> Objective:
@@ -170,12 +171,39 @@ def layer_atlas(
 
 
 def _optimised_node(model: Model, node: str) -> str:
-    """A ReLU node is optimised on its input: a channel silent on the starting image has zero
-    gradient after the ReLU and would never move (redirecting, as Lucid's ReLU override does)."""
+    """The node the forward pass stops at: a ReLU node's input, so that the ReLU can be applied
+    with a redirected gradient (``_RedirectedReLU``); any other node itself."""
     found = model.graph()[node]
     if found.op in ("relu", "relu_") and len(found.inputs) == 1:
         return found.inputs[0]
     return node
+
+
+class _RedirectedReLU(torch.autograd.Function):
+    """``relu(x)`` whose gradient is redirected where the true one vanishes, as Lucid's ReLU
+    gradient override does: an image whose objective has no gradient through the ReLU (its
+    channel silent everywhere, as on the grey starting image) gets the gradient as if there
+    were no ReLU, keeping only the parts that push inputs up. Every other image gets the true
+    gradient, so the optimisation maximises the ReLU's output, the node's own activation.
+    (Optimising the ReLU's input instead maximises a different objective: a channel's mean
+    before the ReLU can rise while its mean after it stays at zero.)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor) -> Tensor:
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        negative = x <= 0
+        true = grad.masked_fill(negative, 0)
+        silent = true.reshape(true.shape[0], -1).ne(0).any(dim=1).logical_not()
+        if not silent.any():
+            return true
+        redirected = grad.masked_fill(negative & (grad < 0), 0)
+        silent = silent.reshape(-1, *([1] * (grad.dim() - 1)))
+        return torch.where(silent, redirected, true)
 
 
 def _offset_progress(progress: Progress, offset: int, per_step: int, whole: int) -> Progress:
@@ -213,7 +241,8 @@ def optimise_images(
         raise DeeplingError(f"steps must be between 1 and {MAX_STEPS}, got {steps}.")
     if not lr > 0:
         raise DeeplingError(f"lr must be positive, got {lr}.")
-    node = _optimised_node(model, node)
+    tapped = _optimised_node(model, node)
+    redirect = tapped != node  # a ReLU node: apply it here, with the redirected gradient
     shape = model.input_shape
     generator = torch.Generator().manual_seed(seed)
     color = color_correlation(data, shape) if shape[0] == 3 else None
@@ -233,7 +262,9 @@ def optimise_images(
             pixels = torch.sigmoid(image.logits())
             centred = (pixels - 0.5).requires_grad_()
             inputs = torch.addcmul(shift, move(centred, step), scale)
-            acts = model.tap(inputs, [node])[node]
+            acts = model.tap(inputs, [tapped])[tapped]
+            if redirect:
+                acts = _RedirectedReLU.apply(acts)  # type: ignore[no-untyped-call]
             (grad,) = torch.autograd.grad(objective(acts), centred, weights)
             grad_logits = torch.ops.aten.sigmoid_backward(grad, pixels)
             adam.step(image.ascent_direction(grad_logits))
