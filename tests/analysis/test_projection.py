@@ -151,7 +151,7 @@ def test_layer_scores_rise_from_input_to_output(trained_mnist, mnist_split) -> N
     assert 150 < scores.full_points < 200
     assert scores.neighbours == 5 and scores.chance == pytest.approx(majority_share(labels))
     # The trained network separates 4, 7 and 9 at its last layer, far better than the pixels.
-    assert scores.knn_full[-1] > 0.9 and scores.knn_layout[-1] > 0.9
+    assert scores.knn_full[-1] > 0.75 and scores.knn_layout[-1] > 0.75  # chance is about 1/3
     assert scores.knn_layout[-1] > scores.knn_layout[0] + 0.1
     assert scores.silhouette[-1] > scores.silhouette[0] + 0.2
     # The layout scores are those of the drawn coordinates (alignment and fit change neither).

@@ -3,8 +3,8 @@
 // readable scale (wrap.ts), and where none do, it is fitted to the panel's width, never below
 // that scale, and read by dragging down. Clicks are reported by element: a node (`data-node`)
 // or a group toggle (`data-group`).
-import { el } from "../../ui/dom";
-import { arrowMarker, drawEdge, drawFrameHeader, drawItem, svg } from "./graph-shapes";
+import { el, svg } from "../../ui/dom";
+import { arrowMarker, drawEdge, drawFrameHeader, drawItem } from "./graph-shapes";
 import type { Box, Layout } from "./layout";
 import { wrapToFit } from "./wrap";
 

@@ -1,13 +1,6 @@
 // SVG shapes of the graph: op boxes, collapsed group boxes, frames with their headers, edges.
+import { svg } from "../../ui/dom";
 import { DETAIL_FONT, fitText, frameTitle, groupLabel, HEADER_HEIGHT, NAME_FONT, nodeLabel, TEXT_LEFT, type EdgeLine, type Item } from "./layout";
-
-const SVG = "http://www.w3.org/2000/svg";
-
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number> = {}): SVGElementTagNameMap[K] {
-  const element = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  return element;
-}
 
 function text(x: number, y: number, content: string, className: string, anchor = "start"): SVGTextElement {
   const t = svg("text", { x, y, class: className, "text-anchor": anchor });

@@ -28,20 +28,21 @@ export function cardSkeleton(id: string, extraClass: string, nativeSize: number)
   return { element, image, title, facts, top, scale };
 }
 
-/** A `key: value` line, with the class's colour swatch when `classIndex` >= 0. */
-export function cardLine(key: string, classIndex: number, value: string, extra = ""): HTMLElement {
+/** A `key: value` line, with the class's colour swatch when `classIndex` >= 0 (`color`: the
+ * palette of the view the card belongs to). */
+export function cardLine(key: string, classIndex: number, value: string, extra = "", color = classColor): HTMLElement {
   return el(
     "div",
     { class: "dv-hc-line" },
     el("span", { class: "dv-hc-key" }, key),
-    classIndex >= 0 ? el("span", { class: "dv-swatch", style: `background:${classColor(classIndex)}` }) : null,
+    classIndex >= 0 ? el("span", { class: "dv-swatch", style: `background:${color(classIndex)}` }) : null,
     el("span", { class: "dv-hc-value" }, value),
     extra ? el("span", { class: "dv-hc-extra" }, extra) : null,
   );
 }
 
 /** `count` probability rows; rows without a score yet are placeholders of the same height. */
-export function topRows(scores: readonly ClassScore[] | null, trueLabel: number, count: number): HTMLElement[] {
+export function topRows(scores: readonly ClassScore[] | null, trueLabel: number, count: number, color = classColor): HTMLElement[] {
   const rows = [];
   for (let i = 0; i < count; i++) {
     const score = scores?.[i];
@@ -50,7 +51,7 @@ export function topRows(scores: readonly ClassScore[] | null, trueLabel: number,
         "li",
         { class: score && score.index === trueLabel ? "true-class" : "" },
         el("span", { class: "dv-hc-name" }, score ? score.name : "…"),
-        el("span", { class: "dv-hc-track" }, score ? el("span", { class: "dv-hc-fill", style: `width:${(score.probability * 100).toFixed(1)}%;background:${classColor(score.index)}` }) : null),
+        el("span", { class: "dv-hc-track" }, score ? el("span", { class: "dv-hc-fill", style: `width:${(score.probability * 100).toFixed(1)}%;background:${color(score.index)}` }) : null),
         el("span", { class: "dv-hc-prob" }, score ? formatPercent(score.probability) : ""),
       ),
     );

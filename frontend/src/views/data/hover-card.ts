@@ -18,6 +18,8 @@ export interface HoverCardOptions {
   nativeSize: number;
   labels(): Int32Array | null;
   evaluation(): EvaluationData | null;
+  /** Class colours, where the view's differ from the shared palette (a two-class projection). */
+  classColor?: (index: number) => string;
 }
 
 export interface HoverCard {
@@ -37,7 +39,7 @@ export function createHoverCard(o: HoverCardOptions): HoverCard {
   let request = 0;
 
   const showTop = (prediction: Prediction | null, trueLabel: number): void => {
-    top.replaceChildren(...topRows(prediction?.top ?? null, trueLabel, TOP));
+    top.replaceChildren(...topRows(prediction?.top ?? null, trueLabel, TOP, o.classColor));
   };
 
   const show = (index: number, cell: HTMLElement): void => {
@@ -47,13 +49,13 @@ export function createHoverCard(o: HoverCardOptions): HoverCard {
     const evaluation = o.evaluation();
     image.src = o.api.imageUrl(index, scale);
     title.replaceChildren(el("strong", {}, `#${index}`));
-    const lines = [cardLine("true", trueLabel, trueLabel >= 0 ? (o.trueClasses[trueLabel] ?? String(trueLabel)) : labels ? "unlabelled" : "…")];
+    const lines = [cardLine("true", trueLabel, trueLabel >= 0 ? (o.trueClasses[trueLabel] ?? String(trueLabel)) : labels ? "unlabelled" : "…", "", o.classColor)];
     if (evaluation) {
       const p = evaluation.images.predictions[index] ?? -1;
       const confidence = evaluation.images.confidence[index] ?? null;
       const loss = evaluation.images.loss[index] ?? null;
       const name = evaluation.summary.classes[p] ?? String(p);
-      lines.push(cardLine("predicted", p, name, formatPercent(confidence)));
+      lines.push(cardLine("predicted", p, name, formatPercent(confidence), o.classColor));
       if (trueLabel >= 0) title.append(el("span", { class: p === trueLabel ? "dv-hc-right" : "dv-hc-wrong" }, p === trueLabel ? " right" : " wrong"));
       lines.push(el("div", { class: "dv-hc-line" }, el("span", { class: "dv-hc-key" }, "loss"), el("span", { class: "dv-hc-value" }, loss === null ? "–" : formatLoss(loss))));
     } else {

@@ -58,7 +58,7 @@ export function pointColors(
   hidden: ReadonlySet<number>,
   o: ColorInputs,
   tray: readonly TrayPoint[] = [],
-): { rgba: Uint8Array; entries: LegendEntry[] } {
+): { rgba: Uint8Array; entries: LegendEntry[]; palette: (key: number) => string } {
   const keys = colorKeys(mode, indices, o);
   const rgba = new Uint8Array((keys.length + tray.length) * 4);
   const counts = new Map<number, number>();
@@ -82,5 +82,5 @@ export function pointColors(
     rgba.set([...hexRgb(color), hidden.has(key) ? 0 : 255], (keys.length + j) * 4);
     entries.push({ key, count: 1, label: `tray: ${point.name}`, color, tray: point.id });
   });
-  return { rgba, entries };
+  return { rgba, entries, palette };
 }

@@ -5,6 +5,7 @@
 // images (edits, uploads) can be added as extra points, each with the dataset image it was made
 // from.
 import { JobCancelled } from "../../state/jobs";
+import { classColor } from "../../ui/colors";
 import { el, showError } from "../../ui/dom";
 import "../data/data.css"; // the hover card's styles (scoped .dv-*), when shown outside the Data grid
 import { createHoverCard } from "../data/hover-card";
@@ -117,7 +118,9 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     onChange: () => updateSummary(),
   });
   const layers = createLayerPicker(graph.nodes, () => updateSummary());
+  let palette: (key: number) => string = classColor; // the points' class colours, for the card
   const card = createHoverCard({
+    classColor: (key) => palette(key),
     api: context.api,
     trueClasses,
     nativeSize: Math.max(model.input_shape[1], model.input_shape[2]),
@@ -194,7 +197,8 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
 
   function recolor(): void {
     if (!shown) return;
-    const { rgba, entries } = pointColors(legend.mode(), shown.indices, legend.hidden(), colorInputs(), shown.tray);
+    const { rgba, entries, palette: colors } = pointColors(legend.mode(), shown.indices, legend.hidden(), colorInputs(), shown.tray);
+    palette = colors;
     legend.setEntries(entries);
     scatter.setColors(rgba);
     setHover(null);

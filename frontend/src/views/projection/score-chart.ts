@@ -4,10 +4,9 @@
 // current layer marked; a key above it reads the current layer's values. Click a point (or its
 // column) to go to that layer. Drawn in greys and marker shapes, not colours, which mean
 // classes in the scatter above.
-import { el } from "../../ui/dom";
+import { el, svg } from "../../ui/dom";
 import type { ProjectionScores } from "./projection-api";
 
-const SVG = "http://www.w3.org/2000/svg";
 const HEIGHT = 76;
 const PAD = { top: 6, bottom: 5 };
 
@@ -43,12 +42,6 @@ const SERIES: readonly Series[] = [
     format: (v) => v.toFixed(2),
   },
 ];
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number>): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
-  return node;
-}
 
 export interface ScoreChart {
   /** The key with the current layer's values. */

@@ -2,19 +2,12 @@
 // the true class, the first prediction and every class that reaches 5% at some frame, the flip frame marked, and a cursor for the frame
 // being played.
 import { classColor } from "../../../ui/colors";
-import { el } from "../../../ui/dom";
+import { el, svg } from "../../../ui/dom";
 import type { StripResult } from "./strip-api";
 
-const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 560;
 const HEIGHT = 190;
 const PAD = { left: 36, right: 10, top: 10, bottom: 26 };
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number>): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
-  return node;
-}
 
 export interface StripChart {
   element: HTMLElement;
