@@ -136,9 +136,13 @@ def test_redirected_relu_gradient() -> None:
     from deepling.analysis.featurevis import _RedirectedReLU
 
     x = torch.tensor([[[-1.0, 2.0, -3.0]], [[-1.0, -2.0, -3.0]]], requires_grad=True)
-    out = _RedirectedReLU.apply(x)
+    state = [True]
+    out = _RedirectedReLU.apply(x, state)
     assert torch.equal(out, x.detach().clamp(min=0))
     upstream = torch.tensor([[[1.0, 1.0, -1.0]], [[1.0, 0.5, -1.0]]])
     (grad,) = torch.autograd.grad(out, x, upstream)
     assert torch.equal(grad[0], torch.tensor([[0.0, 1.0, 0.0]]))  # fires: the true gradient
     assert torch.equal(grad[1], torch.tensor([[1.0, 0.5, 0.0]]))  # silent: redirected upwards
+    assert state == [True]  # an image was silent
+    (grad,) = torch.autograd.grad(_RedirectedReLU.apply(x[:1], state).sum(), x)
+    assert state == [False] and torch.equal(grad[0], torch.tensor([[0.0, 1.0, 0.0]]))

@@ -186,24 +186,27 @@ class _RedirectedReLU(torch.autograd.Function):
     were no ReLU, keeping only the parts that push inputs up. Every other image gets the true
     gradient, so the optimisation maximises the ReLU's output, the node's own activation.
     (Optimising the ReLU's input instead maximises a different objective: a channel's mean
-    before the ReLU can rise while its mean after it stays at zero.)"""
+    before the ReLU can rise while its mean after it stays at zero.) ``state[0]`` tells the
+    caller whether any image was silent in the last backward pass."""
 
     @staticmethod
-    def forward(ctx: Any, x: Tensor) -> Tensor:
+    def forward(ctx: Any, x: Tensor, state: list[bool]) -> Tensor:
         ctx.save_for_backward(x)
+        ctx.state = state
         return x.clamp(min=0)
 
     @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None]:
         (x,) = ctx.saved_tensors
         negative = x <= 0
         true = grad.masked_fill(negative, 0)
         silent = true.reshape(true.shape[0], -1).ne(0).any(dim=1).logical_not()
-        if not silent.any():
-            return true
+        ctx.state[0] = bool(silent.any())
+        if not ctx.state[0]:
+            return true, None
         redirected = grad.masked_fill(negative & (grad < 0), 0)
         silent = silent.reshape(-1, *([1] * (grad.dim() - 1)))
-        return torch.where(silent, redirected, true)
+        return torch.where(silent, redirected, true), None
 
 
 def _offset_progress(progress: Progress, offset: int, per_step: int, whole: int) -> Progress:
@@ -242,7 +245,10 @@ def optimise_images(
     if not lr > 0:
         raise DeeplingError(f"lr must be positive, got {lr}.")
     tapped = _optimised_node(model, node)
-    redirect = tapped != node  # a ReLU node: apply it here, with the redirected gradient
+    # A ReLU node: applied here with the redirected gradient until no image is silent, then
+    # tapped itself (its plain gradient is then the true one, and a step costs no more than a
+    # bare step; an image that falls silent again keeps moving on Adam's momentum).
+    silent = [tapped != node]
     shape = model.input_shape
     generator = torch.Generator().manual_seed(seed)
     color = color_correlation(data, shape) if shape[0] == 3 else None
@@ -262,9 +268,10 @@ def optimise_images(
             pixels = torch.sigmoid(image.logits())
             centred = (pixels - 0.5).requires_grad_()
             inputs = torch.addcmul(shift, move(centred, step), scale)
-            acts = model.tap(inputs, [tapped])[tapped]
-            if redirect:
-                acts = _RedirectedReLU.apply(acts)  # type: ignore[no-untyped-call]
+            if silent[0]:
+                acts = _RedirectedReLU.apply(model.tap(inputs, [tapped])[tapped], silent)  # type: ignore[no-untyped-call]
+            else:
+                acts = model.tap(inputs, [node])[node]
             (grad,) = torch.autograd.grad(objective(acts), centred, weights)
             grad_logits = torch.ops.aten.sigmoid_backward(grad, pixels)
             adam.step(image.ascent_direction(grad_logits))
