@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from captum.attr import (
@@ -37,10 +36,10 @@ from captum.attr import (
     Occlusion,
     Saliency,
 )
-from scipy.ndimage import gaussian_filter
 from torch import Tensor, nn
 
 from deepling.analysis.attribution_layers import check_cam_node, default_cam_node, layer_target
+from deepling.analysis.edits import gaussian_blur
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
 from deepling.models.state import eval_mode, frozen_parameters
@@ -178,8 +177,7 @@ def _baseline(model: Model, x: Tensor, kind: Baseline) -> Tensor:
     if kind == "mean":
         return torch.tensor(model.mean, device=x.device).view(1, -1, 1, 1).expand_as(x).clone()
     sigma = max(x.shape[-2:]) / 8  # blurred beyond recognition, colours kept
-    blurred = gaussian_filter(x[0].detach().cpu().numpy(), sigma=(0, sigma, sigma), mode="nearest")
-    return torch.from_numpy(np.ascontiguousarray(blurred))[None].to(x.device, x.dtype)
+    return gaussian_blur(x[0].detach().float().cpu(), sigma)[None].to(x.device, x.dtype)
 
 
 def _integrated_gradients(model: Model, x: Tensor, target: int, s: Settings) -> Tensor:
