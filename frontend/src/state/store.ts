@@ -51,16 +51,15 @@ export function channelCounts(nodes: readonly { name: string; shape: readonly nu
   return new Map(nodes.map((n) => [n.name, n.shape[0] ?? 1]));
 }
 
-/** Whether `channel` is a channel of `node` (any channel index, where the counts are unknown). */
-export function validChannel(channel: number | null, node: string | null, counts?: ChannelCounts): channel is number {
+/** Whether `channel` is a channel of `node`. */
+export function validChannel(channel: number | null, node: string | null, counts: ChannelCounts): channel is number {
   if (channel === null || node === null || !Number.isInteger(channel) || channel < 0) return false;
-  const count = counts?.get(node);
-  return count === undefined || channel < count;
+  return channel < (counts.get(node) ?? 0);
 }
 
 export class Store extends Observable<AppState> {
-  /** `channels`: how many channels each node has; without it, any channel index is taken. */
-  constructor(initial: AppState, private readonly channels?: ChannelCounts) {
+  /** `channels`: how many channels each node has (a channel must exist on its node). */
+  constructor(initial: AppState, private readonly channels: ChannelCounts) {
     super(initial);
   }
 
@@ -79,8 +78,8 @@ export class Store extends Observable<AppState> {
   }
 }
 
-/** The state a URL asks for; `nodes` may be a map of channel counts, to check the channel too. */
-export function stateFromUrl(url: URL, imageCount: number, nodes: ReadonlySet<string> | ChannelCounts): AppState {
+/** The state a URL asks for: known sections, images, nodes and their channels only. */
+export function stateFromUrl(url: URL, imageCount: number, nodes: ChannelCounts): AppState {
   const section = url.searchParams.get("section");
   const image = Number(url.searchParams.get("image") ?? "0");
   const node = url.searchParams.get("node");
@@ -92,7 +91,7 @@ export function stateFromUrl(url: URL, imageCount: number, nodes: ReadonlySet<st
     image: Number.isInteger(image) && image >= 0 && image < imageCount ? image : 0,
     tray: null,
     node: validNode,
-    channel: validChannel(channel, validNode, nodes instanceof Map ? nodes : undefined) ? channel : null,
+    channel: validChannel(channel, validNode, nodes) ? channel : null,
   };
 }
 
