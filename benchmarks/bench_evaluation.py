@@ -38,8 +38,9 @@ def main() -> int:
     model = load_model("alexnet-cifar", args.weights)
     n = len(dataset)
     pixels = dataset.batch(range(n), model.input_shape)
-    normalised = [model.normalise(pixels[i : i + args.batch_size])
-                  for i in range(0, n, args.batch_size)]  # fmt: skip
+    normalised = [
+        model.normalise(pixels[i : i + args.batch_size]) for i in range(0, n, args.batch_size)
+    ]
 
     def bare_loop() -> None:
         with torch.inference_mode(), eval_mode(model.module):
@@ -57,8 +58,10 @@ def main() -> int:
             run()
             best[name] = min(best[name], time.perf_counter() - start)
     bare_rate, deepling_rate = n / best["bare"], n / best["deepling"]
-    print(f"images: {n} ({dataset.name}), model: {model.name}, batch size {args.batch_size}, "
-          f"torch threads {torch.get_num_threads()}")
+    print(
+        f"images: {n} ({dataset.name}), model: {model.name}, batch size {args.batch_size}, "
+        f"torch threads {torch.get_num_threads()}"
+    )
     print(f"bare model(x) loop:   {bare_rate:8.0f} images/s")
     print(f"deepling evaluation:  {deepling_rate:8.0f} images/s")
     print(f"throughput ratio:     {deepling_rate / bare_rate:.3f}x of the bare loop (goal >= 0.8)")

@@ -85,8 +85,10 @@ def main() -> None:
     print(f"AlexNet-CIFAR on {device}, torch {torch.__version__}, {threads} threads")
 
     steps = 256
-    print(f"\n1. {steps} steps of feature visualisation vs {steps} bare forward+backward steps"
-          " (batch 1)")
+    print(
+        f"\n1. {steps} steps of feature visualisation vs {steps} bare forward+backward steps"
+        " (batch 1)"
+    )
     for node, channel in NODES:
         tapped = _optimised_node(model, node)  # the node the optimisation stops at
 
@@ -100,13 +102,17 @@ def main() -> None:
         ours(), bare()  # warm up (tracing, extractor build, allocator)
         t_ours, t_bare = best_of(3, ours, bare)
         added = (t_ours - t_bare) / steps * 1e3
-        print(f"  {node:>13} ch {channel:>3}: {t_ours * 1e3:7.0f} ms vs bare {t_bare * 1e3:7.0f} ms"
-              f"  -> {t_ours / t_bare:.2f}x (goal <= 1.1x); a step: bare"
-              f" {t_bare / steps * 1e3:.2f} ms, {added:+.2f} ms added")
+        print(
+            f"  {node:>13} ch {channel:>3}: {t_ours * 1e3:7.0f} ms vs bare {t_bare * 1e3:7.0f} ms"
+            f"  -> {t_ours / t_bare:.2f}x (goal <= 1.1x); a step: bare"
+            f" {t_bare / steps * 1e3:.2f} ms, {added:+.2f} ms added"
+        )
 
     n, atlas_steps = args.atlas_channels, args.atlas_steps
-    print(f"\n2. layer atlas (up to {n} channels) vs bare steps on as many images"
-          f" ({atlas_steps} steps)")
+    print(
+        f"\n2. layer atlas (up to {n} channels) vs bare steps on as many images"
+        f" ({atlas_steps} steps)"
+    )
     for node, _ in NODES:
         tapped = _optimised_node(model, node)
         some = list(range(min(n, channel_count(model, node))))
@@ -120,12 +126,15 @@ def main() -> None:
 
         atlas(), bare_batch()
         t_atlas, t_bare = best_of(3, atlas, bare_batch)
-        print(f"  {node:>13} x {len(some):>3}: {t_atlas * 1e3:7.0f} ms vs bare"
-              f" {t_bare * 1e3:7.0f} ms  -> {t_atlas / t_bare:.2f}x (goal <= 1.1x)")
+        print(
+            f"  {node:>13} x {len(some):>3}: {t_atlas * 1e3:7.0f} ms vs bare"
+            f" {t_bare * 1e3:7.0f} ms  -> {t_atlas / t_bare:.2f}x (goal <= 1.1x)"
+        )
 
     channels = list(range(n))
-    print(f"\n3. layer atlas of {n} channels, {atlas_steps} steps: one batch vs one channel"
-          " at a time")
+    print(
+        f"\n3. layer atlas of {n} channels, {atlas_steps} steps: one batch vs one channel at a time"
+    )
     for node in ("features_2", "features_16"):
 
         def batched(node: str = node) -> None:
@@ -139,8 +148,10 @@ def main() -> None:
 
         batched()
         t_batch, t_single = best_of(1, batched, one_by_one)
-        print(f"  {node:>13}: batch {t_batch:6.2f} s vs one-by-one {t_single:6.2f} s"
-              f"  -> {t_single / t_batch:.1f}x faster")
+        print(
+            f"  {node:>13}: batch {t_batch:6.2f} s vs one-by-one {t_single:6.2f} s"
+            f"  -> {t_single / t_batch:.1f}x faster"
+        )
 
 
 if __name__ == "__main__":

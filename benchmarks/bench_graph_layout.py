@@ -28,8 +28,13 @@ MODELS = {
     "DenseNet-121": f"{REPO}/tests/public_models/densenet.py:DenseNet121",
     "ResNet-50": f"{REPO}/tests/public_models/resnet.py:ResNet50",
 }
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]  # fmt: skip
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def start_server(
@@ -43,11 +48,24 @@ def start_server(
     """A real ``deepling serve`` on a free port; ``env`` adds environment variables."""
     shape = ["--input-shape", input_shape] if input_shape else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "deepling", "serve", "--model", model, "--data", str(data),
-         *shape, *(extra or []), "--no-browser"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "deepling",
+            "serve",
+            "--model",
+            model,
+            "--data",
+            str(data),
+            *shape,
+            *(extra or []),
+            "--no-browser",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, "DEEPLING_CACHE_DIR": cache, **(env or {})},
-    )  # fmt: skip
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     if "http://" not in line:
@@ -93,16 +111,19 @@ def main() -> int:
                     page.wait_for_selector("#architecture-graph[data-layout-ms]", timeout=60_000)
                     nodes = page.evaluate("fetch('/api/graph').then(r => r.json())")["nodes"]
                     first = [layout_ms(page)]
-                    shown = page.locator("#architecture-graph [data-node], "
-                                         "#architecture-graph [data-group]").count()
+                    shown = page.locator(
+                        "#architecture-graph [data-node], #architecture-graph [data-group]"
+                    ).count()
                     expanded: list[float] = []
                     for run in range(runs):
                         expanded.append(relayout(page, "#expand-all"))
                         if run + 1 < runs:
                             first.append(relayout(page, "#collapse-all"))
-                    print(f"{name:13s} {len(nodes):4d} nodes: first layout ({shown} boxes, groups "
-                          f"collapsed) {spread(first)}; all groups expanded {spread(expanded)} "
-                          "(goal < 2000 ms)")
+                    print(
+                        f"{name:13s} {len(nodes):4d} nodes: first layout ({shown} boxes, groups "
+                        f"collapsed) {spread(first)}; all groups expanded {spread(expanded)} "
+                        "(goal < 2000 ms)"
+                    )
                 finally:
                     process.terminate()
                     process.wait(20)

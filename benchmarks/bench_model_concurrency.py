@@ -49,8 +49,13 @@ def run(threads: int, calls: int, gate: contextlib.AbstractContextManager[object
         w.join()
     wall = time.perf_counter() - began
     ms = np.array(latencies) * 1000
-    return (len(latencies) / wall, float(np.percentile(ms, 50)), float(np.percentile(ms, 95)),
-            float(ms.mean()), float(ms.max()))
+    return (
+        len(latencies) / wall,
+        float(np.percentile(ms, 50)),
+        float(np.percentile(ms, 95)),
+        float(ms.mean()),
+        float(ms.max()),
+    )
 
 
 RUN: dict[str, object] = {}
@@ -64,16 +69,24 @@ def main() -> None:
     args = parser.parse_args()
     RUN["model"] = load_model("alexnet-cifar", CHECKPOINT if CHECKPOINT.is_file() else None)
     run(2, 3, None)  # warm up
-    print(f"torch threads {torch.get_num_threads()}; {args.threads} client threads x "
-          f"{args.calls} passes")  # fmt: skip
+    print(
+        f"torch threads {torch.get_num_threads()}; {args.threads} client threads x "
+        f"{args.calls} passes"
+    )
     free = run(args.threads, args.calls, None)
     gated = run(args.threads, args.calls, threading.Semaphore(args.permits))
-    for name, (rate, p50, p95, mean, most) in (("no semaphore", free),
-                                               (f"semaphore({args.permits})", gated)):
-        print(f"{name:<16} {rate:7.1f} passes/s  p50 {p50:6.1f}  p95 {p95:6.1f}  "
-              f"mean {mean:6.1f}  max {most:7.1f} ms")  # fmt: skip
-    print(f"semaphore / none: throughput x{gated[0] / free[0]:.2f}, "
-          f"mean latency x{gated[3] / free[3]:.2f}, max x{gated[4] / free[4]:.2f}")
+    for name, (rate, p50, p95, mean, most) in (
+        ("no semaphore", free),
+        (f"semaphore({args.permits})", gated),
+    ):
+        print(
+            f"{name:<16} {rate:7.1f} passes/s  p50 {p50:6.1f}  p95 {p95:6.1f}  "
+            f"mean {mean:6.1f}  max {most:7.1f} ms"
+        )
+    print(
+        f"semaphore / none: throughput x{gated[0] / free[0]:.2f}, "
+        f"mean latency x{gated[3] / free[3]:.2f}, max x{gated[4] / free[4]:.2f}"
+    )
 
 
 if __name__ == "__main__":

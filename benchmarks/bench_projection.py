@@ -62,13 +62,19 @@ def bench_pivot_mds(n: int, repeats: int) -> None:
         lambda: layouts.__setitem__("exact", pivot_mds(x, k=50, sketch_size=len(x))),
     )
     print(f"pivot_mds vs PCA on {n:,} x {x.shape[1]:,} float32 (real CIFAR-10 images):")
-    print(f"  PCA (randomized, 2 components): {t_pca * 1000:7.0f} ms, "
-          f"distance correlation {distance_correlation(x, layouts['pca']):.3f}")
-    print(f"  pivot_mds (k = 50):             {t_mds * 1000:7.0f} ms, "
-          f"distance correlation {distance_correlation(x, layouts['mds']):.3f}")
-    print(f"  pivot_mds, exact max-min:       {t_exact * 1000:7.0f} ms, "
-          f"distance correlation {distance_correlation(x, layouts['exact']):.3f} "
-          "(the sketch's quality, for comparison)")
+    print(
+        f"  PCA (randomized, 2 components): {t_pca * 1000:7.0f} ms, "
+        f"distance correlation {distance_correlation(x, layouts['pca']):.3f}"
+    )
+    print(
+        f"  pivot_mds (k = 50):             {t_mds * 1000:7.0f} ms, "
+        f"distance correlation {distance_correlation(x, layouts['mds']):.3f}"
+    )
+    print(
+        f"  pivot_mds, exact max-min:       {t_exact * 1000:7.0f} ms, "
+        f"distance correlation {distance_correlation(x, layouts['exact']):.3f} "
+        "(the sketch's quality, for comparison)"
+    )
     print(f"  time ratio: {t_mds / t_pca:.3f}x of PCA (goal <= 0.25x, aim 0.12x)")
 
 
@@ -88,26 +94,35 @@ def bench_layer_projection(weights: Path | None, n: int, repeats: int) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result: dict[str, Projection] = {}
     t_bare, t_projection = best_of(
-        repeats, bare_pass,
+        repeats,
+        bare_pass,
         lambda: result.__setitem__("p", layer_projection(model, x, labels=labels)),
-    )  # fmt: skip
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     projection = result["p"]
     scores = projection.scores
     assert scores is not None
-    print(f"layer_projection of {n:,} CIFAR-10 test images over {len(projection.nodes)} layers "
-          f"of {model.name}:")
+    print(
+        f"layer_projection of {n:,} CIFAR-10 test images over {len(projection.nodes)} layers "
+        f"of {model.name}:"
+    )
     print(f"  one bare forward pass: {t_bare * 1000:7.0f} ms")
-    print(f"  projection:            {t_projection * 1000:7.0f} ms "
-          f"(activations, PivotMDS, alignment and separability scores for every layer)")
+    print(
+        f"  projection:            {t_projection * 1000:7.0f} ms "
+        f"(activations, PivotMDS, alignment and separability scores for every layer)"
+    )
     print(f"  time ratio: {t_projection / t_bare:.2f}x of the forward pass (goal <= 1.5x)")
-    print(f"  peak memory of the process: {peak / 2**20:.2f} GB "
-          f"({before / 2**20:.2f} GB before the projection; goal <= 2 GB)")
-    print(f"  separability, first -> last layer: kNN 2-D {scores.knn_layout[0]:.2f} -> "
-          f"{scores.knn_layout[-1]:.2f}, kNN full {scores.knn_full[0]:.2f} -> "
-          f"{scores.knn_full[-1]:.2f}, silhouette {scores.silhouette[0]:.2f} -> "
-          f"{scores.silhouette[-1]:.2f} ({scores.layout_points:,} / {scores.full_points:,} "
-          f"images, chance {scores.chance:.2f})")
+    print(
+        f"  peak memory of the process: {peak / 2**20:.2f} GB "
+        f"({before / 2**20:.2f} GB before the projection; goal <= 2 GB)"
+    )
+    print(
+        f"  separability, first -> last layer: kNN 2-D {scores.knn_layout[0]:.2f} -> "
+        f"{scores.knn_layout[-1]:.2f}, kNN full {scores.knn_full[0]:.2f} -> "
+        f"{scores.knn_full[-1]:.2f}, silhouette {scores.silhouette[0]:.2f} -> "
+        f"{scores.silhouette[-1]:.2f} ({scores.layout_points:,} / {scores.full_points:,} "
+        f"images, chance {scores.chance:.2f})"
+    )
 
 
 def main() -> int:

@@ -50,8 +50,10 @@ def main() -> int:
             fps = page.get_attribute("#projection-canvas", "data-fps")
             frames = page.get_attribute("#projection-canvas", "data-frames")
             page.click("#projection-play")
-            print(f"{points} points x {layers} layers, playing: {fps} fps over the last "
-                  f"{frames} frames (goal >= 30 fps)")
+            print(
+                f"{points} points x {layers} layers, playing: {fps} fps over the last "
+                f"{frames} frames (goal >= 30 fps)"
+            )
             browser.close()
         finally:
             process.terminate()

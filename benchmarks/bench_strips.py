@@ -39,8 +39,14 @@ def median_seconds(run: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def compare(model, image: torch.Tensor, target: int, steps: int,  # type: ignore[no-untyped-def]
-            repeats: int, step: float = 0.002) -> tuple[float, float, int]:
+def compare(
+    model,
+    image: torch.Tensor,
+    target: int,
+    steps: int,  # type: ignore[no-untyped-def]
+    repeats: int,
+    step: float = 0.002,
+) -> tuple[float, float, int]:
     """Median seconds of the bare loop and of the strip, and the strip's last kept step."""
 
     def bare_loop() -> None:
@@ -60,8 +66,9 @@ def compare(model, image: torch.Tensor, target: int, steps: int,  # type: ignore
     for _ in range(repeats):  # alternate, so that load from elsewhere hits both alike
         times["bare"].append(median_seconds(bare_loop, 1))
         times["strip"].append(median_seconds(strip, 1))
-    kept = int(adversarial_strip(model, image, target, steps=steps, until=None,
-                                 step=step).steps[-1])  # fmt: skip
+    kept = int(
+        adversarial_strip(model, image, target, steps=steps, until=None, step=step).steps[-1]
+    )
     return statistics.median(times["bare"]), statistics.median(times["strip"]), kept
 
 
@@ -84,19 +91,25 @@ def main() -> int:
     steps = args.steps
 
     probs = model.predict(image[None])[0]
-    print(f"model: {model.name} ({'trained' if CHECKPOINT.is_file() else 'random weights'}), "
-          f"image 0 (predicted {model.classes[label]}), {steps} steps, "
-          f"{torch.get_num_threads()} thread(s), median of {args.repeats}")  # fmt: skip
+    print(
+        f"model: {model.name} ({'trained' if CHECKPOINT.is_file() else 'random weights'}), "
+        f"image 0 (predicted {model.classes[label]}), {steps} steps, "
+        f"{torch.get_num_threads()} thread(s), median of {args.repeats}"
+    )
     # Toward a class the strip saturates after a few dozen steps; the later ones are undone
     # without a backward pass, so it can cost less than the bare loop. With tiny steps toward
     # the least likely class every step is kept: the strip's own per-step cost, its worst case.
-    for what, target, step in (("runner-up", int(probs.topk(2).indices[1]), 0.002),
-                               ("least likely", int(probs.argmin()), 0.002),
-                               ("least likely, tiny steps", int(probs.argmin()), 0.0001)):
+    for what, target, step in (
+        ("runner-up", int(probs.topk(2).indices[1]), 0.002),
+        ("least likely", int(probs.argmin()), 0.002),
+        ("least likely, tiny steps", int(probs.argmin()), 0.0001),
+    ):
         bare, single, kept = compare(model, image, target, steps, args.repeats, step)
-        print(f"toward {what} {model.classes[target]}: bare loop of {steps} forward+backward "
-              f"{bare * 1000:.1f} ms, strip {single * 1000:.1f} ms (last kept step {kept}), "
-              f"strip / bare loop: {single / bare:.3f}x (goal <= 1.05x)")  # fmt: skip
+        print(
+            f"toward {what} {model.classes[target]}: bare loop of {steps} forward+backward "
+            f"{bare * 1000:.1f} ms, strip {single * 1000:.1f} ms (last kept step {kept}), "
+            f"strip / bare loop: {single / bare:.3f}x (goal <= 1.05x)"
+        )
 
     targets = [t for t in range(len(model.classes)) if t != label][: args.targets]
     k = len(targets)
@@ -111,8 +124,10 @@ def main() -> int:
     batched()
     one_by_one = median_seconds(singles, max(1, args.repeats // 2))
     together = median_seconds(batched, max(1, args.repeats // 2))
-    print(f"{k} strips one by one: {one_by_one * 1000:.0f} ms; batched: {together * 1000:.0f} ms; "
-          f"speed-up {one_by_one / together:.2f}x")  # fmt: skip
+    print(
+        f"{k} strips one by one: {one_by_one * 1000:.0f} ms; batched: {together * 1000:.0f} ms; "
+        f"speed-up {one_by_one / together:.2f}x"
+    )
     return 0
 
 

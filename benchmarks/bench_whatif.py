@@ -28,10 +28,22 @@ REPO = Path(__file__).resolve().parents[1]
 
 def start_demo(data_dir: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "deepling", "demo", "--dataset", "cifar10", "--data-dir", data_dir,
-         "--no-browser"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ),
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "deepling",
+            "demo",
+            "--dataset",
+            "cifar10",
+            "--data-dir",
+            data_dir,
+            "--no-browser",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=dict(os.environ),
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     while line and "http://" not in line:  # "Training ..." would come first on a fresh cache
@@ -44,14 +56,19 @@ def start_demo(data_dir: str) -> tuple[subprocess.Popen[str], str]:
 
 def random_edits(rng: random.Random, size: int) -> list[dict[str, object]]:
     """One to four edits of varied kinds, as an editing session produces them."""
+
     def box() -> dict[str, int]:
         w, h = rng.randint(3, size // 2), rng.randint(3, size // 2)
         return {"x": rng.randint(0, size - w), "y": rng.randint(0, size - h), "w": w, "h": h}
 
     makers = [
         lambda: {"op": "occlude", **box(), "fill": rng.choice(["grey", "blur", "noise"])},
-        lambda: {"op": "brush", "radius": rng.uniform(1, 4), "colour": [rng.random()] * 3,
-                 "points": [[rng.uniform(0, size), rng.uniform(0, size)] for _ in range(30)]},
+        lambda: {
+            "op": "brush",
+            "radius": rng.uniform(1, 4),
+            "colour": [rng.random()] * 3,
+            "points": [[rng.uniform(0, size), rng.uniform(0, size)] for _ in range(30)],
+        },
         lambda: {"op": "rotate", "degrees": rng.choice([90, 180, rng.uniform(-45, 45)])},
         lambda: {"op": "flip", "axis": rng.choice(["horizontal", "vertical"])},
         lambda: {"op": "shift", "dx": rng.randint(-8, 8), "dy": rng.randint(-8, 8)},
@@ -60,7 +77,7 @@ def random_edits(rng: random.Random, size: int) -> list[dict[str, object]]:
         lambda: {"op": "contrast", "factor": rng.uniform(0.3, 2.5)},
         lambda: {"op": "noise", "sigma": rng.uniform(0, 0.3), "seed": rng.randint(0, 99)},
         lambda: {"op": "blur", "sigma": rng.uniform(0.3, 3)},
-    ]  # fmt: skip
+    ]
     return [rng.choice(makers)() for _ in range(rng.randint(1, 4))]
 
 
@@ -88,8 +105,11 @@ def main() -> int:
                 start = time.perf_counter()
                 client.get(f"/api/dataset/images/{index}/predictions").raise_for_status()
                 baseline.append(time.perf_counter() - start)
-                body = {"image": {"index": index}, "edits": random_edits(rng, size),
-                        "node": convs[i % len(convs)]}  # fmt: skip
+                body = {
+                    "image": {"index": index},
+                    "edits": random_edits(rng, size),
+                    "node": convs[i % len(convs)],
+                }
                 start = time.perf_counter()
                 answer = client.post("/api/whatif/preview", json=body)
                 previews.append(time.perf_counter() - start)
@@ -100,12 +120,16 @@ def main() -> int:
         process.wait(timeout=20)
     b50, b95 = percentiles(baseline[20:])
     p50, p95 = percentiles(previews[20:])
-    print(f"{len(previews) - 20} edit previews (1-4 edits, a conv layer's feature maps each), "
-          "AlexNet-CIFAR over HTTP:")
+    print(
+        f"{len(previews) - 20} edit previews (1-4 edits, a conv layer's feature maps each), "
+        "AlexNet-CIFAR over HTTP:"
+    )
     print(f"  baseline GET predictions (no edits, no maps): p50 {b50:6.1f} ms  p95 {b95:6.1f} ms")
     print(f"  edit preview + feature maps:                  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
-    print(f"  ratio preview / baseline: p50 {p50 / b50:.2f}x  p95 {p95 / b95:.2f}x; "
-          f"goal p95 <= 100 ms: {'met' if p95 <= 100 else 'NOT met'}")
+    print(
+        f"  ratio preview / baseline: p50 {p50 / b50:.2f}x  p95 {p95 / b95:.2f}x; "
+        f"goal p95 <= 100 ms: {'met' if p95 <= 100 else 'NOT met'}"
+    )
     return 0
 
 

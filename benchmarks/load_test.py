@@ -37,8 +37,14 @@ HEAVY = ("strip", "projection", "featurevis", "attribution-job")
 
 def start_demo_server(cache: str, lease: float) -> tuple[subprocess.Popen[str], str, str]:
     weights = ["--weights", str(CHECKPOINT)] if CHECKPOINT.is_file() else []
-    process, url = start_server("alexnet-cifar", CIFAR, cache, [*weights, "--split", "test"],
-                                input_shape=None, env={"DEEPLING_JOB_LEASE_S": str(lease)})
+    process, url = start_server(
+        "alexnet-cifar",
+        CIFAR,
+        cache,
+        [*weights, "--split", "test"],
+        input_shape=None,
+        env={"DEEPLING_JOB_LEASE_S": str(lease)},
+    )
     return process, url, "trained checkpoint" if weights else "UNTRAINED zoo model"
 
 
@@ -103,12 +109,20 @@ class Client:
             self.call(kind, "GET", "/api/image/predictions", params={"index": i})
         elif kind == "activations":
             node = rng.choice(nodes)
-            self.call(kind, "GET", f"/api/image/activations/{node}",
-                      params={"index": i, "format": rng.choice(["f32", "png"])})  # fmt: skip
+            self.call(
+                kind,
+                "GET",
+                f"/api/image/activations/{node}",
+                params={"index": i, "format": rng.choice(["f32", "png"])},
+            )
         elif kind == "whatif":
             edit = {"op": "occlude", "x": rng.randrange(24), "y": rng.randrange(24), "w": 8, "h": 8}
-            self.call(kind, "POST", "/api/whatif/preview",
-                      json={"image": {"index": i}, "edits": [edit], "node": rng.choice(nodes)})
+            self.call(
+                kind,
+                "POST",
+                "/api/whatif/preview",
+                json={"image": {"index": i}, "edits": [edit], "node": rng.choice(nodes)},
+            )
         else:
             params = {"index": i, "method": kind, "format": "png"}
             self.call(kind, "GET", "/api/attribution", params=params)
@@ -123,12 +137,17 @@ class Client:
             indices = sorted(rng.sample(range(self.setup["size"]), rng.choice([200, 500])))
             body, path = {"indices": indices, "pivots": 20}, "/api/jobs/projection"
         elif kind == "featurevis":
-            body = {"node": rng.choice(self.setup["conv"]), "channel": rng.randrange(16),
-                    "steps": 48}  # fmt: skip
+            body = {
+                "node": rng.choice(self.setup["conv"]),
+                "channel": rng.randrange(16),
+                "steps": 48,
+            }
             path = "/api/jobs/featurevis"
         else:
-            body = {"image": {"index": self.image()},
-                    "method": rng.choice(["integrated_gradients", "smoothgrad", "occlusion"])}
+            body = {
+                "image": {"index": self.image()},
+                "method": rng.choice(["integrated_gradients", "smoothgrad", "occlusion"]),
+            }
             path = "/api/jobs/attribution"
         started = time.perf_counter()
         response = self.call(f"{kind} start", "POST", path, json=body)
@@ -153,7 +172,8 @@ class Client:
             if self.call(f"{kind} result", "GET", "/" + job["result_url"]) is not None:
                 with self.stats.lock:
                     self.stats.latency[f"{kind} job (end to end)"].append(
-                        time.perf_counter() - started)
+                        time.perf_counter() - started
+                    )
 
     def run(self, deadline: float) -> None:
         while time.monotonic() < deadline:
@@ -187,12 +207,17 @@ def main() -> int:
 def run(process: subprocess.Popen[str], url: str, which: str, args: Any) -> int:
     http = httpx.Client(base_url=url, timeout=60)
     graph = http.get("/api/graph").json()["nodes"]
-    setup = {"nodes": [n["name"] for n in graph][1:],
-             "conv": [n["name"] for n in graph if n["op"].startswith("conv")],
-             "size": http.get("/api/dataset").json()["size"], "pool": 64}  # fmt: skip
+    setup = {
+        "nodes": [n["name"] for n in graph][1:],
+        "conv": [n["name"] for n in graph if n["op"].startswith("conv")],
+        "size": http.get("/api/dataset").json()["size"],
+        "pool": 64,
+    }
     rss_start = rss_kib(process.pid, "VmRSS")
-    print(f"server: alexnet-cifar ({which}) on CIFAR-10 test, {setup['size']} images; "
-          f"{args.clients} clients for {args.seconds:g} s; job lease {args.lease:g} s")  # fmt: skip
+    print(
+        f"server: alexnet-cifar ({which}) on CIFAR-10 test, {setup['size']} images; "
+        f"{args.clients} clients for {args.seconds:g} s; job lease {args.lease:g} s"
+    )
     stats = Stats()
     deadline = time.monotonic() + args.seconds
     clients = [Client(url, setup, stats, seed, args) for seed in range(args.clients)]
@@ -207,32 +232,47 @@ def run(process: subprocess.Popen[str], url: str, which: str, args: Any) -> int:
     for t in threads:
         t.join()
     time.sleep(args.lease + 2)  # let the lease of every abandoned job run out
-    fates = Counter(http.get(f"/api/jobs/{i}").json().get("state", "forgotten")
-                    for i in stats.abandoned)  # fmt: skip
+    fates = Counter(
+        http.get(f"/api/jobs/{i}").json().get("state", "forgotten") for i in stats.abandoned
+    )
     alive = http.get("/api/model").status_code
     report(stats, fates, samples, rss_start, rss_kib(process.pid, "VmHWM"), alive)
     return 1 if stats.errors or alive != 200 else 0
 
 
-def report(stats: Stats, fates: Counter[str], samples: list[tuple[float, int]], rss_start: int,
-           peak: int, alive: int) -> None:  # fmt: skip
+def report(
+    stats: Stats,
+    fates: Counter[str],
+    samples: list[tuple[float, int]],
+    rss_start: int,
+    peak: int,
+    alive: int,
+) -> None:
     print(f"\n{'kind':<32}{'served':>8}{'p50 ms':>10}{'p95 ms':>10}{'503/429':>9}")
     kinds = sorted(set(stats.latency) | set(stats.back_pressure))
     for kind in kinds:
         values = stats.latency.get(kind, [])
-        print(f"{kind:<32}{len(values):>8}{percentile(values, 50):>10.1f}"
-              f"{percentile(values, 95):>10.1f}{stats.back_pressure[kind]:>9}")  # fmt: skip
+        print(
+            f"{kind:<32}{len(values):>8}{percentile(values, 50):>10.1f}"
+            f"{percentile(values, 95):>10.1f}{stats.back_pressure[kind]:>9}"
+        )
     served = sum(len(v) for k, v in stats.latency.items() if "end to end" not in k)
-    print(f"\nrequests served: {served}; back-pressure answers (503/429): "
-          f"{sum(stats.back_pressure.values())}; errors: {len(stats.errors)}")  # fmt: skip
+    print(
+        f"\nrequests served: {served}; back-pressure answers (503/429): "
+        f"{sum(stats.back_pressure.values())}; errors: {len(stats.errors)}"
+    )
     for error in stats.errors[:10]:
         print("  error:", error)
-    print(f"jobs polled to the end: {dict(stats.jobs)}; abandoned: {len(stats.abandoned)} "
-          f"-> {dict(fates)}")  # fmt: skip
+    print(
+        f"jobs polled to the end: {dict(stats.jobs)}; abandoned: {len(stats.abandoned)} "
+        f"-> {dict(fates)}"
+    )
     mib = [(t, kib / 1024) for t, kib in samples]
     timeline = ", ".join(f"{t:.0f}s {m:.0f}" for t, m in mib[:: max(1, len(mib) // 8)])
-    print(f"server RSS MiB: start {rss_start / 1024:.0f}; {timeline}; end {mib[-1][1]:.0f}; "
-          f"peak (VmHWM) {peak / 1024:.0f}")  # fmt: skip
+    print(
+        f"server RSS MiB: start {rss_start / 1024:.0f}; {timeline}; end {mib[-1][1]:.0f}; "
+        f"peak (VmHWM) {peak / 1024:.0f}"
+    )
     print(f"server still answering afterwards: {alive == 200}")
 
 

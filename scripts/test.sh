@@ -11,5 +11,7 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
     || echo "warning: could not install chromium; browser tests will be skipped" >&2
 fi
 ruff check src tests benchmarks
+ruff format --check src tests benchmarks setup.py
+(cd frontend && npm run --silent format:check && npm run --silent typecheck && npm test --silent)
 mypy
 python -m pytest "$@"

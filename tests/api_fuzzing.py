@@ -35,8 +35,12 @@ from deepling.data.demo_mnist import load_demo_mnist
 from deepling.server.run import BackgroundServer
 
 TOKEN = "fuzzing-token-0123456789"
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance,
-          negative_data_rejection]  # fmt: skip
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    negative_data_rejection,
+]
 
 
 @dataclass
@@ -59,8 +63,10 @@ class FuzzReport:
 
     def summary(self) -> str:
         statuses = ", ".join(f"{s}: {n}" for s, n in sorted(self.by_status.items()))
-        return (f"{self.requests} requests to {self.operations} operations in "
-                f"{self.seconds:.1f} s ({statuses}); {len(self.failures)} failures")  # fmt: skip
+        return (
+            f"{self.requests} requests to {self.operations} operations in "
+            f"{self.seconds:.1f} s ({statuses}); {len(self.failures)} failures"
+        )
 
 
 def fuzz(
@@ -92,9 +98,15 @@ def fuzz(
 
 def _fuzz_operation(operation, mode, url, auth, http, examples, seed, report) -> None:  # type: ignore[no-untyped-def]
     @hypothesis.seed(seed)
-    @settings(max_examples=examples, database=None, deadline=None, derandomize=False,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
-              print_blob=False)  # fmt: skip
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case) -> None:  # type: ignore[no-untyped-def]
         response = case.call(base_url=url.rstrip("/"), session=http, headers=auth, timeout=60)
@@ -104,12 +116,19 @@ def _fuzz_operation(operation, mode, url, auth, http, examples, seed, report) ->
             case.validate_response(response, checks=CHECKS, headers=auth)
         except (Exception, FailureGroup) as exc:  # failed checks come as exceptions
             failed = getattr(exc, "exceptions", (exc,))
-            error = "; ".join(f"{getattr(f, 'title', type(f).__name__)}: "
-                              f"{getattr(f, 'message', str(f))}" for f in failed)  # fmt: skip
-            report.failures.append(Failure(
-                operation.label, mode.value, case.as_curl_command(headers=auth),
-                response.status_code, " ".join(error.split())[:600],
-            ))  # fmt: skip
+            error = "; ".join(
+                f"{getattr(f, 'title', type(f).__name__)}: {getattr(f, 'message', str(f))}"
+                for f in failed
+            )
+            report.failures.append(
+                Failure(
+                    operation.label,
+                    mode.value,
+                    case.as_curl_command(headers=auth),
+                    response.status_code,
+                    " ".join(error.split())[:600],
+                )
+            )
 
     try:
         run()
@@ -124,8 +143,12 @@ def fuzz_target(cache: Path, images: int = 20) -> Iterator[BackgroundServer]:
     ``cache``."""
     digits = load_demo_mnist()
     step = len(digits) // images
-    data = ArrayDataset(digits.pixels[::step][:images], digits.labels[::step][:images],
-                        digits.classes, f"digits-{images}")  # fmt: skip
+    data = ArrayDataset(
+        digits.pixels[::step][:images],
+        digits.labels[::step][:images],
+        digits.classes,
+        f"digits-{images}",
+    )
     torch.manual_seed(0)
     before = os.environ.get("DEEPLING_CACHE_DIR")
     os.environ["DEEPLING_CACHE_DIR"] = str(cache)

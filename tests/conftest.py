@@ -93,14 +93,18 @@ def reference_alexnet() -> Path:
     cache; tests skip, saying why, where it is absent or is not the demo's finished run (an
     interrupted or still running training saves its checkpoint every epoch)."""
     if not REFERENCE_ALEXNET.is_file():
-        pytest.skip(f"the trained reference AlexNet-CIFAR is not cached at {REFERENCE_ALEXNET} "
-                    "(deepling demo)")  # fmt: skip
+        pytest.skip(
+            f"the trained reference AlexNet-CIFAR is not cached at {REFERENCE_ALEXNET} "
+            "(deepling demo)"
+        )
     state = torch.load(REFERENCE_ALEXNET, map_location="cpu", weights_only=True)
     epochs = ZOO["alexnet-cifar"].epochs
     if state.get("epoch") != epochs or state.get("epochs") != epochs:
-        pytest.skip(f"the reference AlexNet-CIFAR at {REFERENCE_ALEXNET} is not the demo's "
-                    f"finished {epochs}-epoch run (epoch {state.get('epoch')} of "
-                    f"{state.get('epochs')}); deepling demo trains it")  # fmt: skip
+        pytest.skip(
+            f"the reference AlexNet-CIFAR at {REFERENCE_ALEXNET} is not the demo's "
+            f"finished {epochs}-epoch run (epoch {state.get('epoch')} of "
+            f"{state.get('epochs')}); deepling demo trains it"
+        )
     return REFERENCE_ALEXNET
 
 

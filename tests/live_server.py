@@ -16,8 +16,11 @@ class LiveServer:
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "deepling", "serve", *args, "--no-browser"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()  # "Deepling is serving ... at http://..."
         if "http://" not in line:

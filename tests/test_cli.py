@@ -121,86 +121,187 @@ def deepling(workspace: Path, cache: Path, *args: str) -> subprocess.CompletedPr
     env = {**os.environ, "DEEPLING_CACHE_DIR": str(cache)}
     return subprocess.run(
         [sys.executable, "-m", "deepling", *args],
-        cwd=workspace, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def serve_args(*args: str) -> list[str]:
     """``serve`` with defaults that fit the tiny model; later options override earlier ones."""
-    return ["serve", "--no-browser", "--model", "net.py:tiny", "--data", "data",
-            "--input-shape", "3,32,32", *args]  # fmt: skip
+    return [
+        "serve",
+        "--no-browser",
+        "--model",
+        "net.py:tiny",
+        "--data",
+        "data",
+        "--input-shape",
+        "3,32,32",
+        *args,
+    ]
 
 
 # (id, arguments, words the message must contain)
 USER_ERRORS = [
-    ("model-file-missing", serve_args("--model", "nope.py:tiny"),
-     ["nope.py", "does not exist", "file.py:factory"]),
-    ("factory-missing", serve_args("--model", "net.py:missing"),
-     ["net.py has no 'missing'", "tiny", "not_module"]),
-    ("module-missing", serve_args("--model", "no_such_mod_xyz:build"),
-     ["Cannot import module 'no_such_mod_xyz'", "package.module:factory"]),
-    ("import-fails", serve_args("--model", "bad_import.py:build"),
-     ["Importing bad_import.py", "ModuleNotFoundError", "no_such_package_xyz",
-      "bad_import.py:1", "--debug"]),
-    ("factory-raises", serve_args("--model", "net.py:broken"),
-     ["net.py:broken", "ValueError", "needs num_classes", "no arguments"]),
-    ("model-syntax-error", serve_args("--model", "syntax_error.py:tiny"),
-     ["Importing syntax_error.py", "SyntaxError", "--debug"]),
-    ("forward-raises", serve_args("--model", "net.py:explodes"),
-     ["rejected an input of shape (1, 3, 32, 32)", "RuntimeError: kernel exploded"]),
-    ("output-not-logits", serve_args("--model", "net.py:scalar_output"),
-     ["returned shape ()", "(N, classes)"]),
-    ("factory-not-module", serve_args("--model", "net.py:not_module"),
-     ["net.py:not_module() returned int", "nn.Module"]),
-    ("spec-unknown", serve_args("--model", "no-such-model"),
-     ["no-such-model", "torchvision:<name>", "alexnet-cifar"]),
-    ("weights-wrong-shape", serve_args("--weights", "tiny3.pt"),
-     ["tiny3.pt do not fit", "fc.weight ((3, 64) in file, (2, 64) in model)", "fc.bias",
-      "same architecture"]),
-    ("weights-wrong-keys", serve_args("--weights", "renamed.pt"),
-     ["missing in the file: fc.weight, fc.bias", "not in the model: head.weight, head.bias"]),
+    (
+        "model-file-missing",
+        serve_args("--model", "nope.py:tiny"),
+        ["nope.py", "does not exist", "file.py:factory"],
+    ),
+    (
+        "factory-missing",
+        serve_args("--model", "net.py:missing"),
+        ["net.py has no 'missing'", "tiny", "not_module"],
+    ),
+    (
+        "module-missing",
+        serve_args("--model", "no_such_mod_xyz:build"),
+        ["Cannot import module 'no_such_mod_xyz'", "package.module:factory"],
+    ),
+    (
+        "import-fails",
+        serve_args("--model", "bad_import.py:build"),
+        [
+            "Importing bad_import.py",
+            "ModuleNotFoundError",
+            "no_such_package_xyz",
+            "bad_import.py:1",
+            "--debug",
+        ],
+    ),
+    (
+        "factory-raises",
+        serve_args("--model", "net.py:broken"),
+        ["net.py:broken", "ValueError", "needs num_classes", "no arguments"],
+    ),
+    (
+        "model-syntax-error",
+        serve_args("--model", "syntax_error.py:tiny"),
+        ["Importing syntax_error.py", "SyntaxError", "--debug"],
+    ),
+    (
+        "forward-raises",
+        serve_args("--model", "net.py:explodes"),
+        ["rejected an input of shape (1, 3, 32, 32)", "RuntimeError: kernel exploded"],
+    ),
+    (
+        "output-not-logits",
+        serve_args("--model", "net.py:scalar_output"),
+        ["returned shape ()", "(N, classes)"],
+    ),
+    (
+        "factory-not-module",
+        serve_args("--model", "net.py:not_module"),
+        ["net.py:not_module() returned int", "nn.Module"],
+    ),
+    (
+        "spec-unknown",
+        serve_args("--model", "no-such-model"),
+        ["no-such-model", "torchvision:<name>", "alexnet-cifar"],
+    ),
+    (
+        "weights-wrong-shape",
+        serve_args("--weights", "tiny3.pt"),
+        [
+            "tiny3.pt do not fit",
+            "fc.weight ((3, 64) in file, (2, 64) in model)",
+            "fc.bias",
+            "same architecture",
+        ],
+    ),
+    (
+        "weights-wrong-keys",
+        serve_args("--weights", "renamed.pt"),
+        ["missing in the file: fc.weight, fc.bias", "not in the model: head.weight, head.bias"],
+    ),
     ("weights-missing", serve_args("--weights", "nope.pt"), ["nope.pt", "does not exist"]),
-    ("weights-not-torch", serve_args("--weights", "notes.txt"),
-     ["Cannot read weights file notes.txt", "not a file saved with torch.save"]),
-    ("weights-damaged", serve_args("--weights", "damaged.pt"),
-     ["Cannot read weights file damaged.pt", "damaged", "torch.save"]),
-    ("weights-whole-pickle", serve_args("--weights", "whole.pt"),
-     ["whole.pt holds pickled Python objects", "state_dict()", "--trust-pickle"]),
-    ("model-whole-pickle", serve_args("--model", "whole.pt"),
-     ["whole.pt is not a TorchScript file", "--trust-pickle"]),
+    (
+        "weights-not-torch",
+        serve_args("--weights", "notes.txt"),
+        ["Cannot read weights file notes.txt", "not a file saved with torch.save"],
+    ),
+    (
+        "weights-damaged",
+        serve_args("--weights", "damaged.pt"),
+        ["Cannot read weights file damaged.pt", "damaged", "torch.save"],
+    ),
+    (
+        "weights-whole-pickle",
+        serve_args("--weights", "whole.pt"),
+        ["whole.pt holds pickled Python objects", "state_dict()", "--trust-pickle"],
+    ),
+    (
+        "model-whole-pickle",
+        serve_args("--model", "whole.pt"),
+        ["whole.pt is not a TorchScript file", "--trust-pickle"],
+    ),
     ("data-empty", serve_args("--data", "empty"), ["No images found in empty", "image folder"]),
-    ("data-missing", serve_args("--data", "nowhere"),
-     ["Dataset nowhere does not exist", "image folder"]),
-    ("data-damaged-images", serve_args("--data", "damaged"),
-     ["No images found in damaged", "1 unreadable files skipped"]),
+    (
+        "data-missing",
+        serve_args("--data", "nowhere"),
+        ["Dataset nowhere does not exist", "image folder"],
+    ),
+    (
+        "data-damaged-images",
+        serve_args("--data", "damaged"),
+        ["No images found in damaged", "1 unreadable files skipped"],
+    ),
     ("data-damaged-npz", serve_args("--data", "bad.npz"), ["Cannot read bad.npz"]),
-    ("data-npz-no-images", serve_args("--data", "no_images.npz"),
-     ["no_images.npz holds no images"]),
+    (
+        "data-npz-no-images",
+        serve_args("--data", "no_images.npz"),
+        ["no_images.npz holds no images"],
+    ),
     ("data-npz-without-x", serve_args("--data", "no_x.npz"), ["no_x.npz has no array named 'x'"]),
-    ("data-npz-not-images", serve_args("--data", "not_images.npz"),
-     ["shape (4, 5)", "(N, C, H, W)"]),
+    (
+        "data-npz-not-images",
+        serve_args("--data", "not_images.npz"),
+        ["shape (4, 5)", "(N, C, H, W)"],
+    ),
     ("data-not-a-file", serve_args("--data", "pipe.npz"), ["pipe.npz is neither a file nor a"]),
     ("data-cifar-truncated", serve_args("--data", "cut_cifar"), ["test_batch is damaged"]),
-    ("data-unknown-file", serve_args("--data", "notes.txt"),
-     ["notes.txt is a file of an unknown kind", ".npz"]),
-    ("input-shape-wrong", serve_args("--model", "net.py:fixed", "--input-shape", "3,64,64"),
-     ["rejected an input of shape (1, 3, 64, 64)", "mat1 and mat2", "--input-shape"]),
-    ("input-channels-wrong", serve_args("--input-shape", "1,32,32"),
-     ["(1, 1, 32, 32)", "3 channels", "--input-shape"]),
-    ("input-shape-unknown", ["serve", "--model", "net.py:tiny", "--data", "data"],
-     ["input shape is not known", "--input-shape 3,32,32"]),
-    ("classes-count", serve_args("--classes", "classes3.txt"),
-     ["3 class names given but the model has 2 outputs", "--classes"]),
-    ("classes-missing", serve_args("--classes", "nope.txt"),
-     ["classes file nope.txt", "No such file"]),
+    (
+        "data-unknown-file",
+        serve_args("--data", "notes.txt"),
+        ["notes.txt is a file of an unknown kind", ".npz"],
+    ),
+    (
+        "input-shape-wrong",
+        serve_args("--model", "net.py:fixed", "--input-shape", "3,64,64"),
+        ["rejected an input of shape (1, 3, 64, 64)", "mat1 and mat2", "--input-shape"],
+    ),
+    (
+        "input-channels-wrong",
+        serve_args("--input-shape", "1,32,32"),
+        ["(1, 1, 32, 32)", "3 channels", "--input-shape"],
+    ),
+    (
+        "input-shape-unknown",
+        ["serve", "--model", "net.py:tiny", "--data", "data"],
+        ["input shape is not known", "--input-shape 3,32,32"],
+    ),
+    (
+        "classes-count",
+        serve_args("--classes", "classes3.txt"),
+        ["3 class names given but the model has 2 outputs", "--classes"],
+    ),
+    (
+        "classes-missing",
+        serve_args("--classes", "nope.txt"),
+        ["classes file nope.txt", "No such file"],
+    ),
     ("classes-not-utf8", serve_args("--classes", "latin1.txt"), ["latin1.txt", "UTF-8"]),
     ("mean-count", serve_args("--mean", "0.5,0.5"), ["mean has 2 values", "3 channels"]),
     ("device-unknown", serve_args("--device", "nodev"), ["Cannot use device 'nodev'", "--device"]),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("args", "words"), [c[1:] for c in USER_ERRORS],
-                         ids=[c[0] for c in USER_ERRORS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("args", "words"), [c[1:] for c in USER_ERRORS], ids=[c[0] for c in USER_ERRORS]
+)
 def test_user_error_is_one_paragraph_without_traceback(
     workspace: Path, isolated_cache: Path, args: list[str], words: list[str]
 ) -> None:
@@ -219,8 +320,10 @@ def test_user_error_is_one_paragraph_without_traceback(
 DEBUG_CASES = {c[0]: c[1] for c in USER_ERRORS}
 
 
-@pytest.mark.parametrize("case", ["factory-raises", "weights-wrong-keys", "data-empty",
-                                  "input-shape-wrong", "classes-count"])  # fmt: skip
+@pytest.mark.parametrize(
+    "case",
+    ["factory-raises", "weights-wrong-keys", "data-empty", "input-shape-wrong", "classes-count"],
+)
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_debug_shows_the_traceback(
     workspace: Path, isolated_cache: Path, case: str, where: str
@@ -253,11 +356,12 @@ USAGE_ERRORS = [
     ("demo-unknown-dataset", ["demo", "--dataset", "imagenet"], ["--dataset", "imagenet"]),
     ("train-epochs-not-int", ["train", "--epochs", "many"], ["--epochs", "many"]),
     ("unknown-option", serve_args("--colour", "red"), ["unrecognized arguments", "--colour"]),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("args", "words"), [c[1:] for c in USAGE_ERRORS],
-                         ids=[c[0] for c in USAGE_ERRORS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("args", "words"), [c[1:] for c in USAGE_ERRORS], ids=[c[0] for c in USAGE_ERRORS]
+)
 def test_usage_error_exits_2(
     workspace: Path, isolated_cache: Path, args: list[str], words: list[str]
 ) -> None:
@@ -279,6 +383,13 @@ def test_help_lists_the_commands(workspace: Path, isolated_cache: Path) -> None:
 def test_serve_help_names_every_model_source(workspace: Path, isolated_cache: Path) -> None:
     result = deepling(workspace, isolated_cache, "serve", "--help")
     assert result.returncode == 0, result.stderr
-    for option in ("--model", "--weights", "--trust-pickle", "--data", "--input-shape",
-                   "--classes", "--debug"):  # fmt: skip
+    for option in (
+        "--model",
+        "--weights",
+        "--trust-pickle",
+        "--data",
+        "--input-shape",
+        "--classes",
+        "--debug",
+    ):
         assert option in result.stdout

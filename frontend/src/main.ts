@@ -48,7 +48,13 @@ async function boot(root: HTMLElement): Promise<void> {
   const jobs = createJobRunner(api, tray);
   let evaluating: Promise<void> | null = null; // one evaluation at a time, whoever asks
   const context: AppContext = {
-    api, model, graph, dataset, store, evaluation, jobs,
+    api,
+    model,
+    graph,
+    dataset,
+    store,
+    evaluation,
+    jobs,
     evaluate() {
       evaluating ??= (async () => {
         try {
@@ -81,7 +87,8 @@ async function boot(root: HTMLElement): Promise<void> {
       views.set(section, entry);
     }
     for (const [name, other] of views) other.panel.hidden = name !== section;
-    for (const tab of tabs.children) tab.setAttribute("aria-selected", String((tab as HTMLElement).dataset.section === section));
+    for (const tab of tabs.children)
+      tab.setAttribute("aria-selected", String((tab as HTMLElement).dataset.section === section));
     entry.view.draw();
   };
   for (const section of SECTIONS) {
@@ -98,7 +105,12 @@ async function boot(root: HTMLElement): Promise<void> {
   const notice = graph.approximate
     ? el("div", { class: "notice" }, `Approximate graph: ${graph.reason}. Only module calls are shown, in call order.`)
     : null;
-  root.replaceChildren(header.element, el("div", { class: "toolbar" }, tabs, current.element), ...(notice ? [notice] : []), sections);
+  root.replaceChildren(
+    header.element,
+    el("div", { class: "toolbar" }, tabs, current.element),
+    ...(notice ? [notice] : []),
+    sections,
+  );
   show(store.get().section);
 }
 

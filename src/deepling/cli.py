@@ -44,8 +44,9 @@ def _port(text: str) -> int:
 
 def _token(text: str) -> str:
     # Same rule as deepling.server.access.TOKEN_PATTERN (not imported: it would load starlette).
-    if not (8 <= len(text) <= 256) or any(not (c.isascii() and (c.isalnum() or c in "-_.~"))
-                                          for c in text):  # fmt: skip
+    if not (8 <= len(text) <= 256) or any(
+        not (c.isascii() and (c.isalnum() or c in "-_.~")) for c in text
+    ):
         raise argparse.ArgumentTypeError(
             "expected 8 to 256 characters: letters, digits, '-', '_', '.', '~'"
         )
@@ -54,29 +55,45 @@ def _token(text: str) -> str:
 
 def _add_debug_option(p: argparse.ArgumentParser) -> None:
     # Also accepted after the subcommand; SUPPRESS keeps a --debug given before it.
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                   help="show tracebacks on errors")
+    p.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
+    )
 
 
 def _add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     p.add_argument("--port", type=_port, default=None, help="port (default: a free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.add_argument("--token", type=_token, nargs="?", const="", default=None,
-                   help="require this access token (alone: a generated one). Default: "
-                        "$DEEPLING_TOKEN if set, else a generated token when --host is not "
-                        "loopback, none on loopback")
+    p.add_argument(
+        "--token",
+        type=_token,
+        nargs="?",
+        const="",
+        default=None,
+        help="require this access token (alone: a generated one). Default: "
+        "$DEEPLING_TOKEN if set, else a generated token when --host is not "
+        "loopback, none on loopback",
+    )
 
 
 def _add_model_and_data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True,
-                   help="file.py:factory, package.module:factory, a TorchScript file, "
-                        "torchvision:<name>, or a zoo name (alexnet-cifar, mnist-cnn)")
+    p.add_argument(
+        "--model",
+        required=True,
+        help="file.py:factory, package.module:factory, a TorchScript file, "
+        "torchvision:<name>, or a zoo name (alexnet-cifar, mnist-cnn)",
+    )
     p.add_argument("--weights", type=Path, help="state_dict or checkpoint file")
-    p.add_argument("--trust-pickle", action="store_true",
-                   help="allow --weights to be a whole pickled model (runs its code)")
-    p.add_argument("--data", required=True,
-                   help="image folder, cifar-10-batches-py folder, .npz file, or mnist-demo")
+    p.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow --weights to be a whole pickled model (runs its code)",
+    )
+    p.add_argument(
+        "--data",
+        required=True,
+        help="image folder, cifar-10-batches-py folder, .npz file, or mnist-demo",
+    )
     p.add_argument("--split", default="test", help="CIFAR-10 split: test, train or all")
     p.add_argument("--input-shape", type=_shape, help="C,H,W the model takes, e.g. 3,32,32")
     p.add_argument("--mean", type=_floats, help="per-channel mean, e.g. 0.49,0.48,0.45")

@@ -67,16 +67,28 @@ def train_with_progress(
         if bar is None or status.step == 0:
             if bar is not None:
                 bar.close()
-            bar = tqdm(total=status.steps, desc=f"{arch} epoch {status.epoch + 1}/{status.epochs}",
-                       unit="batch", leave=True)
+            bar = tqdm(
+                total=status.steps,
+                desc=f"{arch} epoch {status.epoch + 1}/{status.epochs}",
+                unit="batch",
+                leave=True,
+            )
         bar.update(1)
         postfix = {"loss": f"{status.loss:.3f}"}
         if status.test_accuracy is not None:
             postfix["test_acc"] = f"{status.test_accuracy:.2%}"
         bar.set_postfix(postfix, refresh=False)
 
-    state = train(arch, train_data, test_data, out, epochs=epochs, resume=not restart,
-                  device=device, on_progress=report)
+    state = train(
+        arch,
+        train_data,
+        test_data,
+        out,
+        epochs=epochs,
+        resume=not restart,
+        device=device,
+        on_progress=report,
+    )
     if bar is not None:
         bar.close()
     return state.get("test_accuracy")
@@ -84,8 +96,14 @@ def train_with_progress(
 
 def train_command(args: argparse.Namespace) -> None:
     out = args.out or demo_checkpoint(args.model)
-    accuracy = train_with_progress(args.model, demo_data(args.model, args.data_dir), out,
-                                   epochs=args.epochs, restart=args.restart, device=args.device)
+    accuracy = train_with_progress(
+        args.model,
+        demo_data(args.model, args.data_dir),
+        out,
+        epochs=args.epochs,
+        restart=args.restart,
+        device=args.device,
+    )
     shown = "n/a" if accuracy is None else f"{accuracy:.2%}"
     print(f"Saved {out} (test accuracy {shown}).")
 
@@ -96,11 +114,15 @@ def _read_classes(path: Path | None) -> list[str] | None:
     try:
         names = [line.strip() for line in path.read_text().splitlines() if line.strip()]
     except OSError as exc:
-        raise DeeplingError(f"Cannot read the classes file {path}: {exc.strerror or exc}.",
-                            "Give a readable text file with one class name a line.") from exc
+        raise DeeplingError(
+            f"Cannot read the classes file {path}: {exc.strerror or exc}.",
+            "Give a readable text file with one class name a line.",
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise DeeplingError(f"The classes file {path} is not UTF-8 text ({exc.reason}).",
-                            "Give a UTF-8 text file with one class name a line.") from exc
+        raise DeeplingError(
+            f"The classes file {path} is not UTF-8 text ({exc.reason}).",
+            "Give a UTF-8 text file with one class name a line.",
+        ) from exc
     if not names:
         raise DeeplingError(f"The classes file {path} is empty.", "Write one class name a line.")
     return names
@@ -127,22 +149,31 @@ def _finished(checkpoint: Path) -> bool:
 
 def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
     model = load_model(
-        args.model, args.weights, input_shape=args.input_shape, mean=args.mean, std=args.std,
-        classes=_read_classes(args.classes), device=args.device, trust_pickle=args.trust_pickle,
-    )  # fmt: skip
+        args.model,
+        args.weights,
+        input_shape=args.input_shape,
+        mean=args.mean,
+        std=args.std,
+        classes=_read_classes(args.classes),
+        device=args.device,
+        trust_pickle=args.trust_pickle,
+    )
     dataset = load_dataset(args.data, split=args.split)
     _warn_skipped(dataset)
     if len(dataset) == 0:
-        raise DeeplingError(f"The dataset {args.data} holds no images.",
-                            "Give a dataset with at least one image.")  # fmt: skip
+        raise DeeplingError(
+            f"The dataset {args.data} holds no images.", "Give a dataset with at least one image."
+        )
     unnamed = model.classes == [str(i) for i in range(len(model.classes))]
     if unnamed and len(dataset.classes) == len(model.classes):
         model.classes = list(dataset.classes)  # name the outputs after the dataset's classes
     elif dataset.classes and dataset.classes != model.classes[: len(dataset.classes)]:
-        print(f"deepling: warning: the dataset's classes ({', '.join(dataset.classes[:5])}, ...) "
-              f"differ from the model's ({', '.join(model.classes[:5])}, ...); label i is taken "
-              "to mean the model's output i. Pass --classes to name the model's outputs.",
-              file=sys.stderr)
+        print(
+            f"deepling: warning: the dataset's classes ({', '.join(dataset.classes[:5])}, ...) "
+            f"differ from the model's ({', '.join(model.classes[:5])}, ...); label i is taken "
+            "to mean the model's output i. Pass --classes to name the model's outputs.",
+            file=sys.stderr,
+        )
     # Fail now, not in the browser, if the images cannot be fed to this model.
     model.predict(dataset.batch([0], model.input_shape))
     return model, dataset
@@ -150,8 +181,14 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
 
 def serve_command(args: argparse.Namespace) -> None:
     model, dataset = _model_and_data(args)
-    serve(model, dataset, host=args.host, port=args.port, open_browser=not args.no_browser,
-          token=args.token)
+    serve(
+        model,
+        dataset,
+        host=args.host,
+        port=args.port,
+        open_browser=not args.no_browser,
+        token=args.token,
+    )
 
 
 def evaluate_command(args: argparse.Namespace) -> None:
@@ -165,12 +202,15 @@ def evaluate_command(args: argparse.Namespace) -> None:
     if result.accuracy is None:
         print(f"{len(dataset)} unlabelled images: predictions only, no accuracy.")
         return
-    print(f"accuracy {result.accuracy:.2%} on {int(result.labelled.sum())} labelled images "
-          f"({model.name} on {dataset.name})")
+    print(
+        f"accuracy {result.accuracy:.2%} on {int(result.labelled.sum())} labelled images "
+        f"({model.name} on {dataset.name})"
+    )
     width = max(5, *(len(c) for c in model.classes))
     print(f"{'class':<{width}}  precision  recall  images")
-    for name, p, r, n in zip(model.classes, result.precision, result.recall,
-                             result.confusion.sum(axis=1), strict=True):
+    for name, p, r, n in zip(
+        model.classes, result.precision, result.recall, result.confusion.sum(axis=1), strict=True
+    ):
         print(f"{name:<{width}}  {p:9.2%}  {r:6.2%}  {n:6d}")
 
 
@@ -183,5 +223,11 @@ def demo_command(args: argparse.Namespace) -> None:
         train_with_progress(arch, data, checkpoint)
     test_data = data[1]
     model = load_model(arch, checkpoint)
-    serve(model, test_data, host=args.host, port=args.port, open_browser=not args.no_browser,
-          token=args.token)
+    serve(
+        model,
+        test_data,
+        host=args.host,
+        port=args.port,
+        open_browser=not args.no_browser,
+        token=args.token,
+    )

@@ -75,8 +75,12 @@ def _dataset(n: int, labels: np.ndarray) -> ArrayDataset:
 def _snapshot(model: Model) -> tuple[str, list[bool], list[bool], int]:
     module = model.module
     hooks = sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in module.modules())
-    return (weights_digest(module), [m.training for m in module.modules()],
-            [p.requires_grad for p in module.parameters()], hooks)  # fmt: skip
+    return (
+        weights_digest(module),
+        [m.training for m in module.modules()],
+        [p.requires_grad for p in module.parameters()],
+        hooks,
+    )
 
 
 @pytest.mark.parametrize("node", ["relu", "shared", "shared_1", "cat", "fc"])
@@ -258,8 +262,12 @@ def test_horse_channels_of_alexnet_carry_horse(
     model = load_model("alexnet-cifar", reference_alexnet)
     horse = cifar_test.classes.index("horse")
     sample = np.concatenate([np.flatnonzero(cifar_test.labels == k)[:100] for k in range(10)])
-    data = ArrayDataset(cifar_test.pixels[sample].numpy(), cifar_test.labels[sample],
-                        cifar_test.classes, "cifar-sample")  # fmt: skip
+    data = ArrayDataset(
+        cifar_test.pixels[sample].numpy(),
+        cifar_test.labels[sample],
+        cifar_test.classes,
+        "cifar-sample",
+    )
     nodes = model.graph().nodes
     last_conv = max(i for i, n in enumerate(nodes) if n.op == "conv2d")
     relu = next(n.name for n in nodes[last_conv:] if n.op == "relu")

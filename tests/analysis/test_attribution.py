@@ -79,8 +79,9 @@ def test_integrated_gradients_sum_to_the_score_difference() -> None:
     model = _model(SmallResidual(3), shape)
     image = _image(shape)
     target = 2
-    ig = deepling.attribute(model, image, "integrated_gradients", target,
-                            settings=Settings(steps=128))  # fmt: skip
+    ig = deepling.attribute(
+        model, image, "integrated_gradients", target, settings=Settings(steps=128)
+    )
     logits = model.logits(torch.stack([image, torch.zeros(shape)]))[:, target]
     assert ig.sum().item() == pytest.approx((logits[0] - logits[1]).item(), rel=0.02, abs=1e-3)
 
@@ -105,8 +106,10 @@ def test_grad_cam_at_function_nodes_and_module_nodes() -> None:
     relus = [name for name, op in ops.items() if op == "relu"]
     assert default_cam_node(graph) == "conv2"
     image = _image(shape)
-    maps = {node: deepling.attribute(model, image, "grad_cam", node=node)
-            for node in (add, *relus, "conv1", "bn")}  # fmt: skip
+    maps = {
+        node: deepling.attribute(model, image, "grad_cam", node=node)
+        for node in (add, *relus, "conv1", "bn")
+    }
     for node, cam in maps.items():
         assert cam.shape == (16, 20) and torch.isfinite(cam).all() and (cam >= 0).all(), node
     # Different nodes explain with different feature maps: the maps differ.
@@ -158,8 +161,9 @@ def test_model_left_as_found_also_after_an_error(method: str) -> None:
     assert all(p.requires_grad == flag for p, flag in flags)
     assert all(p.grad is None for p in module.parameters())
     assert all(torch.equal(v, weights[k]) for k, v in module.state_dict().items())
-    assert not any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
-                   for m in module.modules())  # fmt: skip
+    assert not any(
+        m._forward_hooks or m._forward_pre_hooks or m._backward_hooks for m in module.modules()
+    )
 
 
 def test_smoothgrad_is_reproducible_and_leaves_the_random_state() -> None:
@@ -204,8 +208,9 @@ def test_masking_top_integrated_gradients_pixels_hurts_much_more_than_random(  #
         top[ig.topk(k).indices] = True
         random = torch.zeros_like(ig, dtype=torch.bool)
         random[torch.randperm(ig.numel(), generator=generator)[:k]] = True
-        masked = torch.stack([torch.where(m.view(image.shape[1:]), fill, image)
-                              for m in (top, random)])  # fmt: skip
+        masked = torch.stack(
+            [torch.where(m.view(image.shape[1:]), fill, image) for m in (top, random)]
+        )
         after = model.predict(masked)[:, target]
         drop_top.append(float(p0[target] - after[0]))
         drop_random.append(float(p0[target] - after[1]))

@@ -32,8 +32,9 @@ def image() -> torch.Tensor:
 
 def test_rotation_by_multiples_of_90_equals_rot90(image: torch.Tensor) -> None:
     for degrees, k in ((90, 1), (180, 2), (270, 3), (-90, 3), (360, 0)):
-        assert torch.equal(apply_edits(image, [Rotate(degrees=degrees)]),
-                           torch.rot90(image, k, dims=(1, 2)))  # fmt: skip
+        assert torch.equal(
+            apply_edits(image, [Rotate(degrees=degrees)]), torch.rot90(image, k, dims=(1, 2))
+        )
     wide = torch.rand(3, 6, 10)  # 180 degrees is exact on any shape
     assert torch.equal(apply_edits(wide, [Rotate(degrees=180)]), torch.rot90(wide, 2, (1, 2)))
 
@@ -74,8 +75,9 @@ def test_occlusion_is_clipped_and_seeded(image: torch.Tensor) -> None:
 
 
 def test_brush_paints_within_radius_and_erase_restores(image: torch.Tensor) -> None:
-    painted = apply_edits(image, [Brush(points=[(2.5, 6.5), (9.5, 6.5)], radius=1.0,
-                                        colour=[1.0, 0.0, 0.0])])  # fmt: skip
+    painted = apply_edits(
+        image, [Brush(points=[(2.5, 6.5), (9.5, 6.5)], radius=1.0, colour=[1.0, 0.0, 0.0])]
+    )
     # Centres within distance 1 of the segment: rows 5-7 over its length, and one pixel
     # beyond each end on row 6 (distance exactly 1).
     expected = torch.zeros(12, 12, dtype=torch.bool)
@@ -84,10 +86,13 @@ def test_brush_paints_within_radius_and_erase_restores(image: torch.Tensor) -> N
     changed = (painted != image).any(0)
     assert torch.equal(changed, expected)
     assert torch.equal(painted[:, 6, 5], torch.tensor([1.0, 0.0, 0.0]))
-    erased = apply_edits(image, [
-        Brightness(delta=0.3),
-        Brush(points=[(0.0, 0.0), (12.0, 12.0)], radius=30, erase=True),
-    ])  # fmt: skip
+    erased = apply_edits(
+        image,
+        [
+            Brightness(delta=0.3),
+            Brush(points=[(0.0, 0.0), (12.0, 12.0)], radius=30, erase=True),
+        ],
+    )
     assert torch.equal(erased, image)
 
 
@@ -101,8 +106,9 @@ def test_shift_moves_content_and_fills(image: torch.Tensor) -> None:
 def test_crop_resizes_the_box_back(image: torch.Tensor) -> None:
     assert torch.equal(apply_edits(image, [Crop(x=0, y=0, w=12, h=12)]), image)
     out = apply_edits(image, [Crop(x=2, y=4, w=6, h=6)])
-    expected = F.interpolate(image[None, :, 4:10, 2:8], size=(12, 12), mode="bilinear",
-                             align_corners=False)[0]  # fmt: skip
+    expected = F.interpolate(
+        image[None, :, 4:10, 2:8], size=(12, 12), mode="bilinear", align_corners=False
+    )[0]
     assert torch.allclose(out, expected.clamp(0, 1))
 
 
@@ -134,20 +140,30 @@ def test_edits_apply_in_order_and_leave_the_input_alone(image: torch.Tensor) -> 
 
 
 def test_parse_edits_from_json_and_validation() -> None:
-    edits = parse_edits([{"op": "rotate", "degrees": 90}, {"op": "occlude", "x": 1, "y": 1,
-                                                            "w": 2, "h": 2, "fill": "noise"}])
+    edits = parse_edits(
+        [
+            {"op": "rotate", "degrees": 90},
+            {"op": "occlude", "x": 1, "y": 1, "w": 2, "h": 2, "fill": "noise"},
+        ]
+    )
     assert isinstance(edits[0], Rotate) and isinstance(edits[1], Occlude)
-    for bad in ([{"op": "rotate"}], [{"op": "explode"}], [{"op": "blur", "sigma": -1}],
-                [{"op": "occlude", "x": 0, "y": 0, "w": 0, "h": 2}],
-                [{"op": "flip", "axis": "diagonal"}]):
+    for bad in (
+        [{"op": "rotate"}],
+        [{"op": "explode"}],
+        [{"op": "blur", "sigma": -1}],
+        [{"op": "occlude", "x": 0, "y": 0, "w": 0, "h": 2}],
+        [{"op": "flip", "axis": "diagonal"}],
+    ):
         with pytest.raises(ValidationError):
             parse_edits(bad)
 
 
 def test_edits_given_as_json_dicts_apply_like_the_op_models() -> None:
     image = torch.rand(3, 6, 6, generator=torch.Generator().manual_seed(1))
-    as_json: list[dict[str, object]] = [{"op": "rotate", "degrees": 90},
-                                        {"op": "flip", "axis": "horizontal"}]  # fmt: skip
+    as_json: list[dict[str, object]] = [
+        {"op": "rotate", "degrees": 90},
+        {"op": "flip", "axis": "horizontal"},
+    ]
     edited = apply_edits(image, as_json)
     models = apply_edits(image, parse_edits(as_json))
     assert torch.equal(edited, models)

@@ -69,7 +69,10 @@ def test_cache_is_reused_and_keyed_by_weights(model_and_data, tmp_path: Path) ->
     assert np.array_equal(first.predictions, again.predictions)
 
     changed = Model(
-        type(model.module)(), model.input_shape, classes=model.classes, mean=model.mean,
+        type(model.module)(),
+        model.input_shape,
+        classes=model.classes,
+        mean=model.mean,
         std=model.std,
     )
     changed.module.load_state_dict(model.module.state_dict())

@@ -137,11 +137,14 @@ def test_cifar_alexnet_visualisation_beats_every_real_image(reference_alexnet, c
     model = load_model("alexnet-cifar", reference_alexnet)
     node, channels = "features_16", [5, 40]
     atlas = layer_atlas(model, node, steps=256, channels=channels, data=cifar_test)
-    real = torch.cat([
-        _channel_means(model, cifar_test.batch(range(s, min(s + 2000, len(cifar_test))),
-                                               (3, 32, 32)), node)[:, channels]
-        for s in range(0, len(cifar_test), 2000)
-    ])  # fmt: skip
+    real = torch.cat(
+        [
+            _channel_means(
+                model, cifar_test.batch(range(s, min(s + 2000, len(cifar_test))), (3, 32, 32)), node
+            )[:, channels]
+            for s in range(0, len(cifar_test), 2000)
+        ]
+    )
     ours = _channel_means(model, atlas, node)[:, channels].diagonal()
     assert (ours > real.max(dim=0).values).all(), f"{ours} vs {real.max(dim=0).values}"
     # Readable, not saturated noise: without the pull towards grey ~70% of these pixels end

@@ -15,8 +15,9 @@ from deepling.analysis.featurevis_transforms import RandomAffine, affine_grids
 def _reference_logits(image: FourierImage, spectrum: torch.Tensor) -> torch.Tensor:
     """The parameterisation as plain differentiable torch ops."""
     _, height, width = image.shape
-    pixels = torch.fft.irfft2(torch.view_as_complex(spectrum * image.scale), s=(height, width),
-                              norm="ortho")  # fmt: skip
+    pixels = torch.fft.irfft2(
+        torch.view_as_complex(spectrum * image.scale), s=(height, width), norm="ortho"
+    )
     if image.color is not None:
         pixels = torch.einsum("cd,bdhw->bchw", image.color, pixels)
     return pixels
@@ -106,8 +107,9 @@ def test_model_input_affine_is_its_normalisation() -> None:
 
     from deepling.models.model import Model
 
-    model = Model(nn.Conv2d(3, 4, 3), (3, 8, 8), classes=["a"], mean=[0.4, 0.5, 0.6],
-                  std=[0.2, 0.25, 0.3])  # fmt: skip
+    model = Model(
+        nn.Conv2d(3, 4, 3), (3, 8, 8), classes=["a"], mean=[0.4, 0.5, 0.6], std=[0.2, 0.25, 0.3]
+    )
     x = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(0))
     scale, shift = model.input_affine()
     assert torch.allclose(x * scale + shift, model.normalise(x), atol=1e-6)

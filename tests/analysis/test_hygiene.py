@@ -55,8 +55,14 @@ class SmallNet(nn.Module):
 def _hooks(module: nn.Module) -> list[str]:
     found = []
     for name, sub in module.named_modules():
-        for attr in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
-                     "_backward_pre_hooks", "_state_dict_hooks", "_load_state_dict_pre_hooks"):
+        for attr in (
+            "_forward_hooks",
+            "_forward_pre_hooks",
+            "_backward_hooks",
+            "_backward_pre_hooks",
+            "_state_dict_hooks",
+            "_load_state_dict_pre_hooks",
+        ):
             if getattr(sub, attr, None):
                 found.append(f"{name or '<root>'}.{attr}")
     for name, p in module.named_parameters():
@@ -68,9 +74,15 @@ def _hooks(module: nn.Module) -> list[str]:
 def _global_hooks() -> int:
     from torch.nn.modules import module as m
 
-    return sum(len(getattr(m, name)) for name in (
-        "_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks",
-        "_global_backward_pre_hooks"))  # fmt: skip
+    return sum(
+        len(getattr(m, name))
+        for name in (
+            "_global_forward_hooks",
+            "_global_forward_pre_hooks",
+            "_global_backward_hooks",
+            "_global_backward_pre_hooks",
+        )
+    )
 
 
 def _snapshot(module: nn.Module) -> tuple[dict[str, torch.Tensor], list[bool], list[bool]]:
@@ -107,8 +119,12 @@ def _analyses(
     sizes = list(range(1, 9))  # batch sizes (torch keeps per-shape state)
     zero_sets = [(node, [0, c]) for node in spatial[:2] for c in (1, 2)]
     view_sets = [[make_ablation(model, node, [c])] for node in spatial[:2] for c in (3, 5)]
-    all_edits = [Occlude(x=2, y=3, w=6, h=6), Rotate(degrees=20.0), Brightness(delta=0.1),
-                 Blur(sigma=1.0)]  # fmt: skip
+    all_edits = [
+        Occlude(x=2, y=3, w=6, h=6),
+        Rotate(degrees=20.0),
+        Brightness(delta=0.1),
+        Blur(sigma=1.0),
+    ]
 
     def image() -> torch.Tensor:
         return images[rng.randrange(len(images))]
@@ -119,8 +135,9 @@ def _analyses(
                 raise Cancelled()
 
         with pytest.raises(Cancelled):
-            adversarial_strip(model, image(), rng.randrange(CLASSES), 2, 4, until=None,
-                              progress=stop)  # fmt: skip
+            adversarial_strip(
+                model, image(), rng.randrange(CLASSES), 2, 4, until=None, progress=stop
+            )
 
     def whatif() -> object:
         edited = apply_edits(image(), rng.sample(all_edits, 2))
@@ -154,8 +171,10 @@ def _analyses(
         (1, lambda: attribute(model, image(), "integrated_gradients", settings=Settings(steps=4))),
         (1, lambda: attribute(model, image(), "smoothgrad", settings=Settings(samples=3))),
         (1, lambda: adversarial_strip(model, image(), rng.randrange(CLASSES), 2, 3)),
-        (1, lambda: adversarial_strip(model, image(), choose(channels), 2, 3,
-                                      node=choose(spatial))),
+        (
+            1,
+            lambda: adversarial_strip(model, image(), choose(channels), 2, 3, node=choose(spatial)),
+        ),
         (1, cancelled_strip),
         (1, lambda: feature_visualization(model, choose(spatial), choose(channels), 2)),
         (1, lambda: layer_projection(model, images[:8], None, pivots=3)),

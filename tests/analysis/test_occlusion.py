@@ -45,8 +45,9 @@ def test_batching_does_not_change_the_map(trained_mnist, mnist_split) -> None:  
     # up to ~1e-6 (8e-7 seen), a thousandth of the drops the map shows.
     torch.testing.assert_close(batched.drop, single.drop, rtol=0, atol=1e-5)
     reports: list[tuple[int, int]] = []
-    occlusion_sensitivity(model, image, patch=7, stride=7, batch_size=5,
-                          progress=lambda d, t: reports.append((d, t)))  # fmt: skip
+    occlusion_sensitivity(
+        model, image, patch=7, stride=7, batch_size=5, progress=lambda d, t: reports.append((d, t))
+    )
     assert reports[-1] == (16, 16) and reports[0] == (0, 16)
 
 

@@ -48,8 +48,11 @@ def test_a_plane_in_high_dimensions_comes_back_as_that_plane(k: int) -> None:
     assert np.abs(procrustes_align(plane, layout) - plane).max() < 1e-3
     # Not just similar: an isometry (distances kept), so the scale is right too.
     i, j = rng.integers(0, 400, (2, 200))
-    assert np.allclose(np.linalg.norm(layout[i] - layout[j], axis=1),
-                       np.linalg.norm(plane[i] - plane[j], axis=1), atol=1e-3)
+    assert np.allclose(
+        np.linalg.norm(layout[i] - layout[j], axis=1),
+        np.linalg.norm(plane[i] - plane[j], axis=1),
+        atol=1e-3,
+    )
 
 
 def test_a_mirrored_rotation_comes_back_onto_the_reference() -> None:

@@ -166,8 +166,13 @@ def test_layout_scores_are_bounded_and_saved_with_the_projection(  # type: ignor
     model, data = trained_mnist[0], mnist_split[1]
     monkeypatch.setattr(projection_module, "MAX_SCORED", 60)
     x = data.batch(range(150), model.input_shape)
-    projection = layer_projection(model, x, nodes=["conv2", "fc1", "conv2"], pivots=10,
-                                  labels=torch.as_tensor(data.labels[:150]))  # fmt: skip
+    projection = layer_projection(
+        model,
+        x,
+        nodes=["conv2", "fc1", "conv2"],
+        pivots=10,
+        labels=torch.as_tensor(data.labels[:150]),
+    )
     scores = projection.scores
     assert scores is not None and scores.layout_points == 60 and scores.full_points == 150
     # A layer named twice scores the same both times.
@@ -182,8 +187,12 @@ def test_layout_scores_are_bounded_and_saved_with_the_projection(  # type: ignor
     assert loaded.scores is not None
     for name in ("knn_layout", "knn_full", "silhouette"):
         assert np.array_equal(getattr(loaded.scores, name), getattr(scores, name))
-    assert (loaded.scores.neighbours, loaded.scores.layout_points, loaded.scores.full_points,
-            loaded.scores.chance) == (5, 60, 150, scores.chance)  # fmt: skip
+    assert (
+        loaded.scores.neighbours,
+        loaded.scores.layout_points,
+        loaded.scores.full_points,
+        loaded.scores.chance,
+    ) == (5, 60, 150, scores.chance)
     # An entry without scores (no labels given) loads without them.
     bare = Projection.from_arrays(Projection(projection.nodes, projection.coords).arrays())
     assert bare.scores is None

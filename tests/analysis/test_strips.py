@@ -204,8 +204,9 @@ def test_model_left_as_found_after_an_error(trained_mnist, mnist_split) -> None:
     try:
         for node in (None, "conv2"):
             with pytest.raises(Cancelled):
-                adversarial_strip(model, data.batch([0], model.input_shape)[0], 1, node=node,
-                                  progress=cancel_at_5)  # fmt: skip
+                adversarial_strip(
+                    model, data.batch([0], model.input_shape)[0], 1, node=node, progress=cancel_at_5
+                )
             assert all(m.training for m in module.modules())
             assert [p.requires_grad for p in module.parameters()] == flags
             assert all(not m._forward_hooks and not m._forward_pre_hooks for m in module.modules())
@@ -238,8 +239,13 @@ def test_bad_arguments_name_the_parameter(trained_mnist, mnist_split, kwargs, na
 
 def test_any_rgb_input_size() -> None:
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2),
-                        nn.Flatten(), nn.Linear(32, 4))  # fmt: skip
+    net = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32, 4),
+    )
     model = Model(net, (3, 21, 37), classes=list("abcd"))
     image = torch.rand(3, 21, 37)
     strip = adversarial_strip(model, image, 2, frames=5, steps=30, until=None)

@@ -217,8 +217,14 @@ def test_damaged_cifar_meta_names_the_file(tmp_path):
 
 @pytest.mark.parametrize(
     ("layout", "gray"),
-    [("NHW", True), ("NHWC", False), ("NCHW", False), ("NHWC-float01", False),
-     ("NCHW-float255", False), ("NHWC1-float01", True)],
+    [
+        ("NHW", True),
+        ("NHWC", False),
+        ("NCHW", False),
+        ("NHWC-float01", False),
+        ("NCHW-float255", False),
+        ("NHWC1-float01", True),
+    ],
 )
 def test_npz_layouts_and_ranges(tmp_path, pics, layout, gray):
     nhwc = pics[:5]

@@ -31,9 +31,18 @@ def _gradient(width: int, height: int) -> Image.Image:
     return Image.fromarray(rgb)
 
 
-@pytest.mark.parametrize(("format", "mode"), [("PNG", "RGB"), ("JPEG", "RGB"), ("PNG", "L"),
-                                              ("PNG", "RGBA"), ("GIF", "P"), ("BMP", "RGB"),
-                                              ("WEBP", "RGB")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("format", "mode"),
+    [
+        ("PNG", "RGB"),
+        ("JPEG", "RGB"),
+        ("PNG", "L"),
+        ("PNG", "RGBA"),
+        ("GIF", "P"),
+        ("BMP", "RGB"),
+        ("WEBP", "RGB"),
+    ],
+)
 def test_common_formats_are_fitted_to_the_model_input(format: str, mode: str) -> None:
     img = _gradient(64, 64).convert(mode)
     out = decode_upload(_encode(img, format), SHAPE)
@@ -67,8 +76,14 @@ def test_exif_orientation_is_applied() -> None:
     assert out[:, :28].mean() > 0.9 and out[:, 36:].mean() < 0.1
 
 
-@pytest.mark.parametrize("data", [b"hello, this is not an image", b"%PDF-1.4\n" + b"0" * 100,
-                                  b"<svg xmlns='http://www.w3.org/2000/svg'/>"])  # fmt: skip
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"hello, this is not an image",
+        b"%PDF-1.4\n" + b"0" * 100,
+        b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+    ],
+)
 def test_non_images_are_refused_with_415(data: bytes) -> None:
     with pytest.raises(DeeplingError, match="not an image") as error:
         decode_upload(data, SHAPE)

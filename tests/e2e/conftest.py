@@ -13,8 +13,14 @@ from PIL import Image
 from live_server import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +63,8 @@ def app_server(cifar_test, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             Image.fromarray(pixels).save(folder / name / f"{i:05d}.png")
     env = {**os.environ, "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
     model = Path(__file__).with_name("small_resnet.py")
-    server = LiveServer(["--model", f"{model}:small_resnet", "--data", str(folder),
-                         "--input-shape", "3,32,32"], env)
+    server = LiveServer(
+        ["--model", f"{model}:small_resnet", "--data", str(folder), "--input-shape", "3,32,32"], env
+    )
     yield server
     server.stop()

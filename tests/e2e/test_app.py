@@ -46,7 +46,9 @@ def test_data_view_evaluation_confusion_filter_and_bookmark(  # type: ignore[no-
     )
     true_class, predicted, count = max(counts, key=lambda c: c[2])
     page.click(f"#confusion-matrix [data-true='{true_class}'][data-predicted='{predicted}']")
-    page.wait_for_function(f"document.querySelector('#match-count').textContent.includes('{count}')")
+    page.wait_for_function(
+        f"document.querySelector('#match-count').textContent.includes('{count}')"
+    )
     shot(page, "data-filtered")
     first = int(page.locator("#image-grid [data-index]").first.get_attribute("data-index"))
     page.click(f"#image-grid [data-index='{first}']")
@@ -54,6 +56,8 @@ def test_data_view_evaluation_confusion_filter_and_bookmark(  # type: ignore[no-
     bookmark = page.url
     page.goto(bookmark)  # reload the bookmarked state
     page.wait_for_selector("#current-image")
-    page.wait_for_function(f"document.querySelector('.current-title').textContent.includes('#{first}')")
+    page.wait_for_function(
+        f"document.querySelector('.current-title').textContent.includes('#{first}')"
+    )
     assert "section=data" in page.url
     shot(page, "data-bookmark")

@@ -21,8 +21,19 @@ def demo_server(
     reference_alexnet: Path, cifar_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     env = {**os.environ, "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
-    server = LiveServer(["--model", "alexnet-cifar", "--weights", str(reference_alexnet),
-                         "--data", str(cifar_dir), "--split", "test"], env)  # fmt: skip
+    server = LiveServer(
+        [
+            "--model",
+            "alexnet-cifar",
+            "--weights",
+            str(reference_alexnet),
+            "--data",
+            str(cifar_dir),
+            "--split",
+            "test",
+        ],
+        env,
+    )
     yield server
     server.stop()
 
@@ -42,8 +53,11 @@ def _until(page, script: str, timeout: float = 180.0) -> None:  # type: ignore[n
 
 
 def _loaded(page, selector: str) -> None:  # type: ignore[no-untyped-def]
-    _until(page, f"() => {{ const i = document.querySelector({selector!r}); "
-                 "return !!i && i.complete && i.naturalWidth > 0; }")  # fmt: skip
+    _until(
+        page,
+        f"() => {{ const i = document.querySelector({selector!r}); "
+        "return !!i && i.complete && i.naturalWidth > 0; }",
+    )
 
 
 def _title_has(page, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +115,8 @@ def test_open_a_channel_from_the_architecture_view(page, demo_server: LiveServer
     _title_has(page, "features_16 · channel 12")
     _loaded(page, "#feature-vis-image")
     page.click("#top-images-button")
-    page.wait_for_selector("#top-images .ch-top-body[data-shown='features_16:12'] img",
-                           timeout=180_000)  # fmt: skip
+    page.wait_for_selector(
+        "#top-images .ch-top-body[data-shown='features_16:12'] img", timeout=180_000
+    )
     page.wait_for_timeout(500)
     _shot(page, "channel-late-conv")

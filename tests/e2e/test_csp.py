@@ -28,8 +28,11 @@ document.addEventListener("securitypolicyviolation",
 
 @pytest.fixture(scope="module")
 def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    env = {**os.environ, "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
-           "DEEPLING_TOKEN": TOKEN}  # fmt: skip
+    env = {
+        **os.environ,
+        "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
+        "DEEPLING_TOKEN": TOKEN,
+    }
     server = LiveServer(["--model", "mnist-cnn", "--data", "mnist-demo"], env)
     yield server
     server.stop()
@@ -51,8 +54,10 @@ def test_every_section_runs_with_no_csp_violation(strict_page, guarded_server: L
     console: list[str] = []
     refused: list[str] = []
     page.on("console", lambda m: console.append(m.text))
-    page.on("response", lambda r: refused.append(f"{r.status} {r.url}")
-            if r.status in (401, 403) else None)  # fmt: skip
+    page.on(
+        "response",
+        lambda r: refused.append(f"{r.status} {r.url}") if r.status in (401, 403) else None,
+    )
     page.add_init_script(WATCH)
     page.goto(f"{guarded_server.url}/?token={TOKEN}&section=architecture")
     assert "token" not in page.url  # redirected to the URL without it

@@ -55,9 +55,7 @@ def _zoom(page: Any) -> float:
 
 
 def _zoom_changes_from(page: Any, zoom: float) -> None:
-    page.wait_for_function(
-        f"Number(document.querySelector('{GRAPH}').dataset.zoom) !== {zoom}"
-    )  # fmt: skip
+    page.wait_for_function(f"Number(document.querySelector('{GRAPH}').dataset.zoom) !== {zoom}")
 
 
 def _assert_readable_and_whole(m: dict[str, Any], name: str) -> None:
@@ -88,7 +86,7 @@ def test_every_box_names_its_node_as_the_dropdowns_do(page: Any, app_server: Liv
     page.wait_for_selector("#channel-node option", state="attached")
     options = page.eval_on_selector_all(
         "#channel-node option", "os => os.map(o => [o.value, o.textContent])"
-    )  # fmt: skip
+    )
     assert options
     for name, text in options:
         first, second = labels[name]
@@ -172,8 +170,9 @@ def alexnet_server(
     """The reference demo's architecture (AlexNet-CIFAR) on the CIFAR-10 test images. Its graph
     is the architecture's, whatever the weights: untrained here, so it is no reference test."""
     env = {**os.environ, "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
-    server = LiveServer(["--model", "alexnet-cifar", "--data", str(cifar_dir), "--split", "test"],
-                        env)  # fmt: skip
+    server = LiveServer(
+        ["--model", "alexnet-cifar", "--data", str(cifar_dir), "--split", "test"], env
+    )
     yield server
     server.stop()
 

@@ -49,8 +49,10 @@ def test_tray_image_in_the_layer_projection(page, mnist_server) -> None:  # type
     page.goto(mnist_server.url + f"/?section=whatif&image={seven}")
     page.wait_for_selector("#edited-top5 li")
     drag(page, "#edit-canvas", (0.25, 0.1), (0.75, 0.5))
-    page.wait_for_function("() => [...document.querySelectorAll('#class-changes td:last-child')]"
-                           ".some(c => c.textContent !== '+0.0')")  # fmt: skip
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#class-changes td:last-child')]"
+        ".some(c => c.textContent !== '+0.0')"
+    )
     page.click("#keep-button")
     page.wait_for_selector("#tray-strip [data-tray] img")
     tray_id = page.get_attribute("#tray-strip [data-tray]", "data-tray")

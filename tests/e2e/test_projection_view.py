@@ -31,7 +31,9 @@ def test_layer_projection_pick_run_scrub_play_hover(  # type: ignore[no-untyped-
     assert layers == len(graph_nodes)
     # Drag the slider to the last layer: its node name is shown.
     page.locator("#layer-slider").fill(str(layers - 1))
-    page.wait_for_function(f"document.querySelector('#layer-name').textContent.includes('{graph_nodes[-1]}')")
+    page.wait_for_function(
+        f"document.querySelector('#layer-name').textContent.includes('{graph_nodes[-1]}')"
+    )
     assert f"layer {layers - 1} of 0–{layers - 1}" in page.inner_text("#layer-detail")
     shot(page, "projection-last-layer")
     # Hover the first point once the transition has come to rest: the card names the image.
@@ -85,8 +87,10 @@ def test_separation_curve_layer_labels_and_two_class_colours(  # type: ignore[no
         points = page.locator(curve.format(series, shape)).all()
         assert [int(p.get_attribute("data-layer") or -1) for p in points] == list(range(layers))
     knn = scores["knn_layout"]
-    heights = [float(p.get_attribute("cy") or 0)
-               for p in page.locator(curve.format("knn_layout", "circle")).all()]  # fmt: skip
+    heights = [
+        float(p.get_attribute("cy") or 0)
+        for p in page.locator(curve.format("knn_layout", "circle")).all()
+    ]
     best = max(range(layers), key=knn.__getitem__)
     worst = min(range(layers), key=knn.__getitem__)
     assert knn[best] > knn[worst] and heights[best] < heights[worst]  # higher is drawn higher

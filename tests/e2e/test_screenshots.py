@@ -88,8 +88,7 @@ def test_tour_of_every_section(page, tour: tuple[str, LiveServer]) -> None:  # t
     # Data: the evaluation, then the confusion matrix beside the grid.
     _open(page, "data", None)
     page.click("#evaluate")
-    page.wait_for_selector("#confusion-matrix [data-true='0'][data-predicted='0']",
-                           timeout=300_000)  # fmt: skip
+    page.wait_for_selector("#confusion-matrix [data-true='0'][data-predicted='0']", timeout=300_000)
     _assert_only(page, VIEW[("data", None)])
     _save(page, demo, "data")
 
@@ -118,8 +117,9 @@ def test_tour_of_every_section(page, tour: tuple[str, LiveServer]) -> None:  # t
     page.fill("#channel-index", "3")
     page.press("#channel-index", "Enter")
     page.wait_for_selector("#feature-vis-image", timeout=300_000)
-    page.wait_for_function("() => document.querySelector('#feature-vis-image').naturalWidth > 0",
-                           timeout=300_000)  # fmt: skip
+    page.wait_for_function(
+        "() => document.querySelector('#feature-vis-image').naturalWidth > 0", timeout=300_000
+    )
     page.click("#top-images-button")
     page.wait_for_selector("#top-images .ch-top-item img", timeout=300_000)
     _assert_only(page, VIEW[("semantics", "channel")])

@@ -17,8 +17,18 @@ from PIL import Image
 from live_server import REPO, LiveServer
 
 ARTIFACTS = Path(os.environ.get("DEEPLING_ARTIFACTS", REPO / "artifacts")) / "e2e"
-CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
-                 "truck")  # fmt: skip
+CIFAR_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +44,10 @@ def cifar_server(  # type: ignore[no-untyped-def]
                 folder / name / f"{i:05d}.png"
             )
     env = {**os.environ, "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
-    server = LiveServer(["--model", "alexnet-cifar", "--weights", str(reference_alexnet),
-                         "--data", str(folder)], env)  # fmt: skip
+    server = LiveServer(
+        ["--model", "alexnet-cifar", "--weights", str(reference_alexnet), "--data", str(folder)],
+        env,
+    )
     yield server
     server.stop()
 
@@ -63,9 +75,11 @@ def _open_misclassified(page, url: str, true_class: int | None) -> int:  # type:
 
 
 def _predicted(page, index: int) -> str:  # type: ignore[no-untyped-def]
-    return str(page.evaluate(
-        f"fetch('api/dataset/images/{index}/predictions?top=1').then(r => r.json())"
-    )["top"][0]["name"])  # fmt: skip
+    return str(
+        page.evaluate(f"fetch('api/dataset/images/{index}/predictions?top=1').then(r => r.json())")[
+            "top"
+        ][0]["name"]
+    )
 
 
 def _make_strip(page) -> dict:  # type: ignore[no-untyped-def, type-arg]

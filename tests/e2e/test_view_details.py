@@ -34,9 +34,12 @@ def _evaluate(page) -> tuple[list[int], list[int]]:  # type: ignore[no-untyped-d
     page.click("#evaluate")
     page.wait_for_selector("#accuracy:has-text('on ')", timeout=120_000)
     predictions = page.evaluate("fetch('api/evaluation/images').then(r => r.json())")["predictions"]
-    labels = [image["label"] for image in page.evaluate(
-        f"fetch('api/dataset/images?offset=0&limit={len(predictions)}').then(r => r.json())"
-    )["images"]]  # fmt: skip
+    labels = [
+        image["label"]
+        for image in page.evaluate(
+            f"fetch('api/dataset/images?offset=0&limit={len(predictions)}').then(r => r.json())"
+        )["images"]
+    ]
     return predictions, labels
 
 
@@ -61,10 +64,14 @@ def test_confusion_matrix_corner_reads_in_full(page, server_name: str, request) 
     assert [s["text"] for s in corner["spans"]] == ["predicted →", "true ↓"]
     assert all(s["inside"] and not s["clipped"] for s in corner["spans"]), corner
     # The two titles do not overlap each other either.
-    boxes = page.evaluate("[...document.querySelectorAll('#confusion-corner span')]"
-                          ".map(s => s.getBoundingClientRect().toJSON())")  # fmt: skip
+    boxes = page.evaluate(
+        "[...document.querySelectorAll('#confusion-corner span')]"
+        ".map(s => s.getBoundingClientRect().toJSON())"
+    )
     assert boxes[0]["bottom"] <= boxes[1]["top"] + 0.5
-    page.locator("#confusion-matrix").screenshot(path=str(_artifact(f"confusion-corner-{server_name}")))
+    page.locator("#confusion-matrix").screenshot(
+        path=str(_artifact(f"confusion-corner-{server_name}"))
+    )
 
 
 def _artifact(name: str) -> Path:
@@ -155,8 +162,10 @@ def test_paint_shows_on_a_dark_digit_and_tray_items_are_labelled(  # type: ignor
     assert page.is_visible("#brush-colour-auto") and page.is_hidden(".we-colour-mode")
     page.click(".we-side h3")  # out of the colour input: the arrow keys step through images
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("(() => { const i = document.querySelector('#original-image');"
-                           " return i.src.includes('index=1') && i.complete; })()")  # fmt: skip
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('#original-image');"
+        " return i.src.includes('index=1') && i.complete; })()"
+    )
     page.wait_for_timeout(300)  # time for a wrong automatic colour to show (none must)
     assert page.input_value("#brush-colour") == "#ff0000"
     page.click("#brush-colour-auto")  # back to automatic: white on this dark digit
@@ -166,12 +175,17 @@ def test_paint_shows_on_a_dark_digit_and_tray_items_are_labelled(  # type: ignor
 def test_top_images_and_atlas_tiles_on_mnist(page, mnist_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
     page.goto(mnist_server.url + "/?section=semantics&panel=channel&node=conv1&channel=3")
     page.click("#top-images-button")
-    page.wait_for_selector("#top-images .ch-top-body[data-shown='conv1:3'] canvas.ch-top-heat",
-                           timeout=120_000)  # fmt: skip
-    page.wait_for_function("[...document.querySelectorAll('#top-images canvas.ch-top-heat')]"
-                           ".every(c => c.width > 1)", timeout=60_000)  # fmt: skip
-    page.wait_for_function("[...document.querySelectorAll('#top-images .ch-top-item img')]"
-                           ".every(i => i.complete && i.naturalWidth > 0)")  # fmt: skip
+    page.wait_for_selector(
+        "#top-images .ch-top-body[data-shown='conv1:3'] canvas.ch-top-heat", timeout=120_000
+    )
+    page.wait_for_function(
+        "[...document.querySelectorAll('#top-images canvas.ch-top-heat')].every(c => c.width > 1)",
+        timeout=60_000,
+    )
+    page.wait_for_function(
+        "[...document.querySelectorAll('#top-images .ch-top-item img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
     # Each top image composed as shown (image, then its heat overlay stretched over it): the
     # digit stays readable (its strokes much brighter than its background), and the overlay
     # marks some of the image, not none and not all.
@@ -211,8 +225,10 @@ def test_top_images_and_atlas_tiles_on_mnist(page, mnist_server: LiveServer) -> 
     numbers = page.eval_on_selector_all(".ch-atlas-tile", "ts => ts.map(t => t.textContent)")
     assert numbers == [str(c) for c in range(channels)]
     page.hover(".ch-atlas-tile[data-channel='5']")
-    page.wait_for_function("document.querySelector(\".ch-atlas-tile[data-channel='5']\")"
-                           ".title.includes('mean activation')")  # fmt: skip
+    page.wait_for_function(
+        "document.querySelector(\".ch-atlas-tile[data-channel='5']\")"
+        ".title.includes('mean activation')"
+    )
     stats = page.evaluate("fetch('api/channel-stats/conv1?if_cached=true').then(r => r.json())")
     title = page.get_attribute(".ch-atlas-tile[data-channel='5']", "title") or ""
     assert title.startswith("conv1 · channel 5 · mean activation ")
@@ -261,14 +277,21 @@ def test_batch_norm_note_and_one_node_formatter(page, app_server: LiveServer) ->
 
     # Every dropdown of graph nodes names a node the same way.
     texts: dict[str, dict[str, str]] = {}
-    dropdowns = [("whatif&panel=ablation", "#ablation-node"), ("whatif", "#editor-node"),
-                 ("semantics&panel=channel", "#channel-node"), ("semantics", "#attribution-node")]
+    dropdowns = [
+        ("whatif&panel=ablation", "#ablation-node"),
+        ("whatif", "#editor-node"),
+        ("semantics&panel=channel", "#channel-node"),
+        ("semantics", "#attribution-node"),
+    ]
     for section, select in dropdowns:
         page.goto(f"{app_server.url}/?section={section}")
         page.wait_for_selector(f"{select} option[value]:not([value=''])", state="attached")
-        texts[select] = dict(page.eval_on_selector_all(
-            f"{select} option", "os => os.filter(o => o.value).map(o => [o.value, o.textContent])"
-        ))  # fmt: skip
+        texts[select] = dict(
+            page.eval_on_selector_all(
+                f"{select} option",
+                "os => os.filter(o => o.value).map(o => [o.value, o.textContent])",
+            )
+        )
     nodes = {n["name"]: n for n in page.evaluate("fetch('api/graph').then(r => r.json())")["nodes"]}
     seen: dict[str, str] = {}
     for options in texts.values():

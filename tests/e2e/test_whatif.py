@@ -17,8 +17,9 @@ ARTIFACTS = Path(os.environ.get("DEEPLING_ARTIFACTS", REPO / "artifacts")) / "e2
 
 
 def _changes(page) -> list[str]:  # type: ignore[no-untyped-def]
-    return page.eval_on_selector_all("#class-changes tbody tr td:last-child",
-                                     "cells => cells.map(c => c.textContent)")  # fmt: skip
+    return page.eval_on_selector_all(
+        "#class-changes tbody tr td:last-child", "cells => cells.map(c => c.textContent)"
+    )
 
 
 def test_occlude_keep_and_follow_a_tray_image(page, mnist_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -28,19 +29,24 @@ def test_occlude_keep_and_follow_a_tray_image(page, mnist_server, tmp_path: Path
     before = page.get_attribute("#whatif-editor", "data-top")
     # Drag a patch over the middle of the digit: the model's answer changes.
     drag(page, "#edit-canvas", (0.2, 0.15), (0.8, 0.85))
-    page.wait_for_function("() => [...document.querySelectorAll('#class-changes td:last-child')]"
-                           ".some(c => Math.abs(parseFloat(c.textContent.replace('−', '-'))) >= 5)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#class-changes td:last-child')]"
+        ".some(c => Math.abs(parseFloat(c.textContent.replace('−', '-'))) >= 5)"
+    )
     assert page.is_enabled("#undo")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "whatif-occluded.png"))
     occluded_top = page.get_attribute("#whatif-editor", "data-top")
     page.click("#undo")  # back to the unedited image
-    page.wait_for_function("() => [...document.querySelectorAll('#class-changes td:last-child')]"
-                           ".every(c => c.textContent === '+0.0')")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#class-changes td:last-child')]"
+        ".every(c => c.textContent === '+0.0')"
+    )
     assert page.get_attribute("#whatif-editor", "data-top") == before
     page.click("#redo")
-    page.wait_for_function("top => document.querySelector('#whatif-editor').dataset.top === top",
-                           arg=occluded_top)
+    page.wait_for_function(
+        "top => document.querySelector('#whatif-editor').dataset.top === top", arg=occluded_top
+    )
 
     # Keep it: the tray gets it; a click makes it the current image of every view.
     page.click("#keep-button")
@@ -52,8 +58,11 @@ def test_occlude_keep_and_follow_a_tray_image(page, mnist_server, tmp_path: Path
     assert "api/tray/" in page.get_attribute("#original-image", "src")
     # The architecture view's feature maps follow the tray image too.
     page.click(".tabs [data-section='architecture']")
-    node = next(n["name"] for n in page.evaluate("fetch('api/graph').then(r => r.json())")["nodes"]
-                if len(n["shape"]) == 3 and n["name"] != "x")
+    node = next(
+        n["name"]
+        for n in page.evaluate("fetch('api/graph').then(r => r.json())")["nodes"]
+        if len(n["shape"]) == 3 and n["name"] != "x"
+    )
     page.click(f"#architecture-graph [data-node='{node}']")
     page.wait_for_selector("#feature-maps canvas")
     assert "tray image" in page.inner_text("#node-details")

@@ -68,8 +68,18 @@ def test_residual_add_functional_relu_and_size_folding() -> None:
     graph = model.graph()
     ops = [n.op for n in graph.nodes]
     assert not graph.approximate
-    assert ops == ["input", "conv2d", "batch_norm", "relu", "conv2d", "add", "relu", "mean",
-                   "view", "linear"]
+    assert ops == [
+        "input",
+        "conv2d",
+        "batch_norm",
+        "relu",
+        "conv2d",
+        "add",
+        "relu",
+        "mean",
+        "view",
+        "linear",
+    ]
     add = next(n for n in graph.nodes if n.op == "add")
     assert set(add.inputs) == {"conv2", "relu"}  # the skip connection is an edge
     assert graph["view"].inputs == ("mean",)  # edges pass through x.size(0), not to it

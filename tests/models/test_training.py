@@ -21,8 +21,9 @@ def _small(split: tuple[ArrayDataset, ArrayDataset]) -> tuple[ArrayDataset, Arra
 
 def test_loss_falls_and_accuracy_beats_chance(mnist_split, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     seen: list[TrainingStatus] = []
-    state = train("mnist-cnn", *_small(mnist_split), tmp_path / "m.pt", epochs=3,
-                  on_progress=seen.append)
+    state = train(
+        "mnist-cnn", *_small(mnist_split), tmp_path / "m.pt", epochs=3, on_progress=seen.append
+    )
     first = sum(s.loss for s in seen[:5]) / 5
     last = sum(s.loss for s in seen[-5:]) / 5
     assert last < first / 2
@@ -45,8 +46,9 @@ def test_an_interrupted_run_resumes_from_its_last_epoch(mnist_split, tmp_path: P
     assert not list(tmp_path.glob("*.tmp"))
 
     epochs_run: set[int] = set()
-    state = train("mnist-cnn", *data, checkpoint, epochs=3,
-                  on_progress=lambda s: epochs_run.add(s.epoch))
+    state = train(
+        "mnist-cnn", *data, checkpoint, epochs=3, on_progress=lambda s: epochs_run.add(s.epoch)
+    )
     assert epochs_run == {1, 2} and state["epoch"] == 3
 
     epochs_run.clear()

@@ -56,11 +56,12 @@ def test_without_the_token_api_and_pages_answer_401(guarded: TestClient) -> None
     page = guarded.get("/")
     assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
     assert "access token" in page.text and "<script" not in page.text  # not the app
-    assert guarded.get("/api/model", headers={"Authorization": "Bearer wrong-token"}
-                       ).status_code == 401  # fmt: skip
+    assert (
+        guarded.get("/api/model", headers={"Authorization": "Bearer wrong-token"}).status_code
+        == 401
+    )
     assert guarded.get("/api/model", params={"token": TOKEN[:-1]}).status_code == 401
-    assert guarded.get("/api/model", headers={"Authorization": f"Basic {TOKEN}"}
-                       ).status_code == 401  # fmt: skip
+    assert guarded.get("/api/model", headers={"Authorization": f"Basic {TOKEN}"}).status_code == 401
 
 
 def test_bearer_header_opens_the_api(guarded: TestClient) -> None:
@@ -82,8 +83,7 @@ def test_query_token_sets_a_strict_cookie_that_opens_the_api(guarded: TestClient
 
 
 def test_page_with_token_redirects_to_the_url_without_it(guarded: TestClient) -> None:
-    response = guarded.get("/", params={"token": TOKEN, "section": "data"},
-                           follow_redirects=False)  # fmt: skip
+    response = guarded.get("/", params={"token": TOKEN, "section": "data"}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/?section=data"
     assert "HttpOnly" in response.headers["set-cookie"]
@@ -113,8 +113,12 @@ def test_cross_origin_requests_are_refused(loopback: TestClient) -> None:
     # An <img> or <script> on another site carries no Origin, but the browser says where from.
     cross = {**own, "sec-fetch-site": "cross-site"}
     assert loopback.get("/api/dataset/images/0/image.png", headers=cross).status_code == 403
-    assert loopback.get("/api/dataset/images/0/image.png",
-                        headers={**own, "sec-fetch-site": "same-origin"}).status_code == 200
+    assert (
+        loopback.get(
+            "/api/dataset/images/0/image.png", headers={**own, "sec-fetch-site": "same-origin"}
+        ).status_code
+        == 200
+    )
     # The page itself may be opened from elsewhere: a link, or a notebook's frame.
     assert loopback.get("/", headers=cross).status_code == 200
 
@@ -142,8 +146,9 @@ def test_security_headers_on_every_response(guarded: TestClient) -> None:
 
 
 def test_a_hostile_host_header_does_not_reach_the_csp(guarded: TestClient) -> None:
-    response = guarded.get("/api/model", headers={"host": "a; script-src *",
-                                                  "Authorization": f"Bearer {TOKEN}"})
+    response = guarded.get(
+        "/api/model", headers={"host": "a; script-src *", "Authorization": f"Bearer {TOKEN}"}
+    )
     assert "script-src *" not in response.headers["content-security-policy"]
 
 

@@ -36,8 +36,7 @@ def _finish(client: TestClient, body: dict) -> dict:  # type: ignore[type-arg]
 def test_method_list_names_the_node_methods(client: TestClient) -> None:
     body = client.get("/api/attribution/methods").json()
     names = [m["name"] for m in body["methods"]]
-    assert set(names) == {"saliency", "integrated_gradients", "smoothgrad", "grad_cam",
-                          "occlusion"}  # fmt: skip
+    assert set(names) == {"saliency", "integrated_gradients", "smoothgrad", "grad_cam", "occlusion"}
     assert [m["name"] for m in body["methods"] if m["takes_node"]] == ["grad_cam"]
     assert body["default_node"] == "conv3" and "conv1" in body["nodes"]
     assert "fc1" not in body["nodes"] and "x" not in body["nodes"]

@@ -19,7 +19,7 @@ from live_server import LiveServer
 
 # A seeded small CNN (the same weights in every process, so the same cache keys) that takes
 # 0.2 s per forward pass, so that a job over the 5,000 digits is reliably caught mid-way.
-SLOW_NET = '''
+SLOW_NET = """
 import time
 
 import torch
@@ -48,7 +48,7 @@ class Slow(nn.Module):
 
 def slow():
     return Slow()
-'''
+"""
 
 
 @pytest.fixture()
@@ -60,8 +60,17 @@ def workspace(tmp_path: Path) -> Path:
 def _start(workspace: Path, cache: Path) -> LiveServer:
     env = {**os.environ, "DEEPLING_CACHE_DIR": str(cache)}
     env.pop("DEEPLING_TOKEN", None)
-    return LiveServer(["--model", f"{workspace / 'slow_net.py'}:slow", "--data", "mnist-demo",
-                       "--input-shape", "1,28,28"], env)  # fmt: skip
+    return LiveServer(
+        [
+            "--model",
+            f"{workspace / 'slow_net.py'}:slow",
+            "--data",
+            "mnist-demo",
+            "--input-shape",
+            "1,28,28",
+        ],
+        env,
+    )
 
 
 def _wait(http: httpx.Client, job: dict[str, Any], timeout: float = 120) -> dict[str, Any]:

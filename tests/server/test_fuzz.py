@@ -17,8 +17,9 @@ REQUESTS = 400
 
 def test_generated_requests_get_no_5xx_and_match_the_schema(tmp_path: Path) -> None:
     with fuzz_target(tmp_path / "cache") as server:
-        schema = requests.get(server.url + "openapi.json",
-                              headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30).json()
+        schema = requests.get(
+            server.url + "openapi.json", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+        ).json()
         operations = sum(len(methods) for methods in schema["paths"].values())
         report = fuzz(server.url, TOKEN, examples=max(4, REQUESTS // (2 * operations)), seed=0)
     print(report.summary())

@@ -124,8 +124,9 @@ def test_a_full_queue_is_a_503_over_http_and_polling_keeps_jobs(tmp_path) -> Non
     torch.manual_seed(0)
     pixels = torch.randint(0, 256, (4, 1, 28, 28), dtype=torch.uint8)
     data = ArrayDataset(pixels, [0, 1, 2, 3], [str(i) for i in range(10)], "random")
-    session = Session(load_model("mnist-cnn"), data, ArrayCache(tmp_path),
-                      JobManager(max_queued=1, lease_s=0.5))  # fmt: skip
+    session = Session(
+        load_model("mnist-cnn"), data, ArrayCache(tmp_path), JobManager(max_queued=1, lease_s=0.5)
+    )
     release = threading.Event()
     with TestClient(create_app(session)) as client:
         blocker = session.jobs.submit("blocker", _blocker(release))

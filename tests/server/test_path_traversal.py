@@ -22,8 +22,22 @@ from deepling.server.run import BackgroundServer
 
 SECRET = "TOP-SECRET-NEXT-TO-THE-BUNDLE"
 # Ways to write "../" in a URL path, as servers and proxies have been tricked with.
-DOT_DOT = ["../", "..%2f", "..%2F", "%2e%2e/", "%2e%2e%2f", ".%2e/", "%252e%252e%252f",
-           "..%252f", "..\\", "..%5c", "%2e%2e%5c", "..%c0%af", "....//", "..;/"]  # fmt: skip
+DOT_DOT = [
+    "../",
+    "..%2f",
+    "..%2F",
+    "%2e%2e/",
+    "%2e%2e%2f",
+    ".%2e/",
+    "%252e%252e%252f",
+    "..%252f",
+    "..\\",
+    "..%5c",
+    "%2e%2e%5c",
+    "..%c0%af",
+    "....//",
+    "..;/",
+]
 
 
 def _raw_get(url: str, target: str) -> tuple[int, bytes]:
@@ -31,8 +45,11 @@ def _raw_get(url: str, target: str) -> tuple[int, bytes]:
     parts = urlsplit(url)
     assert parts.hostname is not None and parts.port is not None
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
-        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n"
-                     .encode("latin-1"))  # fmt: skip
+        sock.sendall(
+            f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode(
+                "latin-1"
+            )
+        )
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
@@ -69,8 +86,11 @@ def test_the_bundle_itself_is_served(server: BackgroundServer) -> None:
 def test_static_mount_never_leaves_the_bundle(
     server: BackgroundServer, prefix: str, dots: str
 ) -> None:
-    for target in (f"{prefix}{dots}secret.txt", f"{prefix}{dots * 2}secret.txt",
-                   f"{prefix}{dots * 12}etc/passwd"):  # fmt: skip
+    for target in (
+        f"{prefix}{dots}secret.txt",
+        f"{prefix}{dots * 2}secret.txt",
+        f"{prefix}{dots * 12}etc/passwd",
+    ):
         status, answer = _raw_get(server.url, target)
         assert status == 404, (target, answer[:300])
         assert SECRET.encode() not in answer and b"root:" not in answer
@@ -83,8 +103,11 @@ PATH_PARAMETERS = [
     "/api/projections/{}",
     "/api/jobs/{}",
 ]
-INT_PARAMETERS = ["/api/dataset/images/{}/image.png", "/api/dataset/images/{}/predictions",
-                  "/api/dataset/sprites/{}.png"]  # fmt: skip
+INT_PARAMETERS = [
+    "/api/dataset/images/{}/image.png",
+    "/api/dataset/images/{}/predictions",
+    "/api/dataset/sprites/{}.png",
+]
 
 
 @pytest.mark.parametrize("route", PATH_PARAMETERS + INT_PARAMETERS)

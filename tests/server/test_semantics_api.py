@@ -67,8 +67,11 @@ def test_layer_atlas_grid_png(client: TestClient) -> None:
     assert pixels.shape == (4 * 29 - 1, 4 * 29 - 1)
 
 
-def test_top_activations_table_rankings_and_overlays(client: TestClient, trained_mnist,  # type: ignore[no-untyped-def]
-                                                     mnist_split) -> None:
+def test_top_activations_table_rankings_and_overlays(
+    client: TestClient,
+    trained_mnist,  # type: ignore[no-untyped-def]
+    mnist_split,
+) -> None:
     assert client.get("/api/top-activations/conv2/0").status_code == 404  # not computed yet
     assert client.get("/api/top-activations/conv2/0?if_cached=true").status_code == 204
     _finish(client, "/api/jobs/top-activations/conv2")
@@ -80,8 +83,12 @@ def test_top_activations_table_rankings_and_overlays(client: TestClient, trained
         assert np.allclose(top["scores"], np.sort(means)[::-1][:6], atol=1e-5)
         assert top["labels"] == [int(held.labels[i]) for i in top["indices"]]
         assert top["images"] == len(held) and top["overlay_max"] >= top["scores"][0]
-        overlay = _png(client.get(f"/api/top-activations/conv2/{channel}/overlay.png"
-                                  f"?index={top['indices'][0]}&vmax={top['overlay_max']}"))
+        overlay = _png(
+            client.get(
+                f"/api/top-activations/conv2/{channel}/overlay.png"
+                f"?index={top['indices'][0]}&vmax={top['overlay_max']}"
+            )
+        )
         plain = _png(client.get(f"/api/dataset/images/{top['indices'][0]}/image.png"))
         assert overlay.shape == plain.shape and (overlay <= plain.astype(int) + 1).all()
     by_max = client.get("/api/top-activations/conv2/0?k=3&reduce=max").json()
@@ -94,8 +101,13 @@ def test_top_activations_table_rankings_and_overlays(client: TestClient, trained
         ("post", "/api/jobs/featurevis", {"node": "nope", "channel": 0}, 404, "nope"),
         ("post", "/api/jobs/featurevis", {"node": "relu", "channel": 16}, 400, "channel"),
         ("post", "/api/jobs/featurevis", {"node": "relu", "channel": 0, "steps": 0}, 422, "steps"),
-        ("post", "/api/jobs/featurevis", {"node": "relu", "channel": 0, "steps": 99999}, 422,
-         "steps"),
+        (
+            "post",
+            "/api/jobs/featurevis",
+            {"node": "relu", "channel": 0, "steps": 99999},
+            422,
+            "steps",
+        ),
         ("post", "/api/jobs/layer-atlas", {"node": "relu", "steps": -1}, 422, "steps"),
         ("post", "/api/jobs/top-activations/nope", None, 404, "nope"),
         ("get", "/api/top-activations/relu/99", None, 400, "channel"),

@@ -60,8 +60,9 @@ def test_strip_job_serves_numbers_frames_and_pngs(client: TestClient, mnist_spli
 
 
 def test_chosen_class_and_channel_strips(client: TestClient) -> None:
-    job = _finish(client, {"image": {"index": 1}, "target": 3, "frames": 4, "norm": "l2",
-                           "budget": 5.0})  # fmt: skip
+    job = _finish(
+        client, {"image": {"index": 1}, "target": 3, "frames": 4, "norm": "l2", "budget": 5.0}
+    )
     strip = client.get("/" + job["result_url"]).json()
     assert strip["target"] == {"kind": "class", "index": 3, "node": None, "name": "3"}
     assert strip["norm"] == "l2" and max(strip["norms"]) <= 5.0 + 1e-4
@@ -72,8 +73,9 @@ def test_chosen_class_and_channel_strips(client: TestClient) -> None:
 
 
 def test_strip_job_can_be_cancelled(client: TestClient) -> None:
-    job = client.post("/api/jobs/strip", json={"image": {"index": 2}, "steps": 512,
-                                               "until": None, "smoothing": 3}).json()  # fmt: skip
+    job = client.post(
+        "/api/jobs/strip", json={"image": {"index": 2}, "steps": 512, "until": None, "smoothing": 3}
+    ).json()
     client.delete(f"/api/jobs/{job['id']}")
     for _ in range(600):
         state = client.get(f"/api/jobs/{job['id']}").json()
@@ -104,6 +106,11 @@ def test_bad_strip_requests(client: TestClient, body: dict, status: int, names: 
 
 
 def test_unknown_or_hostile_strip_keys_are_404(client: TestClient) -> None:
-    for path in ("0" * 32, "..%2F..%2Fetc%2Fpasswd", "zz", "0" * 32 + "/frames",
-                 "0" * 32 + "/frames/0.png"):  # fmt: skip
+    for path in (
+        "0" * 32,
+        "..%2F..%2Fetc%2Fpasswd",
+        "zz",
+        "0" * 32 + "/frames",
+        "0" * 32 + "/frames/0.png",
+    ):
         assert client.get(f"/api/strips/{path}").status_code == 404

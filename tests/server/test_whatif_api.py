@@ -55,8 +55,9 @@ def test_preview_matches_the_library(client: TestClient, session: Session) -> No
 
 
 def test_occluding_everything_changes_the_prediction(client: TestClient) -> None:
-    body = client.post("/api/whatif/preview",
-                       json={"image": {"index": 0}, "edits": [OCCLUDE_ALL]}).json()  # fmt: skip
+    body = client.post(
+        "/api/whatif/preview", json={"image": {"index": 0}, "edits": [OCCLUDE_ALL]}
+    ).json()
     assert body["probabilities"] != body["original"]
     image = _png(base64.b64decode(body["image"].split(",", 1)[1]))
     assert (image == 128).all()
@@ -65,8 +66,9 @@ def test_occluding_everything_changes_the_prediction(client: TestClient) -> None
 def test_preview_with_a_node_returns_its_activations(client: TestClient, session: Session) -> None:
     node = session.model.graph().nodes[2]
     edits = [{"op": "occlude", "x": 4, "y": 4, "w": 10, "h": 10, "fill": "noise", "seed": 3}]
-    body = client.post("/api/whatif/preview", json={"image": {"index": 1}, "edits": edits,
-                                                    "node": node.name}).json()  # fmt: skip
+    body = client.post(
+        "/api/whatif/preview", json={"image": {"index": 1}, "edits": edits, "node": node.name}
+    ).json()
     acts = body["activations"]
     assert acts["node"] == node.name and acts["shape"] == list(node.shape)
     values = np.frombuffer(base64.b64decode(acts["data"]), "<f4").reshape(node.shape)
@@ -74,25 +76,36 @@ def test_preview_with_a_node_returns_its_activations(client: TestClient, session
     expected = session.model.activations(edited[None], [node.name])[node.name][0]
     assert np.allclose(values, expected.numpy(), atol=1e-5)
     assert acts["min"] == pytest.approx(float(expected.min()), rel=1e-4, abs=1e-6)
-    png = client.post("/api/whatif/preview", json={"image": {"index": 1}, "edits": edits,
-                                                   "node": node.name, "format": "png"}).json()
+    png = client.post(
+        "/api/whatif/preview",
+        json={"image": {"index": 1}, "edits": edits, "node": node.name, "format": "png"},
+    ).json()
     cols, rows = png["activations"]["grid"]
     assert cols * rows >= node.shape[0] and png["activations"]["tile"] == list(node.shape[1:])
     assert _png(base64.b64decode(png["activations"]["data"])).ndim == 2
 
 
-@pytest.mark.parametrize(("body", "status", "word"), [
-    ({"image": {"index": 0}, "node": "no_such_node"}, 404, "no_such_node"),
-    ({"image": {"index": 10**6}}, 404, "10"),
-    ({"image": {"index": 0, "tray": "x"}}, 422, "exactly one"),
-    ({"image": {"index": 0}, "edits": [{"op": "explode"}]}, 422, "op"),
-    ({"image": {"index": 0}, "edits": [{"op": "blur", "sigma": -2}]}, 422, "sigma"),
-    ({"image": {"index": 0}, "edits": [{"op": "crop", "x": 100, "y": 0, "w": 5, "h": 5}]},
-     400, "crop"),
-    ({"image": {"tray": "nothere"}}, 404, "nothere"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "status", "word"),
+    [
+        ({"image": {"index": 0}, "node": "no_such_node"}, 404, "no_such_node"),
+        ({"image": {"index": 10**6}}, 404, "10"),
+        ({"image": {"index": 0, "tray": "x"}}, 422, "exactly one"),
+        ({"image": {"index": 0}, "edits": [{"op": "explode"}]}, 422, "op"),
+        ({"image": {"index": 0}, "edits": [{"op": "blur", "sigma": -2}]}, 422, "sigma"),
+        (
+            {"image": {"index": 0}, "edits": [{"op": "crop", "x": 100, "y": 0, "w": 5, "h": 5}]},
+            400,
+            "crop",
+        ),
+        ({"image": {"tray": "nothere"}}, 404, "nothere"),
+    ],
+)
 def test_bad_previews_are_4xx_naming_the_problem(
-    client: TestClient, body: dict, status: int, word: str  # type: ignore[type-arg]
+    client: TestClient,
+    body: dict,
+    status: int,
+    word: str,  # type: ignore[type-arg]
 ) -> None:
     response = client.post("/api/whatif/preview", json=body)
     assert response.status_code == status, response.text
@@ -144,11 +157,13 @@ def test_uploads_are_fitted_or_refused(client: TestClient, session: Session) -> 
     assert "truncated" in _upload(client, buffer.getvalue()[:300]).text
     too_big = _upload(client, b"\0" * (21 * 2**20))
     assert too_big.status_code == 413 and "limited" in too_big.text
-    not_form = client.post("/api/tray/upload", content=buffer.getvalue(),
-                           headers={"content-type": "image/jpeg"})  # fmt: skip
+    not_form = client.post(
+        "/api/tray/upload", content=buffer.getvalue(), headers={"content-type": "image/jpeg"}
+    )
     assert not_form.status_code == 415
-    no_file = client.post("/api/tray/upload", data={"other": "x"},
-                          files={"x": ("a", b"1", "text/plain")})  # fmt: skip
+    no_file = client.post(
+        "/api/tray/upload", data={"other": "x"}, files={"x": ("a", b"1", "text/plain")}
+    )
     assert no_file.status_code == 400 and "file" in no_file.text
 
 
@@ -165,14 +180,18 @@ def test_occlusion_job_serves_a_cached_map(client: TestClient, session: Session)
     probs = session.model.predict(_pixels(session, 0)[None])[0]
     assert target == int(probs.argmax())
     # Non-overlapping patches: each pixel's value is its patch's drop, checked for one patch.
-    occluded = apply_edits(_pixels(session, 0), parse_edits([{"op": "occlude", "x": 7, "y": 14,
-                                                             "w": 7, "h": 7}]))  # fmt: skip
+    occluded = apply_edits(
+        _pixels(session, 0), parse_edits([{"op": "occlude", "x": 7, "y": 14, "w": 7, "h": 7}])
+    )
     manual = float(probs[target] - session.model.predict(occluded[None])[0, target])
     assert drop[14:21, 7:14] == pytest.approx(manual, abs=1e-5)
     again = _finish(client, {"image": {"index": 0}, "patch": 7, "stride": 7})
     assert again["result_url"] == job["result_url"]
-    for body, word in (({"patch": 40}, "patch"), ({"patch": 4, "stride": 5}, "stride"),
-                       ({"target": 10}, "target")):
+    for body, word in (
+        ({"patch": 40}, "patch"),
+        ({"patch": 4, "stride": 5}, "stride"),
+        ({"target": 10}, "target"),
+    ):
         bad = client.post("/api/jobs/occlusion", json={"image": {"index": 0}, **body})
         assert bad.status_code == 400 and word in bad.text
     assert client.get("/api/occlusion/deadbeef").status_code == 404

@@ -58,7 +58,8 @@ export async function jsonIfCached<T>(path: string): Promise<T | null> {
 // Relative URLs: the app also works behind a path prefix (a notebook or reverse proxy).
 const image = (index: number): string => `api/dataset/images/${index}`;
 /** `?index=…` or `?tray=…`: the per-image routes that also serve tray images. */
-const refQuery = (ref: ImageRef): string => imageQuery("tray" in ref ? { image: 0, tray: ref.tray } : { image: ref.index, tray: null });
+const refQuery = (ref: ImageRef): string =>
+  imageQuery("tray" in ref ? { image: 0, tray: ref.tray } : { image: ref.index, tray: null });
 
 async function readActivations(response: Response): Promise<Activations> {
   const shape = (response.headers.get("X-Shape") ?? "").split(",").map(Number);
@@ -82,7 +83,8 @@ export const api = {
     readActivations(await request(`${image(index)}/activations/${encodeURIComponent(node)}`)),
   // The same for any image, dataset or tray (the image as the model sees it).
   imageUrlFor: (ref: ImageRef, scale = 1) => `api/image/image.png?${refQuery(ref)}&scale=${scale}`,
-  predictionsFor: (ref: ImageRef, top = 5) => json<ImagePrediction>(`api/image/predictions?${refQuery(ref)}&top=${top}`),
+  predictionsFor: (ref: ImageRef, top = 5) =>
+    json<ImagePrediction>(`api/image/predictions?${refQuery(ref)}&top=${top}`),
   activationsFor: async (ref: ImageRef, node: string): Promise<Activations> =>
     readActivations(await request(`api/image/activations/${encodeURIComponent(node)}?${refQuery(ref)}`)),
   evaluation: () => json<EvaluationSummary>("api/evaluation"),

@@ -59,7 +59,10 @@ export function validChannel(channel: number | null, node: string | null, counts
 
 export class Store extends Observable<AppState> {
   /** `channels`: how many channels each node has (a channel must exist on its node). */
-  constructor(initial: AppState, private readonly channels: ChannelCounts) {
+  constructor(
+    initial: AppState,
+    private readonly channels: ChannelCounts,
+  ) {
     super(initial);
   }
 

@@ -30,7 +30,10 @@ export function formatShape(shape: readonly number[]): string {
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 /** An SVG element with its attributes (charts and the graph draw with these). */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number> = {}): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string | number> = {},
+): SVGElementTagNameMap[K] {
   const element = document.createElementNS(SVG_NS, tag);
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
   return element;

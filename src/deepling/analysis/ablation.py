@@ -105,8 +105,9 @@ def ablate(
     if isinstance(node, str):
         if channels is None:
             raise DeeplingError(f"Give the channels of {node!r} to ablate.")
-        ablations = [make_ablation(model, node, channels, mode, means=means, data=data,
-                                   cache=cache)]  # fmt: skip
+        ablations = [
+            make_ablation(model, node, channels, mode, means=means, data=data, cache=cache)
+        ]
     else:
         ablations = _ablations(model, node, data, cache)
     with model.ablating(ablations):
@@ -141,8 +142,18 @@ def ablation_effect(
     data and ablations); ``progress`` counts both passes, 2N images in all."""
     checked = check_ablations(model.graph(), list(ablations))
     n = len(dataset)
-    before = evaluate(model, dataset, batch_size=batch_size, cache=cache,
-                      progress=lambda done, _: progress(done, 2 * n))  # fmt: skip
-    after = evaluate(model.with_ablations(checked), dataset, batch_size=batch_size, cache=cache,
-                     progress=lambda done, _: progress(n + done, 2 * n))  # fmt: skip
+    before = evaluate(
+        model,
+        dataset,
+        batch_size=batch_size,
+        cache=cache,
+        progress=lambda done, _: progress(done, 2 * n),
+    )
+    after = evaluate(
+        model.with_ablations(checked),
+        dataset,
+        batch_size=batch_size,
+        cache=cache,
+        progress=lambda done, _: progress(n + done, 2 * n),
+    )
     return AblationEffect(checked, before, after)

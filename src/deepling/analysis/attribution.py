@@ -63,18 +63,51 @@ class MethodInfo:
     description: str
 
 
-METHODS: dict[str, MethodInfo] = {m.name: m for m in (
-    MethodInfo("saliency", "Saliency", False, True, False,
-               "|gradient| of the class score per pixel (max over channels)"),
-    MethodInfo("grad_cam", "Grad-CAM", False, True, True,
-               "gradient-weighted feature maps at a node, upsampled"),
-    MethodInfo("integrated_gradients", "Integrated gradients", True, False, False,
-               "gradients integrated from a black image (sums to the score difference)"),
-    MethodInfo("smoothgrad", "SmoothGrad", False, False, False,
-               "saliency averaged over 25 noisy copies (noise 15% of the pixel range)"),
-    MethodInfo("occlusion", "Occlusion", True, False, False,
-               "score drop when a window is covered with the mean colour"),
-)}  # fmt: skip
+METHODS: dict[str, MethodInfo] = {
+    m.name: m
+    for m in (
+        MethodInfo(
+            "saliency",
+            "Saliency",
+            False,
+            True,
+            False,
+            "|gradient| of the class score per pixel (max over channels)",
+        ),
+        MethodInfo(
+            "grad_cam",
+            "Grad-CAM",
+            False,
+            True,
+            True,
+            "gradient-weighted feature maps at a node, upsampled",
+        ),
+        MethodInfo(
+            "integrated_gradients",
+            "Integrated gradients",
+            True,
+            False,
+            False,
+            "gradients integrated from a black image (sums to the score difference)",
+        ),
+        MethodInfo(
+            "smoothgrad",
+            "SmoothGrad",
+            False,
+            False,
+            False,
+            "saliency averaged over 25 noisy copies (noise 15% of the pixel range)",
+        ),
+        MethodInfo(
+            "occlusion",
+            "Occlusion",
+            True,
+            False,
+            False,
+            "score drop when a window is covered with the mean colour",
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -103,8 +136,10 @@ def check_method(method: str) -> MethodInfo:
 def check_target(model: Model, target: int) -> int:
     classes = len(model.classes)
     if not 0 <= int(target) < classes:
-        raise DeeplingError(f"target {target} is out of range: the model has {classes} classes "
-                            f"(0 to {classes - 1}).")  # fmt: skip
+        raise DeeplingError(
+            f"target {target} is out of range: the model has {classes} classes "
+            f"(0 to {classes - 1})."
+        )
     return int(target)
 
 
@@ -142,8 +177,9 @@ def attribute(
     graph = model.graph()
     cam_node = None
     if info.takes_node:
-        cam_node = (check_cam_node(graph, settings.node) if settings.node
-                    else default_cam_node(graph))  # fmt: skip
+        cam_node = (
+            check_cam_node(graph, settings.node) if settings.node else default_cam_node(graph)
+        )
     progress(0, 1)
     with eval_mode(model.module), frozen_parameters(model.module):
         if target is None:
@@ -182,8 +218,13 @@ def _baseline(model: Model, x: Tensor, kind: Baseline) -> Tensor:
 
 def _integrated_gradients(model: Model, x: Tensor, target: int, s: Settings) -> Tensor:
     ig = IntegratedGradients(_pixel_forward(model))
-    attributions: Tensor = ig.attribute(x, baselines=_baseline(model, x, s.baseline), target=target,
-                                n_steps=s.steps, internal_batch_size=s.steps)  # fmt: skip
+    attributions: Tensor = ig.attribute(
+        x,
+        baselines=_baseline(model, x, s.baseline),
+        target=target,
+        n_steps=s.steps,
+        internal_batch_size=s.steps,
+    )
     return attributions[0].sum(dim=0)
 
 
@@ -192,9 +233,15 @@ def _smoothgrad(model: Model, x: Tensor, target: int, s: Settings) -> Tensor:
     devices = [x.device.index or 0] if x.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):  # the same map every time, the caller's RNG kept
         torch.manual_seed(s.seed)
-        grads: Tensor = tunnel.attribute(x, nt_type="smoothgrad", nt_samples=s.samples,
-                                 nt_samples_batch_size=s.samples, stdevs=s.noise,
-                                 target=target, abs=True)  # fmt: skip
+        grads: Tensor = tunnel.attribute(
+            x,
+            nt_type="smoothgrad",
+            nt_samples=s.samples,
+            nt_samples_batch_size=s.samples,
+            stdevs=s.noise,
+            target=target,
+            abs=True,
+        )
     return grads[0].amax(dim=0)
 
 
@@ -207,9 +254,13 @@ def _occlusion(model: Model, x: Tensor, target: int, s: Settings) -> Tensor:
         stride = max(1, window // 2)
     stride = s.stride or stride
     attributions = Occlusion(_pixel_forward(model)).attribute(
-        x, sliding_window_shapes=(channels, window, window), strides=(channels, stride, stride),
-        baselines=_baseline(model, x, "mean"), target=target, perturbations_per_eval=64,
-    )  # fmt: skip
+        x,
+        sliding_window_shapes=(channels, window, window),
+        strides=(channels, stride, stride),
+        baselines=_baseline(model, x, "mean"),
+        target=target,
+        perturbations_per_eval=64,
+    )
     # Pixels that no window covers (a stride that does not divide the size) are 0, not nan.
     return torch.nan_to_num(attributions[0].mean(dim=0))
 

@@ -70,8 +70,11 @@ def channel_statistics(
         result = ChannelStatistics((total / n).numpy(), (dead.double() / n).numpy(), n)
     if cache is not None:
         key = model_data_key("channel-stats", model, dataset, node)
-        arrays = {"mean": result.mean, "dead_fraction": result.dead_fraction,
-                  "images": np.array(result.images)}  # fmt: skip
+        arrays = {
+            "mean": result.mean,
+            "dead_fraction": result.dead_fraction,
+            "images": np.array(result.images),
+        }
         cache.save("channel-stats", key, arrays)
     return result
 

@@ -102,8 +102,9 @@ class Rotate(_Edit):
         cos, sin = math.cos(angle), math.sin(angle)
         # Output pixel -> source pixel in normalised coordinates (see the module docstring for
         # the axes; the aspect ratio enters because x and y are normalised by W and H).
-        theta = torch.tensor([[cos, -sin * height / width, 0.0],
-                              [sin * width / height, cos, 0.0]], dtype=image.dtype)  # fmt: skip
+        theta = torch.tensor(
+            [[cos, -sin * height / width, 0.0], [sin * width / height, cos, 0.0]], dtype=image.dtype
+        )
         return _resample(image, theta, self.fill)
 
 
@@ -149,12 +150,15 @@ class Crop(_Edit):
         _, height, width = image.shape
         rows, cols = _clip(self.y, self.h, height), _clip(self.x, self.w, width)
         if rows.start >= rows.stop or cols.start >= cols.stop:
-            raise DeeplingError(f"The crop box {self.x, self.y, self.w, self.h} lies outside "
-                                f"the {width}x{height} image.")  # fmt: skip
+            raise DeeplingError(
+                f"The crop box {self.x, self.y, self.w, self.h} lies outside "
+                f"the {width}x{height} image."
+            )
         box = image[None, :, rows, cols]
         shrink = box.shape[-2] > height or box.shape[-1] > width
-        return F.interpolate(box, size=(height, width), mode="bilinear", align_corners=False,
-                             antialias=shrink)[0].clamp(0, 1)  # fmt: skip
+        return F.interpolate(
+            box, size=(height, width), mode="bilinear", align_corners=False, antialias=shrink
+        )[0].clamp(0, 1)
 
 
 class Brightness(_Edit):
@@ -247,8 +251,9 @@ def gaussian_blur(image: Tensor, sigma: float) -> Tensor:
     return x[0]
 
 
-def stroke_mask(points: Sequence[tuple[float, float]], radius: float, height: int,
-                width: int) -> Tensor:  # fmt: skip
+def stroke_mask(
+    points: Sequence[tuple[float, float]], radius: float, height: int, width: int
+) -> Tensor:
     """Bool ``(H, W)``: pixels whose centre lies within ``radius`` of the polyline."""
     rows = torch.arange(height, dtype=torch.float64)[:, None] + 0.5
     cols = torch.arange(width, dtype=torch.float64)[None, :] + 0.5
@@ -296,8 +301,10 @@ def _resample(image: Tensor, theta: Tensor, fill: float) -> Tensor:
     where the source lies outside the image, blend in ``fill``."""
     grid = F.affine_grid(theta[None], [1, *image.shape], align_corners=False)
     ones = torch.ones_like(image[None, :1])
-    sampled = F.grid_sample(image[None], grid, mode="bilinear", padding_mode="zeros",
-                            align_corners=False)[0]  # fmt: skip
-    covered = F.grid_sample(ones, grid, mode="bilinear", padding_mode="zeros",
-                            align_corners=False)[0]  # fmt: skip
+    sampled = F.grid_sample(
+        image[None], grid, mode="bilinear", padding_mode="zeros", align_corners=False
+    )[0]
+    covered = F.grid_sample(ones, grid, mode="bilinear", padding_mode="zeros", align_corners=False)[
+        0
+    ]
     return (sampled + fill * (1 - covered)).clamp(0, 1)

@@ -65,9 +65,12 @@ class Evaluation:
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {
-            "predictions": self.predictions, "probabilities": self.probabilities,
-            "labels": self.labels, "loss": self.loss, "confusion": self.confusion,
-        }  # fmt: skip
+            "predictions": self.predictions,
+            "probabilities": self.probabilities,
+            "labels": self.labels,
+            "loss": self.loss,
+            "confusion": self.confusion,
+        }
 
     def summary(self, classes: list[str]) -> dict[str, Any]:
         def clean(values: np.ndarray) -> list[float | None]:

@@ -66,8 +66,7 @@ def channel_objective(channels: Sequence[int] | int) -> Objective:
     def objective(acts: Tensor) -> Tensor:
         key = (acts.device, acts.shape[0])
         if key not in indices:
-            indices[key] = (torch.arange(key[1], device=key[0]),
-                            wanted.to(key[0]).expand(key[1]))  # fmt: skip
+            indices[key] = (torch.arange(key[1], device=key[0]), wanted.to(key[0]).expand(key[1]))
         rows, index = indices[key]
         return acts[rows, index].reshape(acts.shape[0], -1).mean(dim=1)
 
@@ -94,8 +93,9 @@ def channel_count(model: Model, node: str) -> int:
 def check_channel(model: Model, node: str, channel: int) -> int:
     count = channel_count(model, node)
     if not isinstance(channel, int) or not 0 <= channel < count:
-        raise DeeplingError(f"channel {channel} is out of range: {node!r} has {count} channels "
-                            f"(0 to {count - 1}).")  # fmt: skip
+        raise DeeplingError(
+            f"channel {channel} is out of range: {node!r} has {count} channels (0 to {count - 1})."
+        )
     return channel
 
 
@@ -128,9 +128,20 @@ def feature_visualization(
         if channel is None:
             raise DeeplingError("Give a channel (or an objective) to visualise.")
         objective = channel_objective(check_channel(model, name, channel))
-    images = optimise_images(model, name, objective, 1, steps, seed, data=data,
-                             transforms=transforms, decay=decay, lr=lr, shrink=shrink,
-                             progress=progress)
+    images = optimise_images(
+        model,
+        name,
+        objective,
+        1,
+        steps,
+        seed,
+        data=data,
+        transforms=transforms,
+        decay=decay,
+        lr=lr,
+        shrink=shrink,
+        progress=progress,
+    )
     return images[0]
 
 
@@ -161,10 +172,22 @@ def layer_atlas(
     for start in range(0, len(wanted), batch_size):
         chunk = wanted[start : start + batch_size]
         report = _offset_progress(progress, start * steps, len(chunk), total)
-        parts.append(optimise_images(model, name, channel_objective(chunk), len(chunk), steps,
-                                     seed + start, data=data, transforms=transforms,
-                                     decay=decay, lr=lr, shrink=shrink,
-                                     progress=report))  # fmt: skip
+        parts.append(
+            optimise_images(
+                model,
+                name,
+                channel_objective(chunk),
+                len(chunk),
+                steps,
+                seed + start,
+                data=data,
+                transforms=transforms,
+                decay=decay,
+                lr=lr,
+                shrink=shrink,
+                progress=report,
+            )
+        )
     if not parts:
         return torch.empty(0, *model.input_shape)
     return torch.cat(parts)
@@ -252,8 +275,9 @@ def optimise_images(
     shape = model.input_shape
     generator = torch.Generator().manual_seed(seed)
     color = color_correlation(data, shape) if shape[0] == 3 else None
-    image = FourierImage(batch, shape, decay=decay, color=color, generator=generator,
-                         device=model.device)  # fmt: skip
+    image = FourierImage(
+        batch, shape, decay=decay, color=color, generator=generator, device=model.device
+    )
     moves = standard_transforms(shape[1], shape[2]) if transforms is None else transforms
     move = plan_transforms(moves, steps, (batch, *shape), generator, model.device)
     adam = AscentAdam(image.spectrum, lr, shrink=shrink)

@@ -23,9 +23,14 @@ class AscentAdam:
     """AdamW steps that *increase* the objective of ``param`` (any shape)."""
 
     def __init__(
-        self, param: Tensor, lr: float, betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8, shrink: float = 0.0, fused: bool | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        param: Tensor,
+        lr: float,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        shrink: float = 0.0,
+        fused: bool | None = None,
+    ) -> None:
         if not 0 <= shrink < 1:
             raise ValueError(f"shrink must be in [0, 1), got {shrink}.")
         if not lr > 0:  # the fused kernel takes the shrink as a weight decay of shrink / lr
@@ -48,10 +53,21 @@ class AscentAdam:
         if self.fused:
             self._step_count.fill_(self.steps)
             assert _FUSED_ADAMW is not None
-            _FUSED_ADAMW([self.param], [grad], [self.mean], [self.square], [],
-                         [self._step_count], lr=self.lr, beta1=beta1, beta2=beta2,
-                         weight_decay=self.shrink / self.lr, eps=self.eps, amsgrad=False,
-                         maximize=True)  # fmt: skip
+            _FUSED_ADAMW(
+                [self.param],
+                [grad],
+                [self.mean],
+                [self.square],
+                [],
+                [self._step_count],
+                lr=self.lr,
+                beta1=beta1,
+                beta2=beta2,
+                weight_decay=self.shrink / self.lr,
+                eps=self.eps,
+                amsgrad=False,
+                maximize=True,
+            )
             return
         if self.shrink:
             self.param.mul_(1 - self.shrink)

@@ -108,8 +108,9 @@ class FourierImage:
         """The images before the sigmoid, ``(B, C, H, W)``."""
         _, height, width = self.shape
         torch.mul(self.spectrum, self.scale, out=self._scaled)
-        image = torch.fft.irfft2(torch.view_as_complex(self._scaled), s=(height, width),
-                                 norm="ortho")  # fmt: skip
+        image = torch.fft.irfft2(
+            torch.view_as_complex(self._scaled), s=(height, width), norm="ortho"
+        )
         return image if self.color is None else _mix_channels(self.color, image)
 
     def pixels(self) -> Tensor:

@@ -11,6 +11,12 @@ def model_data_key(kind: str, model: Model, dataset: Dataset, *parts: object) ->
     """Identifies a ``kind`` of result by the weights, the data, the preprocessing and
     ``parts`` (the analysis's own parameters)."""
     return cache_key(
-        kind, type(model.module).__qualname__, weights_digest(model.module),
-        model.input_shape, model.mean, model.std, dataset.fingerprint, *parts,
-    )  # fmt: skip
+        kind,
+        type(model.module).__qualname__,
+        weights_digest(model.module),
+        model.input_shape,
+        model.mean,
+        model.std,
+        dataset.fingerprint,
+        *parts,
+    )

@@ -52,17 +52,22 @@ def occlusion_sensitivity(
         raise DeeplingError(f"occlusion_sensitivity takes one image, got {x.shape[0]}.")
     _, channels, height, width = x.shape
     if not 1 <= patch <= min(height, width):
-        raise DeeplingError(f"patch = {patch} must be between 1 and the image's smaller side "
-                            f"({min(height, width)}).")  # fmt: skip
+        raise DeeplingError(
+            f"patch = {patch} must be between 1 and the image's smaller side "
+            f"({min(height, width)})."
+        )
     if not 1 <= stride <= patch:
-        raise DeeplingError(f"stride = {stride} must be between 1 and patch ({patch}), so that "
-                            "patches cover every pixel.")  # fmt: skip
+        raise DeeplingError(
+            f"stride = {stride} must be between 1 and patch ({patch}), so that "
+            "patches cover every pixel."
+        )
     probabilities = model.predict(x)[0]
     if target is None:
         target = int(probabilities.argmax())
     elif not 0 <= target < probabilities.numel():
-        raise DeeplingError(f"target = {target} is not a class: the model has "
-                            f"{probabilities.numel()} classes.")  # fmt: skip
+        raise DeeplingError(
+            f"target = {target} is not a class: the model has {probabilities.numel()} classes."
+        )
     positions = ((height - patch) // stride + 1) * ((width - patch) // stride + 1)
     seen = -1  # captum's first call is the unoccluded image
 
@@ -76,10 +81,14 @@ def occlusion_sensitivity(
     progress(0, positions)
     with torch.no_grad(), eval_mode(model.module):
         drop = Occlusion(forward).attribute(
-            x.to(model.device), sliding_window_shapes=(channels, patch, patch),
-            strides=(channels, stride, stride), baselines=OCCLUSION_FILL, target=target,
+            x.to(model.device),
+            sliding_window_shapes=(channels, patch, patch),
+            strides=(channels, stride, stride),
+            baselines=OCCLUSION_FILL,
+            target=target,
             perturbations_per_eval=batch_size,
-        )  # fmt: skip
+        )
     progress(positions, positions)
-    return OcclusionMap(drop[0, 0].detach().float().cpu(), target,
-                        float(probabilities[target]), patch, stride)  # fmt: skip
+    return OcclusionMap(
+        drop[0, 0].detach().float().cpu(), target, float(probabilities[target]), patch, stride
+    )

@@ -33,11 +33,28 @@ from deepling.progress import Progress, no_progress
 # Ops whose layout would repeat the previous node's: reshapes and pass-throughs, and batch norm,
 # which at inference is a fixed per-channel affine map of its input (deployment tools fold it
 # into the convolution before it). Any of them can still be projected by naming it in `nodes`.
-PASS_THROUGH_OPS = frozenset({
-    "view", "reshape", "flatten", "contiguous", "getitem", "dropout", "dropout2d", "identity",
-    "clone", "detach", "squeeze", "unsqueeze", "permute", "transpose", "to", "float", "type_as",
-    "batch_norm",
-})  # fmt: skip
+PASS_THROUGH_OPS = frozenset(
+    {
+        "view",
+        "reshape",
+        "flatten",
+        "contiguous",
+        "getitem",
+        "dropout",
+        "dropout2d",
+        "identity",
+        "clone",
+        "detach",
+        "squeeze",
+        "unsqueeze",
+        "permute",
+        "transpose",
+        "to",
+        "float",
+        "type_as",
+        "batch_norm",
+    }
+)
 
 # Floats of sample activations held at once while choosing pivots (256 MB as float32).
 SAMPLE_BUDGET = 64 * 2**20
@@ -116,9 +133,13 @@ class _Pivots:
 
 
 def _choose_layer_pivots(
-    model: Model, x: Tensor, names: list[str], k: int, rng: np.random.Generator,
+    model: Model,
+    x: Tensor,
+    names: list[str],
+    k: int,
+    rng: np.random.Generator,
     labels: np.ndarray | None = None,
-) -> _Pivots:  # fmt: skip
+) -> _Pivots:
     """Each layer's ``k`` pivots, chosen by max-min on one random sample of images shared by
     all layers; given ``labels``, the sample's kNN accuracy while its activations are here."""
     n = x.shape[0]
@@ -159,23 +180,29 @@ def _scored_points(labels: np.ndarray, seed: int) -> np.ndarray:
 
 
 def _layer_scores(
-    names: list[str], layouts: dict[str, np.ndarray], pivots: _Pivots, labels: np.ndarray,
+    names: list[str],
+    layouts: dict[str, np.ndarray],
+    pivots: _Pivots,
+    labels: np.ndarray,
     seed: int,
-) -> LayerScores:  # fmt: skip
+) -> LayerScores:
     """kNN accuracy and silhouette of each layer's own layout (Procrustes alignment and the fit
     to [-1, 1] are similarities, which change neither), and the sample's full-activation kNN."""
     scored = _scored_points(labels, seed)
     y = labels[scored]
-    own = {name: knn_and_silhouette(layout[scored], y, NEIGHBOURS)
-           for name, layout in layouts.items()}  # fmt: skip
+    own = {
+        name: knn_and_silhouette(layout[scored], y, NEIGHBOURS) for name, layout in layouts.items()
+    }
     nan = float("nan")
     return LayerScores(
         knn_layout=np.array([own[name][0] for name in names]),
         knn_full=np.array([pivots.knn_full.get(name, nan) for name in names]),
         silhouette=np.array([own[name][1] for name in names]),
-        neighbours=NEIGHBOURS, layout_points=len(scored), full_points=pivots.scored,
+        neighbours=NEIGHBOURS,
+        layout_points=len(scored),
+        full_points=pivots.scored,
         chance=majority_share(y),
-    )  # fmt: skip
+    )
 
 
 def _no_scores(layers: int) -> LayerScores:
@@ -243,9 +270,10 @@ def layer_projection(
         name: PivotDistances(chosen.vectors[name]).to(model.device) for name in unique
     }
     distances = model.reduce(x, reducers, batch_size=batch_size, progress=progress)
-    own_layout = {name: mds_from_pivot_distances(distances.pop(name).numpy(),
-                                                 chosen.indices[name])
-                  for name in unique}  # fmt: skip
+    own_layout = {
+        name: mds_from_pivot_distances(distances.pop(name).numpy(), chosen.indices[name])
+        for name in unique
+    }
     layouts: list[np.ndarray] = []
     for name in names:
         layout = own_layout[name]

@@ -44,11 +44,12 @@ class LayerScores:
     def arrays(self) -> dict[str, np.ndarray]:
         """As named arrays (for a cache entry); ``from_arrays`` reads them back."""
         return {
-            "scores_knn_layout": self.knn_layout, "scores_knn_full": self.knn_full,
+            "scores_knn_layout": self.knn_layout,
+            "scores_knn_full": self.knn_full,
             "scores_silhouette": self.silhouette,
             "scores_counts": np.array([self.neighbours, self.layout_points, self.full_points]),
             "scores_chance": np.array(self.chance),
-        }  # fmt: skip
+        }
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> LayerScores | None:
@@ -56,9 +57,14 @@ class LayerScores:
             return None
         neighbours, layout_points, full_points = (int(v) for v in arrays["scores_counts"])
         return cls(
-            arrays["scores_knn_layout"], arrays["scores_knn_full"], arrays["scores_silhouette"],
-            neighbours, layout_points, full_points, float(arrays["scores_chance"]),
-        )  # fmt: skip
+            arrays["scores_knn_layout"],
+            arrays["scores_knn_full"],
+            arrays["scores_silhouette"],
+            neighbours,
+            layout_points,
+            full_points,
+            float(arrays["scores_chance"]),
+        )
 
 
 def _codes(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -147,9 +153,7 @@ def _scores(
     return tally.correct / n, (tally.silhouette / n if silhouette else float("nan"))
 
 
-def knn_accuracy(
-    x: Tensor | np.ndarray, labels: np.ndarray, neighbours: int = NEIGHBOURS
-) -> float:
+def knn_accuracy(x: Tensor | np.ndarray, labels: np.ndarray, neighbours: int = NEIGHBOURS) -> float:
     """Leave-one-out accuracy of a ``neighbours``-nearest-neighbour vote (Euclidean, uniform
     weights, ties to the smallest label) over the rows of ``x`` labelled >= 0."""
     return _scores(x, labels, neighbours, silhouette=False)[0]

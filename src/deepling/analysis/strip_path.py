@@ -103,8 +103,9 @@ def optimise_path(
             progress(t + 1, steps)
         if last or bool(done.all()):
             break
-        moved = project(best + size.view(-1, 1, 1, 1) * direction - base, base,
-                        settings.norm, settings.budget)  # fmt: skip
+        moved = project(
+            best + size.view(-1, 1, 1, 1) * direction - base, base, settings.norm, settings.budget
+        )
         candidate = torch.where(done.view(-1, 1, 1, 1), best, base + moved)
     progress(steps, steps)
     return paths

@@ -119,9 +119,20 @@ def adversarial_strip(
     forward pass; the model is left as found (mode, ``requires_grad``, no hooks).
     """
     return adversarial_strips(
-        model, image, [target], frames, steps, node=node, label=label, norm=norm,
-        budget=budget, smoothing=smoothing, step=step, until=until, progress=progress,
-    )[0]  # fmt: skip
+        model,
+        image,
+        [target],
+        frames,
+        steps,
+        node=node,
+        label=label,
+        norm=norm,
+        budget=budget,
+        smoothing=smoothing,
+        step=step,
+        until=until,
+        progress=progress,
+    )[0]
 
 
 def adversarial_strips(
@@ -144,11 +155,18 @@ def adversarial_strips(
     forward+backward pass over all targets (see ``adversarial_strip`` for the arguments)."""
     original = _check(model, image, targets, frames, steps, norm, budget, step, until, node)
     _, height, width = model.input_shape
-    settings = PathSettings(norm, budget, default_smoothing(height, width)
-                            if smoothing is None else float(smoothing), step)  # fmt: skip
+    settings = PathSettings(
+        norm,
+        budget,
+        default_smoothing(height, width) if smoothing is None else float(smoothing),
+        step,
+    )
     wanted: list[int | None] = list(targets)
-    objective = (_channel_objective(model, node, wanted) if node is not None
-                 else _class_objective(model, wanted, label))  # fmt: skip
+    objective = (
+        _channel_objective(model, node, wanted)
+        if node is not None
+        else _class_objective(model, wanted, label)
+    )
     stop: StopRule | None = None
     if node is None and until is not None:
         stop = _reached(wanted, until, original.device)
@@ -162,9 +180,17 @@ def adversarial_strips(
 
 
 def _check(
-    model: Model, image: Tensor, targets: Sequence[int | None], frames: int, steps: int,
-    norm: str, budget: float, step: float, until: float | None, node: str | None,
-) -> Tensor:  # fmt: skip
+    model: Model,
+    image: Tensor,
+    targets: Sequence[int | None],
+    frames: int,
+    steps: int,
+    norm: str,
+    budget: float,
+    step: float,
+    until: float | None,
+    node: str | None,
+) -> Tensor:
     x = model.check_images(image.unsqueeze(0) if isinstance(image, Tensor) else image)
     if not bool(torch.isfinite(x).all()) or x.min() < 0 or x.max() > 1:
         raise DeeplingError("image: pixel values must lie in [0, 1].")
@@ -197,13 +223,14 @@ def check_targets(model: Model, targets: Sequence[int | None], node: str | None)
     channels = shape[0] if shape else 1
     for t in targets:
         if t is None or not 0 <= t < channels:
-            raise DeeplingError(f"target: channel {t} is not a channel of {node!r} "
-                                f"(it has {channels}).")  # fmt: skip
+            raise DeeplingError(
+                f"target: channel {t} is not a channel of {node!r} (it has {channels})."
+            )
     if model.fx_module is None:
         raise DeeplingError(
-            "Channel targets need a graph traced by torch.fx; this model's graph is "
-            "approximate.", "Use a class target.",
-        )  # fmt: skip
+            "Channel targets need a graph traced by torch.fx; this model's graph is approximate.",
+            "Use a class target.",
+        )
 
 
 def _class_objective(model: Model, targets: list[int | None], label: int | None) -> Objective:
@@ -257,9 +284,14 @@ def _reached(targets: list[int | None], until: float, device: torch.device) -> S
 
 
 def _strip(
-    model: Model, path: list[PathPoint], original: Tensor, target: int, node: str | None,
-    settings: PathSettings, frames: int,
-) -> Strip:  # fmt: skip
+    model: Model,
+    path: list[PathPoint],
+    original: Tensor,
+    target: int,
+    node: str | None,
+    settings: PathSettings,
+    frames: int,
+) -> Strip:
     chosen = pick_frames(path, original, frames)
     pixels = torch.stack([p.pixels for p in chosen]).cpu()
     pixels[0] = original.cpu()  # exactly the input, not a copy through a forward pass
@@ -274,10 +306,15 @@ def _strip(
         flips = [i for i, p in enumerate(predictions) if p != predictions[0]]
         what = StripTarget("channel", target, node, f"{node} channel {target}")
     return Strip(
-        frames=pixels, diffs=diffs, probs=probs,
+        frames=pixels,
+        diffs=diffs,
+        probs=probs,
         scores=torch.tensor([p.score for p in chosen]),
-        norms=flat.norm(dim=1), max_change=flat.abs().amax(dim=1),
+        norms=flat.norm(dim=1),
+        max_change=flat.abs().amax(dim=1),
         steps=torch.tensor([p.step for p in chosen]),
-        flip_frame=flips[0] if flips else None, target=what,
-        norm=settings.norm, budget=settings.budget,
-    )  # fmt: skip
+        flip_frame=flips[0] if flips else None,
+        target=what,
+        norm=settings.norm,
+        budget=settings.budget,
+    )

@@ -31,8 +31,11 @@ class _MeanMax(nn.Module):
     over its positions."""
 
     def forward(self, acts: Tensor) -> Tensor:
-        flat = acts.reshape(acts.shape[0], 1, 1) if acts.dim() == 1 else acts.reshape(
-            acts.shape[0], acts.shape[1], -1)  # fmt: skip
+        flat = (
+            acts.reshape(acts.shape[0], 1, 1)
+            if acts.dim() == 1
+            else acts.reshape(acts.shape[0], acts.shape[1], -1)
+        )
         return torch.stack([flat.mean(dim=2), flat.amax(dim=2)], dim=1).float()
 
 
@@ -55,8 +58,10 @@ class ActivationTable:
         scores = self.scores(reduce)
         if not 0 <= channel < scores.shape[1]:
             count = scores.shape[1]
-            raise DeeplingError(f"channel {channel} is out of range: {self.node!r} has {count} "
-                                f"channels (0 to {count - 1}).")  # fmt: skip
+            raise DeeplingError(
+                f"channel {channel} is out of range: {self.node!r} has {count} "
+                f"channels (0 to {count - 1})."
+            )
         if k < 1:
             raise DeeplingError(f"k must be at least 1, got {k}.")
         column = scores[:, channel]
@@ -76,8 +81,11 @@ def activation_table(
     """Every channel's mean and max of ``node`` over each image of ``data`` (a Dataset, or
     images ``(N, C, H, W)`` in [0, 1]) in one pass; cached when ``data`` is a Dataset."""
     node = model.graph()[node].name
-    key = model_data_key("activation-table", model, data, node) if (
-        cache is not None and isinstance(data, Dataset)) else None  # fmt: skip
+    key = (
+        model_data_key("activation-table", model, data, node)
+        if (cache is not None and isinstance(data, Dataset))
+        else None
+    )
     if cache is not None and key is not None and (stored := cache.load("activation-table", key)):
         return ActivationTable(node, stored["mean"], stored["max"])
     n = len(data)
@@ -85,8 +93,11 @@ def activation_table(
     progress(0, n)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
-        x = data.batch(range(start, stop), model.input_shape) if isinstance(data, Dataset) else (
-            data[start:stop])  # fmt: skip
+        x = (
+            data.batch(range(start, stop), model.input_shape)
+            if isinstance(data, Dataset)
+            else (data[start:stop])
+        )
 
         report = _offset(progress, start, n)
         found = model.reduce(x, {node: _MeanMax()}, batch_size=batch_size, progress=report)
@@ -111,8 +122,9 @@ def cached_activation_table(
 ) -> ActivationTable | None:
     """The table if a pass computed it already (in this or an earlier run), else None."""
     node = model.graph()[node].name
-    stored = cache.load("activation-table", model_data_key("activation-table", model, dataset,
-                                                           node))  # fmt: skip
+    stored = cache.load(
+        "activation-table", model_data_key("activation-table", model, dataset, node)
+    )
     return None if stored is None else ActivationTable(node, stored["mean"], stored["max"])
 
 

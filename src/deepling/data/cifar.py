@@ -12,7 +12,16 @@ from deepling.data.base import ArrayDataset
 from deepling.errors import DeeplingError
 
 CIFAR10_CLASSES = [
-    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
 ]
 SPLITS = {
     "train": [f"data_batch_{i}" for i in range(1, 6)],

@@ -47,8 +47,11 @@ def ensure_cifar10(data_dir: Path, *, download: bool = True, timeout: float = 20
             ) from exc
         digest = hashlib.md5(archive.read_bytes()).hexdigest()  # noqa: S324 - published checksum
         if digest != CIFAR10_MD5:
-            raise DeeplingError(f"The downloaded CIFAR-10 archive has checksum {digest}, "
-                                f"not {CIFAR10_MD5}: it is damaged.", where)
+            raise DeeplingError(
+                f"The downloaded CIFAR-10 archive has checksum {digest}, "
+                f"not {CIFAR10_MD5}: it is damaged.",
+                where,
+            )
         with tarfile.open(archive) as tar:
             tar.extractall(tmp, filter="data")
         (Path(tmp) / "cifar-10-batches-py").rename(data_dir / "cifar-10-batches-py")

@@ -15,17 +15,13 @@ from deepling.errors import DeeplingError
 
 
 def _image_files(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-    )
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
 class FolderDataset(Dataset):
     """Images decoded lazily from files; ``skipped`` lists the files that were unreadable."""
 
-    def __init__(
-        self, files: list[Path], labels: list[int], classes: list[str], name: str
-    ) -> None:
+    def __init__(self, files: list[Path], labels: list[int], classes: list[str], name: str) -> None:
         self.skipped: list[tuple[Path, str]] = []
         kept: list[Path] = []
         kept_labels: list[int] = []

@@ -44,8 +44,7 @@ def load_dataset(spec: str | Path, *, split: str = "test") -> Dataset:
     try:
         dataset = FolderDataset.from_folder(path)
     except OSError as exc:
-        raise DeeplingError(f"Cannot read dataset folder {path}: "
-                            f"{exc.strerror or exc}.") from exc  # fmt: skip
+        raise DeeplingError(f"Cannot read dataset folder {path}: {exc.strerror or exc}.") from exc
     if len(dataset) == 0:
         skipped = f" ({len(dataset.skipped)} unreadable files skipped)" if dataset.skipped else ""
         raise DeeplingError(f"No images found in {path}{skipped}.", FORMATS_HELP)

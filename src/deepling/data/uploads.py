@@ -21,8 +21,16 @@ from deepling.errors import DeeplingError
 MAX_UPLOAD_BYTES = 20 * 2**20
 MAX_UPLOAD_PIXELS = 40_000_000  # a 40-megapixel photo; PIL's own bomb limit is ~89 MP
 # Magic bytes of common formats: a file that starts like an image but does not open is broken.
-SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM",
-              b"II*\x00", b"MM\x00*", b"RIFF")  # fmt: skip
+SIGNATURES = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"GIF87a",
+    b"GIF89a",
+    b"BM",
+    b"II*\x00",
+    b"MM\x00*",
+    b"RIFF",
+)
 
 
 def decode_upload(
@@ -36,8 +44,10 @@ def decode_upload(
     applied, transparency flattened onto white, centre-cropped to the model's aspect ratio,
     converted to its channel count and resized (``fit_batch``)."""
     if len(data) > max_bytes:
-        raise DeeplingError(f"The file has {len(data):,} bytes; uploads are limited to "
-                            f"{max_bytes:,} bytes.", status=413)  # fmt: skip
+        raise DeeplingError(
+            f"The file has {len(data):,} bytes; uploads are limited to {max_bytes:,} bytes.",
+            status=413,
+        )
     if not data:
         raise DeeplingError("The file is empty.", status=400)
     try:
@@ -49,8 +59,9 @@ def decode_upload(
         raise DeeplingError(message, status=413) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         if data.startswith(SIGNATURES):  # an image format's magic bytes, then nothing usable
-            raise DeeplingError(f"The image data is truncated or corrupt ({exc}).",
-                                status=400) from exc  # fmt: skip
+            raise DeeplingError(
+                f"The image data is truncated or corrupt ({exc}).", status=400
+            ) from exc
         raise DeeplingError(
             "The file is not an image that can be read (PNG, JPEG, GIF, BMP, WebP, TIFF...).",
             status=415,
@@ -58,15 +69,19 @@ def decode_upload(
     with img:
         width, height = img.size
         if width * height > max_pixels:
-            raise DeeplingError(f"The image has {width}x{height} pixels; at most {max_pixels:,} "
-                                "pixels are accepted.", status=413)  # fmt: skip
+            raise DeeplingError(
+                f"The image has {width}x{height} pixels; at most {max_pixels:,} "
+                "pixels are accepted.",
+                status=413,
+            )
         try:
             img.load()
             upright: Image.Image = ImageOps.exif_transpose(img) or img
             pixels = pil_to_array(_flatten_alpha(upright))
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise DeeplingError(f"The image data is truncated or corrupt ({exc}).",
-                                status=400) from exc  # fmt: skip
+            raise DeeplingError(
+                f"The image data is truncated or corrupt ({exc}).", status=400
+            ) from exc
     image = torch.from_numpy(pixels).float().div_(255)
     return fit_batch(_crop_to_aspect(image, shape[1] / shape[2])[None], shape)[0]
 

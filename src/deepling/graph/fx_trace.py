@@ -90,7 +90,9 @@ def trace_fx(module: nn.Module, example: Tensor) -> tuple[Graph, fx.GraphModule]
             depends_on_input.add(n)
         shape = recorder.shapes.get(n)
         is_activation = (
-            n in depends_on_input and shape is not None and len(shape) >= 1
+            n in depends_on_input
+            and shape is not None
+            and len(shape) >= 1
             and shape[0] == _PROBE_BATCH
         )
         if is_activation:

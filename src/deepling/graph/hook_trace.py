@@ -92,8 +92,17 @@ def trace_hooks(
         where[name] = ModuleCall(path, counts[path])
         counts[path] += 1
         params = sum(p.numel() for p in mod.parameters())
-        nodes.append(Node(name, module_op(mod), shape[1:], (nodes[-1].name,), params, path,
-                          describe_target(mod)))
+        nodes.append(
+            Node(
+                name,
+                module_op(mod),
+                shape[1:],
+                (nodes[-1].name,),
+                params,
+                path,
+                describe_target(mod),
+            )
+        )
     logits = logits_of(output)
     if not calls or tuple(logits.shape) != calls[-1][2]:
         # The model does more after its last module call (a functional op): show its output.

@@ -9,18 +9,36 @@ from torch import nn
 
 # Class names that snake-casing would mangle (ReLU -> re_lu) or that read better shortened.
 _MODULE_OPS = {
-    "ReLU": "relu", "ReLU6": "relu6", "LeakyReLU": "leaky_relu", "PReLU": "prelu",
-    "GELU": "gelu", "SiLU": "silu", "ELU": "elu", "SELU": "selu", "CELU": "celu",
-    "BatchNorm1d": "batch_norm", "BatchNorm2d": "batch_norm", "BatchNorm3d": "batch_norm",
-    "SyncBatchNorm": "batch_norm", "LayerNorm": "layer_norm", "GroupNorm": "group_norm",
-    "InstanceNorm2d": "instance_norm", "LocalResponseNorm": "local_response_norm",
-}  # fmt: skip
+    "ReLU": "relu",
+    "ReLU6": "relu6",
+    "LeakyReLU": "leaky_relu",
+    "PReLU": "prelu",
+    "GELU": "gelu",
+    "SiLU": "silu",
+    "ELU": "elu",
+    "SELU": "selu",
+    "CELU": "celu",
+    "BatchNorm1d": "batch_norm",
+    "BatchNorm2d": "batch_norm",
+    "BatchNorm3d": "batch_norm",
+    "SyncBatchNorm": "batch_norm",
+    "LayerNorm": "layer_norm",
+    "GroupNorm": "group_norm",
+    "InstanceNorm2d": "instance_norm",
+    "LocalResponseNorm": "local_response_norm",
+}
 
 # Python operators as fx records them: in-place forms read as their plain op.
 _FUNCTION_OPS = {
-    "iadd": "add", "isub": "sub", "imul": "mul", "itruediv": "truediv", "truediv": "div",
-    "getitem": "getitem", "matmul": "matmul", "imatmul": "matmul",
-}  # fmt: skip
+    "iadd": "add",
+    "isub": "sub",
+    "imul": "mul",
+    "itruediv": "truediv",
+    "truediv": "div",
+    "getitem": "getitem",
+    "matmul": "matmul",
+    "imatmul": "matmul",
+}
 
 
 def snake_case(name: str) -> str:

@@ -131,10 +131,13 @@ def ablated_graph_module(
             env[n] = graph.node_copy(n, lambda a: env[a])
             continue
         raw = graph.create_node(
-            n.op, n.target, fx.map_arg(n.args, lambda a: env[a]),
-            fx.map_arg(n.kwargs, lambda a: env[a]), name=f"{n.name}_deepling_unablated",
+            n.op,
+            n.target,
+            fx.map_arg(n.args, lambda a: env[a]),
+            fx.map_arg(n.kwargs, lambda a: env[a]),
+            name=f"{n.name}_deepling_unablated",
             type_expr=n.type,
-        )  # fmt: skip
+        )
         raw.meta = dict(n.meta)
         # The node's name in the target puts it in the state dict, so the weights digest
         # (and every cache key built on it) tells ablations of different nodes apart.
@@ -168,8 +171,11 @@ class HookAblation:
         self.masks = {n: ChannelMask(a, device) for n, a in _by_node(ablations).items()}
         self._input = self.masks.get(INPUT_NODE)
         self._output = self.masks.get(OUTPUT_NODE)
-        self._calls = {(where[n].path, where[n].call): mask for n, mask in self.masks.items()
-                       if n not in (INPUT_NODE, OUTPUT_NODE)}  # fmt: skip
+        self._calls = {
+            (where[n].path, where[n].call): mask
+            for n, mask in self.masks.items()
+            if n not in (INPUT_NODE, OUTPUT_NODE)
+        }
 
     @contextmanager
     def installed(self) -> Iterator[None]:

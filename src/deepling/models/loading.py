@@ -35,8 +35,10 @@ def _spec_name(spec: str) -> str:
 def _whole_pickled_model(path: Path) -> nn.Module:
     obj = read_checkpoint(path, trust_pickle=True)
     if not isinstance(obj, nn.Module):
-        raise DeeplingError(f"{path} holds a {type(obj).__name__}, not a pickled model.",
-                            "Give the architecture as file.py:factory and this file as weights.")
+        raise DeeplingError(
+            f"{path} holds a {type(obj).__name__}, not a pickled model.",
+            "Give the architecture as file.py:factory and this file as weights.",
+        )
     return obj
 
 
@@ -47,8 +49,9 @@ def _checkpoint_meta(checkpoint: Any) -> dict[str, Any]:
     return {k: checkpoint[k] for k in ("input_shape", "mean", "std", "classes") if k in checkpoint}
 
 
-def _output_classes(module: nn.Module, input_shape: tuple[int, int, int],
-                    device: torch.device) -> int:
+def _output_classes(
+    module: nn.Module, input_shape: tuple[int, int, int], device: torch.device
+) -> int:
     """Run one zero image through the model: the number of classes, or a clear error."""
     example = torch.zeros(1, *input_shape, device=device)
     try:

@@ -93,8 +93,15 @@ def train(
     model = entry.build().to(dev)
     # The analysis wrapper gives the normalisation and the test evaluation (in eval mode,
     # flags restored) that training shares with every other part of Deepling.
-    wrapped = Model(model, entry.input_shape, classes=test_data.classes, mean=entry.mean,
-                    std=entry.std, device=dev, name=arch)  # fmt: skip
+    wrapped = Model(
+        model,
+        entry.input_shape,
+        classes=test_data.classes,
+        mean=entry.mean,
+        std=entry.std,
+        device=dev,
+        name=arch,
+    )
     steps = math.ceil(len(train_data) / entry.batch_size)
     optimiser = torch.optim.SGD(
         model.parameters(), lr=entry.lr, momentum=0.9, nesterov=True, weight_decay=5e-4

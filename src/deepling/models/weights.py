@@ -14,9 +14,18 @@ from deepling.errors import DeeplingError
 
 # Where training scripts commonly keep the state_dict inside a checkpoint dict.
 STATE_DICT_KEYS = (
-    "state_dict", "model_state_dict", "model_state", "model", "net", "network",
-    "weights", "params", "module", "ema_state_dict", "ema",
-)  # fmt: skip
+    "state_dict",
+    "model_state_dict",
+    "model_state",
+    "model",
+    "net",
+    "network",
+    "weights",
+    "params",
+    "module",
+    "ema_state_dict",
+    "ema",
+)
 
 # Prefixes added by nn.DataParallel / DistributedDataParallel and by torch.compile.
 WRAPPER_PREFIXES = ("module.", "_orig_mod.")
@@ -25,8 +34,9 @@ WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 def read_checkpoint(path: Path, *, trust_pickle: bool = False) -> Any:
     """``torch.load`` with ``weights_only=True`` unless the user trusts the file."""
     if not path.is_file():
-        raise DeeplingError(f"Weights file {path} does not exist.",
-                            "Check the --weights path (weights=...).")
+        raise DeeplingError(
+            f"Weights file {path} does not exist.", "Check the --weights path (weights=...)."
+        )
     try:
         return torch.load(path, map_location="cpu", weights_only=not trust_pickle)
     except pickle.UnpicklingError as exc:
@@ -53,9 +63,10 @@ def read_checkpoint(path: Path, *, trust_pickle: bool = False) -> Any:
 
 def _is_state_dict(obj: Any) -> TypeGuard[Mapping[str, Tensor]]:
     return (
-        isinstance(obj, Mapping) and bool(obj)
+        isinstance(obj, Mapping)
+        and bool(obj)
         and all(isinstance(k, str) and isinstance(v, Tensor) for k, v in obj.items())
-    )  # fmt: skip
+    )
 
 
 def extract_state_dict(obj: Any, source: str) -> dict[str, Tensor]:

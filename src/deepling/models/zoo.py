@@ -30,18 +30,25 @@ class AlexNetCIFAR(nn.Module):
             return [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
 
         self.features = nn.Sequential(
-            *conv(3, c1), nn.MaxPool2d(2),
-            *conv(c1, c2), nn.MaxPool2d(2),
+            *conv(3, c1),
+            nn.MaxPool2d(2),
+            *conv(c1, c2),
+            nn.MaxPool2d(2),
             *conv(c2, c3),
             *conv(c3, c4),
-            *conv(c4, c5), nn.MaxPool2d(2),
-        )  # fmt: skip
+            *conv(c4, c5),
+            nn.MaxPool2d(2),
+        )
         self.classifier = nn.Sequential(
             nn.Flatten(),
-            nn.Dropout(0.5), nn.Linear(c5 * 4 * 4, fc), nn.ReLU(inplace=True),
-            nn.Dropout(0.5), nn.Linear(fc, fc), nn.ReLU(inplace=True),
+            nn.Dropout(0.5),
+            nn.Linear(c5 * 4 * 4, fc),
+            nn.ReLU(inplace=True),
+            nn.Dropout(0.5),
+            nn.Linear(fc, fc),
+            nn.ReLU(inplace=True),
             nn.Linear(fc, num_classes),
-        )  # fmt: skip
+        )
 
     def forward(self, x):  # type: ignore[no-untyped-def]
         return self.classifier(self.features(x))

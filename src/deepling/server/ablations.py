@@ -38,8 +38,7 @@ def resolve_set(session: Session, request: AblationSetIn) -> tuple[Ablation, ...
                     status=409,
                 )
             means = stats.mean
-        found.append(make_ablation(session.model, item.node, item.channels, item.mode,
-                                   means=means))  # fmt: skip
+        found.append(make_ablation(session.model, item.node, item.channels, item.mode, means=means))
     for name in request.combine:
         found.extend(get_set(session, name))
     if not found:
@@ -54,8 +53,10 @@ def get_set(session: Session, name: str) -> tuple[Ablation, ...]:
 
 
 def describe(ablations: tuple[Ablation, ...]) -> list[AblationOut]:
-    return [AblationOut(node=a.node, channels=list(a.channels), mode=a.mode,
-                        values=list(a.values)) for a in ablations]  # fmt: skip
+    return [
+        AblationOut(node=a.node, channels=list(a.channels), mode=a.mode, values=list(a.values))
+        for a in ablations
+    ]
 
 
 def set_out(name: str, ablations: tuple[Ablation, ...]) -> AblationSetOut:
@@ -75,20 +76,30 @@ def start_effect(session: Session, name: str) -> Job:
 
     def work(job: Job) -> None:
         if session.cache.load("ablation-effect", key) is None:
-            effect = ablation_effect(session.model, session.dataset, ablations,
-                                     progress=job.report, cache=session.cache)  # fmt: skip
+            effect = ablation_effect(
+                session.model, session.dataset, ablations, progress=job.report, cache=session.cache
+            )
             if session.evaluation is None:
                 session.evaluation = effect.before
             spec = json.dumps([a.describe() | {"values": list(a.values)} for a in ablations])
-            session.cache.save("ablation-effect", key, {
-                "labels": effect.before.labels,
-                "before": effect.before.predictions, "after": effect.after.predictions,
-                "spec": np.array(spec),
-            })  # fmt: skip
+            session.cache.save(
+                "ablation-effect",
+                key,
+                {
+                    "labels": effect.before.labels,
+                    "before": effect.before.predictions,
+                    "after": effect.after.predictions,
+                    "spec": np.array(spec),
+                },
+            )
         job.result_url = url
 
-    return session.jobs.submit(f"ablation:{key}", work, join_active=True,
-                               ready=lambda: session.cache.path("ablation-effect", key).is_file())
+    return session.jobs.submit(
+        f"ablation:{key}",
+        work,
+        join_active=True,
+        ready=lambda: session.cache.path("ablation-effect", key).is_file(),
+    )
 
 
 def _recall(labels: np.ndarray, predictions: np.ndarray, k: int) -> list[float | None]:
@@ -100,11 +111,13 @@ def _recall(labels: np.ndarray, predictions: np.ndarray, k: int) -> list[float |
 
 
 def load_effect(session: Session, key: str) -> AblationEffectOut:
-    stored = (session.cache.load("ablation-effect", key)
-              if re.fullmatch(r"[0-9a-f]{32}", key) else None)  # fmt: skip
+    stored = (
+        session.cache.load("ablation-effect", key) if re.fullmatch(r"[0-9a-f]{32}", key) else None
+    )
     if stored is None:
-        raise NotFoundError(f"No ablation result {key!r}.",
-                            "Start one with POST /api/jobs/ablation/{name}.")  # fmt: skip
+        raise NotFoundError(
+            f"No ablation result {key!r}.", "Start one with POST /api/jobs/ablation/{name}."
+        )
     labels, before, after = stored["labels"], stored["before"], stored["after"]
     k = len(session.model.classes)
     known = labels >= 0
@@ -119,6 +132,10 @@ def load_effect(session: Session, key: str) -> AblationEffectOut:
         accuracy_after=float((after[known] == labels[known]).mean()) if known.any() else None,
         recall_before=_recall(labels, before, k),
         recall_after=_recall(labels, after, k),
-        changed=ChangedImages(indices=changed.tolist(), labels=labels[changed].tolist(),
-                              before=before[changed].tolist(), after=after[changed].tolist()),
+        changed=ChangedImages(
+            indices=changed.tolist(),
+            labels=labels[changed].tolist(),
+            before=before[changed].tolist(),
+            after=after[changed].tolist(),
+        ),
     )

@@ -61,8 +61,13 @@ DOCS_PATHS = ("/docs", "/redoc")
 # notebooks in vscode-webview: frames. Any other site gets a blank frame (no clickjacking); a
 # cross-site frame of a token-protected server gets no cookie anyway (SameSite=Strict).
 # (CSP host sources cannot name an IPv6 literal such as [::1]; browsers reject the directive.)
-LOCAL_FRAMERS = ("http://localhost:*", "https://localhost:*", "http://127.0.0.1:*",
-                 "https://127.0.0.1:*", "vscode-webview:")  # fmt: skip
+LOCAL_FRAMERS = (
+    "http://localhost:*",
+    "https://localhost:*",
+    "http://127.0.0.1:*",
+    "https://127.0.0.1:*",
+    "vscode-webview:",
+)
 
 UNAUTHORISED_PAGE = (
     "<!doctype html><html lang='en'><meta charset='utf-8'><title>Deepling: token needed</title>"
@@ -165,8 +170,10 @@ class AccessMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []),
-                                      *(h for h in extra if h[0] not in names)]  # fmt: skip
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *(h for h in extra if h[0] not in names),
+                ]
             await send(message)
 
         refusal = self._refusal(conn, path, host_header)
@@ -190,10 +197,18 @@ class AccessMiddleware:
             rest = [(k, v) for k, v in conn.query_params.multi_items() if k != "token"]
             target = (scope.get("root_path", "") + path) or "/"
             location = target + (f"?{urlencode(rest)}" if rest else "")
-            await send_with_headers({"type": "http.response.start", "status": 303, "headers": [
-                (b"location", location.encode("latin-1", "replace")),
-                (b"set-cookie", cookie), (b"cache-control", b"no-store"),
-                (b"content-length", b"0")]})  # fmt: skip
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": 303,
+                    "headers": [
+                        (b"location", location.encode("latin-1", "replace")),
+                        (b"set-cookie", cookie),
+                        (b"cache-control", b"no-store"),
+                        (b"content-length", b"0"),
+                    ],
+                }
+            )
             await send_with_headers({"type": "http.response.body", "body": b""})
             return
 
@@ -208,8 +223,10 @@ class AccessMiddleware:
         """(status, message) if the request must be refused, else None."""
         allowed = self.access.allowed_hosts
         if allowed is not None and _host_name(host_header) not in allowed:
-            return 403, (f"Host {host_header!r} is not allowed: this Deepling server listens on "
-                         "loopback and answers to localhost or 127.0.0.1 only.")  # fmt: skip
+            return 403, (
+                f"Host {host_header!r} is not allowed: this Deepling server listens on "
+                "loopback and answers to localhost or 127.0.0.1 only."
+            )
         origin = conn.headers.get("origin")
         if origin is not None and not _same_origin(origin, host_header):
             return 403, f"Cross-origin request from {origin!r} refused."
@@ -217,8 +234,10 @@ class AccessMiddleware:
         if _is_api(path) and site not in (None, "same-origin", "none"):
             return 403, f"Cross-site API request refused (Sec-Fetch-Site: {site})."
         if self.access.token is not None and not self._authorised(conn):
-            return 401, ("This Deepling server needs its access token: open the URL it printed "
-                         "(with ?token=...), or send 'Authorization: Bearer <token>'.")
+            return 401, (
+                "This Deepling server needs its access token: open the URL it printed "
+                "(with ?token=...), or send 'Authorization: Bearer <token>'."
+            )
         return None
 
     def _authorised(self, conn: HTTPConnection) -> bool:
@@ -240,20 +259,27 @@ class AccessMiddleware:
         assert self.access.token is not None
         server = scope.get("server") or (None, None)
         secure = "; Secure" if scope.get("scheme") in ("https", "wss") else ""
-        return (f"{self.access.cookie_name(server[1])}={self.access.token}; Path=/; HttpOnly; "
-                f"SameSite=Strict{secure}").encode()  # fmt: skip
+        return (
+            f"{self.access.cookie_name(server[1])}={self.access.token}; Path=/; HttpOnly; "
+            f"SameSite=Strict{secure}"
+        ).encode()
 
     def _challenge(self, status: int) -> list[tuple[bytes, bytes]]:
         return [(b"www-authenticate", b'Bearer realm="deepling"')] if status == 401 else []
 
 
-async def _respond(send: Send, status: int, detail: str, path: str,
-                   extra: list[tuple[bytes, bytes]]) -> None:  # fmt: skip
+async def _respond(
+    send: Send, status: int, detail: str, path: str, extra: list[tuple[bytes, bytes]]
+) -> None:
     if _is_api(path) or status != 401:
         body, kind = json.dumps({"detail": detail}).encode(), b"application/json"
     else:
         body, kind = UNAUTHORISED_PAGE.encode(), b"text/html; charset=utf-8"
-    headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
-               (b"cache-control", b"no-store"), *extra]  # fmt: skip
+    headers = [
+        (b"content-type", kind),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+        *extra,
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -34,6 +34,8 @@ def ui_dir() -> Path:
     """The built front end: the package's bundle, or ``$DEEPLING_UI_DIR`` (front-end work)."""
     override = os.environ.get("DEEPLING_UI_DIR")
     return Path(override) if override else BUNDLED_UI
+
+
 log = logging.getLogger("deepling.server")
 MISSING_UI = (
     "<!doctype html><title>Deepling</title><h1>Deepling</h1><p>The browser UI has not been "
@@ -50,13 +52,18 @@ def create_app(session: Session, *, access: Access | None = None) -> FastAPI:
     bound address); without it any Host is served and no token asked, but cross-origin requests
     are still refused and the security headers sent.
     """
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         session.close()  # cancel running jobs so the process can exit; restore the model
 
-    app = FastAPI(title="Deepling", version=__version__, lifespan=lifespan,
-                  description="See inside a trained CNN: graph, activations, evaluation.")
+    app = FastAPI(
+        title="Deepling",
+        version=__version__,
+        lifespan=lifespan,
+        description="See inside a trained CNN: graph, activations, evaluation.",
+    )
     app.state.session = session
     app.add_middleware(AccessMiddleware, access=access or Access())
 
@@ -74,8 +81,16 @@ def create_app(session: Session, *, access: Access | None = None) -> FastAPI:
             status_code=500,
         )
 
-    for module in (routes_model, routes_images, routes_jobs, routes_strips, routes_semantics,
-                   routes_attribution, routes_whatif, routes_ablation):  # fmt: skip
+    for module in (
+        routes_model,
+        routes_images,
+        routes_jobs,
+        routes_strips,
+        routes_semantics,
+        routes_attribution,
+        routes_whatif,
+        routes_ablation,
+    ):
         app.include_router(module.router)
     static = ui_dir()
     if (static / "index.html").is_file():
@@ -85,6 +100,5 @@ def create_app(session: Session, *, access: Access | None = None) -> FastAPI:
         @app.get("/", include_in_schema=False)
         def missing_ui() -> HTMLResponse:
             return HTMLResponse(MISSING_UI, status_code=503)
-
 
     return app

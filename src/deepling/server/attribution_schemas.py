@@ -27,5 +27,3 @@ class AttributionJobRequest(BaseModel):
     method: str = Field(max_length=64)
     target: int | None = Field(default=None, description="class index; default: the predicted")
     node: str | None = Field(default=None, max_length=256, description="Grad-CAM's node")
-
-

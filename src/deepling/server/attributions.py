@@ -48,8 +48,11 @@ class AttributionRequest:
     def query(self) -> str:
         """The query string that names this map at ``GET /api/attribution``."""
         params: dict[str, str | int] = {"method": self.method, "target": self.target}
-        params.update({"tray": self.ref.tray} if self.ref.tray is not None
-                      else {"index": int(self.ref.index or 0)})  # fmt: skip
+        params.update(
+            {"tray": self.ref.tray}
+            if self.ref.tray is not None
+            else {"index": int(self.ref.index or 0)}
+        )
         if self.node is not None:
             params["node"] = self.node
         return urlencode(params)
@@ -77,9 +80,19 @@ def check_request(
 
 def map_key(session: Session, request: AttributionRequest) -> str:
     model = session.model
-    return cache_key(KIND, type(model.module).__qualname__, weights_digest(model.module),
-                     model.input_shape, model.mean, model.std, request.image.key, request.method,
-                     request.target, request.node, settings_key(SETTINGS))  # fmt: skip
+    return cache_key(
+        KIND,
+        type(model.module).__qualname__,
+        weights_digest(model.module),
+        model.input_shape,
+        model.mean,
+        model.std,
+        request.image.key,
+        request.method,
+        request.target,
+        request.node,
+        settings_key(SETTINGS),
+    )
 
 
 def cached_map(session: Session, request: AttributionRequest) -> torch.Tensor | None:
@@ -94,9 +107,15 @@ def compute_map(
     found = cached_map(session, request)
     if found is not None:
         return found
-    result = attribute(session.model, request.image.pixels, request.method, request.target,
-                       node=request.node, settings=SETTINGS,
-                       progress=job.report if job else no_progress)  # fmt: skip
+    result = attribute(
+        session.model,
+        request.image.pixels,
+        request.method,
+        request.target,
+        node=request.node,
+        settings=SETTINGS,
+        progress=job.report if job else no_progress,
+    )
     session.cache.save(KIND, map_key(session, request), {"map": result.numpy()})
     return result
 
@@ -110,8 +129,12 @@ def start_job(session: Session, request: AttributionRequest) -> Job:
         compute_map(session, request, job)
         job.result_url = url
 
-    return session.jobs.submit(f"{KIND}:{key}", work, join_active=True,
-                               ready=lambda: session.cache.path(KIND, key).is_file())
+    return session.jobs.submit(
+        f"{KIND}:{key}",
+        work,
+        join_active=True,
+        ready=lambda: session.cache.path(KIND, key).is_file(),
+    )
 
 
 def require_map(session: Session, request: AttributionRequest) -> torch.Tensor:
@@ -138,10 +161,14 @@ def clip_value(values: torch.Tensor) -> float:
 
 
 # Colour stops: inferno-like for maps >= 0 (dark = nothing), blue-white-red for signed maps.
-_SEQUENTIAL = np.array([[0, 0, 4], [66, 10, 104], [147, 38, 103], [221, 81, 58],
-                        [252, 165, 10], [252, 255, 164]], dtype=np.float64)  # fmt: skip
-_DIVERGING = np.array([[33, 102, 172], [146, 197, 222], [247, 247, 247], [244, 165, 130],
-                       [178, 24, 43]], dtype=np.float64)  # fmt: skip
+_SEQUENTIAL = np.array(
+    [[0, 0, 4], [66, 10, 104], [147, 38, 103], [221, 81, 58], [252, 165, 10], [252, 255, 164]],
+    dtype=np.float64,
+)
+_DIVERGING = np.array(
+    [[33, 102, 172], [146, 197, 222], [247, 247, 247], [244, 165, 130], [178, 24, 43]],
+    dtype=np.float64,
+)
 
 
 def _lookup(stops: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -23,8 +23,10 @@ def top_scores(session: Session, probabilities: Tensor, top: int) -> list[ClassS
     """The ``top`` most probable classes of ``probabilities`` ``(K,)``, highest first."""
     values, classes = probabilities.topk(min(top, probabilities.numel()))
     names = session.model.classes
-    return [ClassScore(index=int(c), name=names[int(c)], probability=float(v))
-            for v, c in zip(values, classes, strict=True)]  # fmt: skip
+    return [
+        ClassScore(index=int(c), name=names[int(c)], probability=float(v))
+        for v, c in zip(values, classes, strict=True)
+    ]
 
 
 def activations_response(

@@ -46,14 +46,16 @@ class ResolvedImage:
 def resolve_image(session: Session, ref: ImageRef) -> ResolvedImage:
     if ref.tray is not None:
         image = session.tray.get(ref.tray)
-        return ResolvedImage(image.pixels, image.label, cache_key("tray", image.digest),
-                             f"tray image {image.name}")  # fmt: skip
+        return ResolvedImage(
+            image.pixels, image.label, cache_key("tray", image.digest), f"tray image {image.name}"
+        )
     assert ref.index is not None
     index = session.dataset.check_index(ref.index)
     pixels = session.dataset.batch([index], session.model.input_shape)[0]
     label = int(session.dataset.labels[index])
-    return ResolvedImage(pixels, label, cache_key("dataset", session.dataset.fingerprint, index),
-                         f"image #{index}")  # fmt: skip
+    return ResolvedImage(
+        pixels, label, cache_key("dataset", session.dataset.fingerprint, index), f"image #{index}"
+    )
 
 
 def _image_query(

@@ -105,10 +105,15 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "kind": self.kind, "state": self.state, "done": self.done,
-            "total": self.total, "progress": round(self.progress, 4), "error": self.error,
+            "id": self.id,
+            "kind": self.kind,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "progress": round(self.progress, 4),
+            "error": self.error,
             "result_url": self.result_url if self.state == "done" else None,
-        }  # fmt: skip
+        }
 
 
 def _lease_from_env() -> float | None:

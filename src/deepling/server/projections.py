@@ -56,16 +56,27 @@ def _check(session: Session, request: ProjectionRequest) -> tuple[np.ndarray, li
 
 
 def projection_key(
-    session: Session, indices: np.ndarray, nodes: list[str], pivots: int,
+    session: Session,
+    indices: np.ndarray,
+    nodes: list[str],
+    pivots: int,
     tray: Sequence[TrayImage] = (),
-) -> str:  # fmt: skip
+) -> str:
     digest = hashlib.blake2b(indices.tobytes(), digest_size=16)
     # Tray images by their pixels, so an id reused after a restart never returns a stale layout;
     # without tray images the key does not depend on the tray at all.
     for image in tray:
         digest.update(bytes.fromhex(image.digest))
-    return model_data_key("projection", session.model, session.dataset, digest.hexdigest(),
-                          nodes, pivots, SEED, VERSION)  # fmt: skip
+    return model_data_key(
+        "projection",
+        session.model,
+        session.dataset,
+        digest.hexdigest(),
+        nodes,
+        pivots,
+        SEED,
+        VERSION,
+    )
 
 
 def load_projection(cache: ArrayCache, key: str) -> Projection:
@@ -91,10 +102,15 @@ def start_projection(session: Session, request: ProjectionRequest) -> Job:
             labels = np.concatenate([session.dataset.labels[indices], np.full(len(tray), -1)])
             if tray:  # the tray images' points follow the dataset images', in request order
                 x = torch.cat([x, torch.stack([image.pixels for image in tray]).to(x)])
-            projection = layer_projection(session.model, x, nodes, request.pivots, SEED,
-                                          labels=labels, progress=job.report)  # fmt: skip
+            projection = layer_projection(
+                session.model, x, nodes, request.pivots, SEED, labels=labels, progress=job.report
+            )
             session.cache.save("projection", key, projection.arrays())
         job.result_url = url
 
-    return session.jobs.submit(f"projection:{key}", work, join_active=True,
-                               ready=lambda: session.cache.path("projection", key).is_file())
+    return session.jobs.submit(
+        f"projection:{key}",
+        work,
+        join_active=True,
+        ready=lambda: session.cache.path("projection", key).is_file(),
+    )

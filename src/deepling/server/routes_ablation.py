@@ -44,8 +44,13 @@ def ablated_predictions(session: SessionDep, name: SetName, image: ImageQuery) -
     x = image.pixels[None]
     before = session.model.predict(x)[0]
     after = session.model.with_ablations(ablations).predict(x)[0]
-    return AblatedPrediction(name=name, label=image.label, title=image.title,
-                             before=before.tolist(), after=after.tolist())  # fmt: skip
+    return AblatedPrediction(
+        name=name,
+        label=image.label,
+        title=image.title,
+        before=before.tolist(),
+        after=after.tolist(),
+    )
 
 
 @router.post("/jobs/ablation/{name}", response_model=JobOut, status_code=202)

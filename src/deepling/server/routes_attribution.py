@@ -44,8 +44,11 @@ def methods(session: SessionDep) -> AttributionMethods:
     )
 
 
-@router.get("/attribution", response_class=Response,
-            responses={200: {"content": {PNG: {}, "application/octet-stream": {}}}})
+@router.get(
+    "/attribution",
+    response_class=Response,
+    responses={200: {"content": {PNG: {}, "application/octet-stream": {}}}},
+)
 def attribution(
     session: SessionDep,
     method: Annotated[str, Query(max_length=64)],
@@ -80,9 +83,15 @@ def attribution(
     else:
         response = Response(png_bytes(heat_map(values, signed, clip)), media_type=PNG)
         response.headers["X-Shape"] = ",".join(map(str, values.shape))
-    response.headers.update({"X-Target": str(request.target), "X-Node": request.node or "",
-                             "X-Signed": str(signed).lower(), "X-Clip": f"{clip:.6g}",
-                             "X-Method": method})  # fmt: skip
+    response.headers.update(
+        {
+            "X-Target": str(request.target),
+            "X-Node": request.node or "",
+            "X-Signed": str(signed).lower(),
+            "X-Clip": f"{clip:.6g}",
+            "X-Method": method,
+        }
+    )
     return response
 
 

@@ -22,8 +22,9 @@ def image(
     scale: Annotated[int, Query(ge=1, le=16, description="enlarge (nearest neighbour)")] = 1,
 ) -> Response:
     """The image as the model sees it (fitted to its input)."""
-    return Response(image_png(image.pixels, scale), media_type=PNG,
-                    headers={"Cache-Control": "max-age=3600"})  # fmt: skip
+    return Response(
+        image_png(image.pixels, scale), media_type=PNG, headers={"Cache-Control": "max-age=3600"}
+    )
 
 
 @router.get("/image/predictions", response_model=ImagePrediction)
@@ -31,13 +32,19 @@ def predictions(
     session: SessionDep, image: ImageQuery, top: Annotated[int, Query(ge=1, le=1000)] = 5
 ) -> ImagePrediction:
     probabilities = session.model.predict(image.pixels[None])[0]
-    return ImagePrediction(title=image.title, label=image.label,
-                           label_name=label_name(session, image.label),
-                           top=top_scores(session, probabilities, top))  # fmt: skip
+    return ImagePrediction(
+        title=image.title,
+        label=image.label,
+        label_name=label_name(session, image.label),
+        top=top_scores(session, probabilities, top),
+    )
 
 
-@router.get("/image/activations/{node}", response_class=Response,
-            responses={200: {"content": {PNG: {}, "application/octet-stream": {}}}})
+@router.get(
+    "/image/activations/{node}",
+    response_class=Response,
+    responses={200: {"content": {PNG: {}, "application/octet-stream": {}}}},
+)
 def activations(
     session: SessionDep,
     image: ImageQuery,

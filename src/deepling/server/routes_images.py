@@ -55,8 +55,11 @@ def list_images(
     )
 
 
-@router.get("/dataset/images/{index}/image.png", response_class=Response,
-            responses={200: {"content": {PNG: {}}}})
+@router.get(
+    "/dataset/images/{index}/image.png",
+    response_class=Response,
+    responses={200: {"content": {PNG: {}}}},
+)
 def image(
     session: SessionDep,
     index: Index,
@@ -64,8 +67,9 @@ def image(
 ) -> Response:
     """The image as stored (its own size and channels)."""
     pixels = session.dataset.image(session.dataset.check_index(index))
-    return Response(image_png(pixels, scale), media_type=PNG,
-                    headers={"Cache-Control": "max-age=3600"})
+    return Response(
+        image_png(pixels, scale), media_type=PNG, headers={"Cache-Control": "max-age=3600"}
+    )
 
 
 @router.get("/dataset/images/{index}/predictions", response_model=Prediction)
@@ -75,8 +79,12 @@ def predictions(
     index = session.dataset.check_index(index)
     probs = session.model.predict(_model_input(session, index))[0]
     label = int(session.dataset.labels[index])
-    return Prediction(index=index, label=label, label_name=label_name(session, label),
-                      top=top_scores(session, probs, top))  # fmt: skip
+    return Prediction(
+        index=index,
+        label=label,
+        label_name=label_name(session, label),
+        top=top_scores(session, probs, top),
+    )
 
 
 @router.get(
@@ -103,8 +111,9 @@ SPRITE_COLUMNS = 16
 SPRITE_IMAGES = SPRITE_COLUMNS * SPRITE_COLUMNS
 
 
-@router.get("/dataset/sprites/{sheet}.png", response_class=Response,
-            responses={200: {"content": {PNG: {}}}})
+@router.get(
+    "/dataset/sprites/{sheet}.png", response_class=Response, responses={200: {"content": {PNG: {}}}}
+)
 def sprite_sheet(
     session: SessionDep,
     sheet: Annotated[int, Path(ge=0, description="sheet number: images 256*sheet onwards")],
@@ -115,13 +124,18 @@ def sprite_sheet(
     n = len(session.dataset)
     first = sheet * SPRITE_IMAGES
     if first >= n:
-        raise NotFoundError(f"Sprite sheet {sheet} is out of range: the dataset has "
-                            f"{(n + SPRITE_IMAGES - 1) // SPRITE_IMAGES} sheets.")
+        raise NotFoundError(
+            f"Sprite sheet {sheet} is out of range: the dataset has "
+            f"{(n + SPRITE_IMAGES - 1) // SPRITE_IMAGES} sheets."
+        )
     indices = range(first, min(first + SPRITE_IMAGES, n))
     thumbs = session.dataset.batch(indices, (3, size, size))
     grid = torch.zeros(SPRITE_IMAGES, 3, size, size)
     grid[: len(indices)] = thumbs
     grid = grid.view(SPRITE_COLUMNS, SPRITE_COLUMNS, 3, size, size).permute(2, 0, 3, 1, 4)
     sheet_image = grid.reshape(3, SPRITE_COLUMNS * size, SPRITE_COLUMNS * size)
-    return Response(image_png(sheet_image), media_type=PNG,
-                    headers={"Cache-Control": "max-age=3600", "X-Columns": str(SPRITE_COLUMNS)})
+    return Response(
+        image_png(sheet_image),
+        media_type=PNG,
+        headers={"Cache-Control": "max-age=3600", "X-Columns": str(SPRITE_COLUMNS)},
+    )

@@ -39,8 +39,11 @@ def start_channel_stats(session: SessionDep, node: str) -> JobOut:
     return JobOut.model_validate(session.start_channel_statistics(node).to_dict())
 
 
-@router.get("/channel-stats/{node}", response_model=ChannelStatsOut,
-            responses={204: {"description": "not computed yet (asked with if_cached=true)"}})
+@router.get(
+    "/channel-stats/{node}",
+    response_model=ChannelStatsOut,
+    responses={204: {"description": "not computed yet (asked with if_cached=true)"}},
+)
 def channel_stats(
     session: SessionDep,
     node: str,
@@ -54,8 +57,12 @@ def channel_stats(
             f"Channel statistics of {node!r} have not been computed yet.",
             f"Start them with POST /api/jobs/channel-stats/{node}.",
         )
-    return ChannelStatsOut(node=node, images=stats.images, mean=stats.mean.tolist(),
-                           dead_fraction=stats.dead_fraction.tolist())
+    return ChannelStatsOut(
+        node=node,
+        images=stats.images,
+        mean=stats.mean.tolist(),
+        dead_fraction=stats.dead_fraction.tolist(),
+    )
 
 
 @router.post("/jobs/projection", response_model=JobOut, status_code=202)
@@ -65,8 +72,11 @@ def start_projection_job(session: SessionDep, request: ProjectionRequest) -> Job
     return JobOut.model_validate(start_projection(session, request).to_dict())
 
 
-@router.get("/projections/{key}", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get(
+    "/projections/{key}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
 def projection(session: SessionDep, key: str) -> Response:
     """Coordinates ``(L, N, 2)`` as little-endian float32 in [-1, 1], point order as requested;
     ``X-Nodes`` names the L layers. Their separability scores: ``{key}/scores``."""
@@ -89,11 +99,15 @@ def projection_scores(session: SessionDep, key: str) -> ProjectionScores:
     if scores is None:  # entries are written with scores; this one was not
         raise NotFoundError(f"Projection {key!r} has no scores.", "Run it again.")
     return ProjectionScores(
-        nodes=result.nodes, knn_layout=_finite(scores.knn_layout),
-        knn_full=_finite(scores.knn_full), silhouette=_finite(scores.silhouette),
-        neighbours=scores.neighbours, layout_points=scores.layout_points,
-        full_points=scores.full_points, chance=_finite(np.array([scores.chance]))[0],
-    )  # fmt: skip
+        nodes=result.nodes,
+        knn_layout=_finite(scores.knn_layout),
+        knn_full=_finite(scores.knn_full),
+        silhouette=_finite(scores.silhouette),
+        neighbours=scores.neighbours,
+        layout_points=scores.layout_points,
+        full_points=scores.full_points,
+        chance=_finite(np.array([scores.chance]))[0],
+    )
 
 
 @router.get("/projection-layers", response_model=ProjectionLayers)

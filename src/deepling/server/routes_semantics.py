@@ -52,8 +52,11 @@ def start_featurevis_job(session: SessionDep, request: FeatureVisRequest) -> Job
 
 @router.get("/featurevis/{key}.png", response_class=Response, responses=PNG_RESPONSE)
 def featurevis_png(session: SessionDep, key: str, scale: Scale = 1) -> Response:
-    return Response(image_png(load_featurevis(session, key), scale), media_type=PNG,
-                    headers={"Cache-Control": "max-age=31536000, immutable"})  # fmt: skip
+    return Response(
+        image_png(load_featurevis(session, key), scale),
+        media_type=PNG,
+        headers={"Cache-Control": "max-age=31536000, immutable"},
+    )
 
 
 @router.post("/jobs/layer-atlas", response_model=JobOut, status_code=202)
@@ -70,10 +73,17 @@ def atlas_png(session: SessionDep, key: str, scale: Scale = 1) -> Response:
     node, images = load_atlas(session, key)
     grid, cols, rows = atlas_grid(images, scale)
     _, h, w = images.shape[1:]
-    return Response(image_png(grid), media_type=PNG, headers={
-        "X-Node": node, "X-Channels": str(images.shape[0]), "X-Grid": f"{cols},{rows}",
-        "X-Tile": f"{h * scale},{w * scale}", "Cache-Control": "max-age=31536000, immutable",
-    })  # fmt: skip
+    return Response(
+        image_png(grid),
+        media_type=PNG,
+        headers={
+            "X-Node": node,
+            "X-Channels": str(images.shape[0]),
+            "X-Grid": f"{cols},{rows}",
+            "X-Tile": f"{h * scale},{w * scale}",
+            "Cache-Control": "max-age=31536000, immutable",
+        },
+    )
 
 
 @router.post("/jobs/top-activations/{node}", response_model=JobOut, status_code=202)
@@ -82,8 +92,11 @@ def start_top_job(session: SessionDep, node: str) -> JobOut:
     return JobOut.model_validate(start_top_table(session, node).to_dict())
 
 
-@router.get("/top-activations/{node}/{channel}", response_model=TopActivationsOut,
-            responses={204: {"description": "not computed yet (asked with if_cached=true)"}})
+@router.get(
+    "/top-activations/{node}/{channel}",
+    response_model=TopActivationsOut,
+    responses={204: {"description": "not computed yet (asked with if_cached=true)"}},
+)
 def top_activations_of(
     session: SessionDep,
     node: str,
@@ -103,15 +116,20 @@ def top_activations_of(
     indices, scores = table.top(channel, k, reduce)
     labels = session.dataset.labels
     return TopActivationsOut(
-        node=name, channel=channel, reduce=reduce, images=int(table.mean.shape[0]),
-        indices=[int(i) for i in indices], scores=[float(s) for s in scores],
+        node=name,
+        channel=channel,
+        reduce=reduce,
+        images=int(table.mean.shape[0]),
+        indices=[int(i) for i in indices],
+        scores=[float(s) for s in scores],
         labels=[int(labels[i]) for i in indices],
         overlay_max=float(table.max[indices, channel].max()) if len(indices) else 0.0,
-    )  # fmt: skip
+    )
 
 
-@router.get("/top-activations/{node}/{channel}/overlay.png", response_class=Response,
-            responses=PNG_RESPONSE)  # fmt: skip
+@router.get(
+    "/top-activations/{node}/{channel}/overlay.png", response_class=Response, responses=PNG_RESPONSE
+)
 def overlay_png(
     session: SessionDep,
     node: str,

@@ -44,12 +44,17 @@ def strip_diffs(session: SessionDep, key: str) -> Response:
     return float32_response(frame_tensor(load_strip_arrays(session.cache, key), "diffs"))
 
 
-@router.get("/strips/{key}/frames/{frame}.png", response_class=Response,
-            responses={200: {"content": {PNG: {}}}})  # fmt: skip
+@router.get(
+    "/strips/{key}/frames/{frame}.png",
+    response_class=Response,
+    responses={200: {"content": {PNG: {}}}},
+)
 def strip_frame_png(
-    session: SessionDep, key: str, frame: Annotated[int, Path(ge=0)],
+    session: SessionDep,
+    key: str,
+    frame: Annotated[int, Path(ge=0)],
     scale: Annotated[int, Query(ge=1, le=16)] = 1,
-) -> Response:  # fmt: skip
+) -> Response:
     frames = frame_tensor(load_strip_arrays(session.cache, key), "frames")
     if frame >= len(frames):
         raise NotFoundError(f"frame {frame} is out of range: the strip has {len(frames)}.")

@@ -20,11 +20,17 @@ TrayId = Annotated[str, Path(max_length=64, description="tray image id")]
 UPLOAD_SCHEMA = {
     "requestBody": {
         "required": True,
-        "content": {"multipart/form-data": {"schema": {
-            "type": "object", "required": ["file"],
-            "properties": {"file": {"type": "string", "format": "binary"}}}}},
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
     }
-}  # fmt: skip
+}
 
 
 @router.get("/tray", response_model=list[TrayEntry])
@@ -39,18 +45,21 @@ def keep(session: SessionDep, body: TrayAdd) -> TrayEntry:
     return tray_entry(session, add_to_tray(session, body.image, body.edits, body.name))
 
 
-@router.post("/tray/upload", response_model=TrayEntry, status_code=201,
-             openapi_extra=UPLOAD_SCHEMA)
+@router.post("/tray/upload", response_model=TrayEntry, status_code=201, openapi_extra=UPLOAD_SCHEMA)
 async def upload(session: SessionDep, request: Request) -> TrayEntry:
     """Keep an uploaded image file (multipart field ``file``): any format PIL reads, fitted to
     the model's input. Too large: 413; not an image: 415; truncated or corrupt: 400."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + 65536:
-        raise DeeplingError(f"The upload has {int(declared):,} bytes; uploads are limited to "
-                            f"{MAX_UPLOAD_BYTES:,} bytes.", status=413)  # fmt: skip
+        raise DeeplingError(
+            f"The upload has {int(declared):,} bytes; uploads are limited to "
+            f"{MAX_UPLOAD_BYTES:,} bytes.",
+            status=413,
+        )
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise DeeplingError("Send the image as multipart/form-data with the field `file`.",
-                            status=415)  # fmt: skip
+        raise DeeplingError(
+            "Send the image as multipart/form-data with the field `file`.", status=415
+        )
     async with request.form(max_files=1, max_fields=4) as form:
         file = form.get("file")
         if not isinstance(file, UploadFile):
@@ -62,16 +71,20 @@ async def upload(session: SessionDep, request: Request) -> TrayEntry:
     return tray_entry(session, session.tray.add(pixels, name))
 
 
-@router.get("/tray/{tray_id}/image.png", response_class=Response,
-            responses={200: {"content": {PNG: {}}}})
+@router.get(
+    "/tray/{tray_id}/image.png", response_class=Response, responses={200: {"content": {PNG: {}}}}
+)
 def tray_image(
     session: SessionDep,
     tray_id: TrayId,
     scale: Annotated[int, Query(ge=1, le=16, description="enlarge (nearest neighbour)")] = 1,
 ) -> Response:
     """The tray image at the model's input size."""
-    return Response(image_png(session.tray.get(tray_id).pixels, scale), media_type=PNG,
-                    headers={"Cache-Control": "max-age=3600"})  # fmt: skip
+    return Response(
+        image_png(session.tray.get(tray_id).pixels, scale),
+        media_type=PNG,
+        headers={"Cache-Control": "max-age=3600"},
+    )
 
 
 @router.delete("/tray/{tray_id}", status_code=204, response_class=Response)

@@ -32,8 +32,11 @@ def start_occlusion_job(session: SessionDep, request: OcclusionRequest) -> JobOu
     return JobOut.model_validate(start_occlusion(session, request).to_dict())
 
 
-@router.get("/occlusion/{key}", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get(
+    "/occlusion/{key}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
 def occlusion_map(session: SessionDep, key: str) -> Response:
     """The map ``(H, W)`` as little-endian float32: each pixel's mean drop in the target's
     probability when the patch covers it. ``X-Target``: the class; ``X-Probability``: its

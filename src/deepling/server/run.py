@@ -68,8 +68,10 @@ def browser_urls(sock: socket.socket, access: Access) -> list[str]:
     host, port = sock.getsockname()[:2]
     suffix = f"?token={quote(access.token, safe='')}" if access.token else ""
     if ipaddress.ip_address(host.split("%")[0]).is_unspecified:
-        return [f"http://{socket.gethostname()}:{port}/{suffix}",
-                f"http://localhost:{port}/{suffix}"]  # fmt: skip
+        return [
+            f"http://{socket.gethostname()}:{port}/{suffix}",
+            f"http://localhost:{port}/{suffix}",
+        ]
     return [url_of(sock) + suffix]
 
 
@@ -124,8 +126,10 @@ class BackgroundServer:
 
     def _repr_html_(self) -> str:
         src = html.escape(self.browser_url, quote=True)
-        return (f'<iframe src="{src}" width="100%" height="{self.height}" '
-                'style="border: 1px solid #e1e4e8; border-radius: 6px"></iframe>')
+        return (
+            f'<iframe src="{src}" width="100%" height="{self.height}" '
+            'style="border: 1px solid #e1e4e8; border-radius: 6px"></iframe>'
+        )
 
     def __repr__(self) -> str:
         return f"Deepling at {self.url}"

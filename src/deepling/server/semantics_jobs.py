@@ -54,8 +54,16 @@ def _check_key(kind: str, key: str) -> str:
 
 def _key(session: Session, kind: str, *parts: object) -> str:
     """The version makes results of older code miss the cache rather than be served."""
-    return model_data_key(kind, session.model, session.dataset, *parts, FEATUREVIS_VERSION,
-                          DEFAULT_DECAY, DEFAULT_LR, DEFAULT_SHRINK)  # fmt: skip
+    return model_data_key(
+        kind,
+        session.model,
+        session.dataset,
+        *parts,
+        FEATUREVIS_VERSION,
+        DEFAULT_DECAY,
+        DEFAULT_LR,
+        DEFAULT_SHRINK,
+    )
 
 
 def start_featurevis(session: Session, request: FeatureVisRequest) -> Job:
@@ -66,21 +74,32 @@ def start_featurevis(session: Session, request: FeatureVisRequest) -> Job:
 
     def work(job: Job) -> None:
         if session.cache.load("featurevis", key) is None:
-            image = feature_visualization(session.model, node, request.channel, request.steps,
-                                          request.seed, data=_colour_data(session),
-                                          progress=job.report)  # fmt: skip
+            image = feature_visualization(
+                session.model,
+                node,
+                request.channel,
+                request.steps,
+                request.seed,
+                data=_colour_data(session),
+                progress=job.report,
+            )
             session.cache.save("featurevis", key, {"image": image.numpy()})
         job.result_url = f"api/featurevis/{key}.png"
 
-    return session.jobs.submit(f"featurevis:{key}", work, join_active=True,
-                               ready=lambda: session.cache.path("featurevis", key).is_file())
+    return session.jobs.submit(
+        f"featurevis:{key}",
+        work,
+        join_active=True,
+        ready=lambda: session.cache.path("featurevis", key).is_file(),
+    )
 
 
 def load_featurevis(session: Session, key: str) -> torch.Tensor:
     stored = session.cache.load("featurevis", _check_key("feature visualisation", key))
     if stored is None:
-        raise NotFoundError(f"No feature visualisation {key!r}.",
-                            "Start one with POST /api/jobs/featurevis.")  # fmt: skip
+        raise NotFoundError(
+            f"No feature visualisation {key!r}.", "Start one with POST /api/jobs/featurevis."
+        )
     return torch.from_numpy(stored["image"])
 
 
@@ -91,27 +110,41 @@ def start_atlas(session: Session, request: AtlasRequest) -> Job:
     channels = int(shape[0]) if shape else 1
     if channels * request.steps > MAX_ATLAS_IMAGE_STEPS:
         steps = MAX_ATLAS_IMAGE_STEPS // channels
-        raise DeeplingError(f"steps={request.steps} is too many for the {channels} channels of "
-                            f"{node!r}: at most {steps}.")  # fmt: skip
+        raise DeeplingError(
+            f"steps={request.steps} is too many for the {channels} channels of "
+            f"{node!r}: at most {steps}."
+        )
     key = _key(session, "layer-atlas", node, request.steps, request.seed)
 
     def work(job: Job) -> None:
         if session.cache.load("layer-atlas", key) is None:
-            images = layer_atlas(session.model, node, request.steps, request.seed,
-                                 data=_colour_data(session), progress=job.report)  # fmt: skip
-            session.cache.save("layer-atlas", key, {"images": images.numpy(),
-                                                    "node": np.array(node)})  # fmt: skip
+            images = layer_atlas(
+                session.model,
+                node,
+                request.steps,
+                request.seed,
+                data=_colour_data(session),
+                progress=job.report,
+            )
+            session.cache.save(
+                "layer-atlas", key, {"images": images.numpy(), "node": np.array(node)}
+            )
         job.result_url = f"api/layer-atlas/{key}.png"
 
-    return session.jobs.submit(f"layer-atlas:{key}", work, join_active=True,
-                               ready=lambda: session.cache.path("layer-atlas", key).is_file())
+    return session.jobs.submit(
+        f"layer-atlas:{key}",
+        work,
+        join_active=True,
+        ready=lambda: session.cache.path("layer-atlas", key).is_file(),
+    )
 
 
 def load_atlas(session: Session, key: str) -> tuple[str, torch.Tensor]:
     stored = session.cache.load("layer-atlas", _check_key("layer atlas", key))
     if stored is None:
-        raise NotFoundError(f"No layer atlas {key!r}.",
-                            "Start one with POST /api/jobs/layer-atlas.")  # fmt: skip
+        raise NotFoundError(
+            f"No layer atlas {key!r}.", "Start one with POST /api/jobs/layer-atlas."
+        )
     return str(stored["node"]), torch.from_numpy(stored["images"])
 
 
@@ -135,8 +168,9 @@ def start_top_table(session: Session, node: str) -> Job:
     name = session.model.graph()[node].name  # 404 before queueing
 
     def work(job: Job) -> None:
-        activation_table(session.model, session.dataset, name, cache=session.cache,
-                         progress=job.report)  # fmt: skip
+        activation_table(
+            session.model, session.dataset, name, cache=session.cache, progress=job.report
+        )
         job.result_url = f"api/top-activations/{name}"
 
     def ready() -> bool:
@@ -153,6 +187,8 @@ def _colour_data(session: Session) -> Dataset | None:
 
 def table_or_404(table: ActivationTable | None, node: str) -> ActivationTable:
     if table is None:
-        raise NotFoundError(f"The top-activation table of {node!r} has not been computed yet.",
-                            f"Start it with POST /api/jobs/top-activations/{node}.")  # fmt: skip
+        raise NotFoundError(
+            f"The top-activation table of {node!r} has not been computed yet.",
+            f"Start it with POST /api/jobs/top-activations/{node}.",
+        )
     return table

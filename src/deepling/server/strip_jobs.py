@@ -32,25 +32,39 @@ def start_strip(session: Session, request: StripRequest) -> Job:
     def work(job: Job) -> None:
         if session.cache.load(KIND, key) is None:
             strip = adversarial_strip(
-                session.model, image.pixels, request.target, request.frames, request.steps,
-                node=request.node, label=image.label if image.label >= 0 else None,
-                norm=request.norm, budget=request.budget, smoothing=request.smoothing,
-                until=request.until, progress=job.report,
-            )  # fmt: skip
+                session.model,
+                image.pixels,
+                request.target,
+                request.frames,
+                request.steps,
+                node=request.node,
+                label=image.label if image.label >= 0 else None,
+                norm=request.norm,
+                budget=request.budget,
+                smoothing=request.smoothing,
+                until=request.until,
+                progress=job.report,
+            )
             session.cache.save(KIND, key, _arrays(strip, image.title, image.label))
         job.result_url = f"api/strips/{key}"
 
-    return session.jobs.submit(f"{KIND}:{key}", work, join_active=True,
-                               ready=lambda: session.cache.path(KIND, key).is_file())
+    return session.jobs.submit(
+        f"{KIND}:{key}",
+        work,
+        join_active=True,
+        ready=lambda: session.cache.path(KIND, key).is_file(),
+    )
 
 
 def _arrays(strip: Strip, title: str, label: int) -> dict[str, np.ndarray]:
     arrays = {name: getattr(strip, name).numpy() for name in ARRAYS}
     target = strip.target
-    arrays["meta"] = np.array([target.kind, target.node or "", target.name, strip.norm,
-                               strip.spacing, title])  # fmt: skip
-    arrays["numbers"] = np.array([target.index, -1 if strip.flip_frame is None
-                                  else strip.flip_frame, strip.budget, label])  # fmt: skip
+    arrays["meta"] = np.array(
+        [target.kind, target.node or "", target.name, strip.norm, strip.spacing, title]
+    )
+    arrays["numbers"] = np.array(
+        [target.index, -1 if strip.flip_frame is None else strip.flip_frame, strip.budget, label]
+    )
     return arrays
 
 
@@ -69,17 +83,27 @@ def strip_out(session: Session, key: str, stored: dict[str, np.ndarray]) -> Stri
     frames = stored["frames"]
     base = f"api/strips/{key}"
     return StripOut(
-        key=key, title=title, label=None if label < 0 else int(label),
+        key=key,
+        title=title,
+        label=None if label < 0 else int(label),
         target=StripTargetOut(kind=kind, index=int(index), node=node or None, name=name),  # type: ignore[arg-type]
-        flip_frame=None if flip < 0 else int(flip), frames=len(frames),
-        shape=list(frames.shape[1:]), classes=session.model.classes,
-        probs=np.round(probs, 6).tolist(), predictions=probs.argmax(1).tolist(),
-        scores=stored["scores"].tolist(), norms=stored["norms"].tolist(),
-        max_change=stored["max_change"].tolist(), steps=stored["steps"].astype(int).tolist(),
-        norm=norm, budget=float(budget), spacing=spacing,  # type: ignore[arg-type]
-        frames_url=f"{base}/frames", diffs_url=f"{base}/diffs",
+        flip_frame=None if flip < 0 else int(flip),
+        frames=len(frames),
+        shape=list(frames.shape[1:]),
+        classes=session.model.classes,
+        probs=np.round(probs, 6).tolist(),
+        predictions=probs.argmax(1).tolist(),
+        scores=stored["scores"].tolist(),
+        norms=stored["norms"].tolist(),
+        max_change=stored["max_change"].tolist(),
+        steps=stored["steps"].astype(int).tolist(),
+        norm=norm,  # type: ignore[arg-type]
+        budget=float(budget),
+        spacing=spacing,
+        frames_url=f"{base}/frames",
+        diffs_url=f"{base}/diffs",
         frame_png_urls=[f"{base}/frames/{i}.png" for i in range(len(frames))],
-    )  # fmt: skip
+    )
 
 
 def frame_tensor(stored: dict[str, np.ndarray], which: str) -> torch.Tensor:

@@ -48,8 +48,7 @@ class ImageTray:
         self._lock = threading.Lock()
 
     def add(self, pixels: Tensor, name: str, label: int = -1, source: int = -1) -> TrayImage:
-        image = TrayImage(uuid.uuid4().hex[:12], pixels.detach().float().cpu(), name, label,
-                          source)  # fmt: skip
+        image = TrayImage(uuid.uuid4().hex[:12], pixels.detach().float().cpu(), name, label, source)
         with self._lock:
             self._images[image.id] = image
             while len(self._images) > self._size:

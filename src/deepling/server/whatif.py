@@ -60,8 +60,9 @@ def preview(session: Session, request: PreviewRequest) -> PreviewOut:
         top=top_scores(session, probabilities[1], request.top),
         probabilities=[round(float(p), 6) for p in probabilities[1]],
         original=[round(float(p), 6) for p in probabilities[0]],
-        activations=None if acts is None else _activations(request.node or "", acts,
-                                                           request.format),  # fmt: skip
+        activations=None
+        if acts is None
+        else _activations(request.node or "", acts, request.format),
     )
 
 
@@ -74,11 +75,15 @@ def _activations(node: str, values: Tensor, format: str) -> ActivationsOut:
         return [int(v) for v in headers[name].split(",")] if name in headers else None
 
     return ActivationsOut(
-        node=node, format="f32" if format == "f32" else "png", shape=numbers("X-Shape") or [],
-        min=float(headers["X-Min"]), max=float(headers["X-Max"]),
+        node=node,
+        format="f32" if format == "f32" else "png",
+        shape=numbers("X-Shape") or [],
+        min=float(headers["X-Min"]),
+        max=float(headers["X-Max"]),
         data=base64.b64encode(bytes(response.body)).decode(),
-        grid=numbers("X-Grid"), tile=numbers("X-Tile"),
-    )  # fmt: skip
+        grid=numbers("X-Grid"),
+        tile=numbers("X-Tile"),
+    )
 
 
 def describe_edits(edits: EditList) -> str:
@@ -90,21 +95,34 @@ def add_to_tray(session: Session, ref: ImageRef, edits: EditList, name: str | No
     pixels = apply_edits(resolved.pixels, edits)
     # An edit of a tray image keeps the dataset image it came from (for side-by-side views).
     source = ref.index if ref.index is not None else session.tray.get(str(ref.tray)).source
-    return session.tray.add(pixels, name or f"{resolved.title}, {describe_edits(edits)}",
-                            resolved.label, source)  # fmt: skip
+    return session.tray.add(
+        pixels, name or f"{resolved.title}, {describe_edits(edits)}", resolved.label, source
+    )
 
 
 def tray_entry(session: Session, image: TrayImage) -> TrayEntry:
     return TrayEntry(
-        id=image.id, name=image.name, label=image.label,
-        label_name=label_name(session, image.label), created=image.created, source=image.source,
-    )  # fmt: skip
+        id=image.id,
+        name=image.name,
+        label=image.label,
+        label_name=label_name(session, image.label),
+        created=image.created,
+        source=image.source,
+    )
 
 
 def occlusion_key(session: Session, request: OcclusionRequest, image_key: str) -> str:
     edits = json.dumps([e.model_dump() for e in request.edits], sort_keys=True)
-    return model_data_key("occlusion", session.model, session.dataset, image_key, edits,
-                          request.target, request.patch, request.stride)  # fmt: skip
+    return model_data_key(
+        "occlusion",
+        session.model,
+        session.dataset,
+        image_key,
+        edits,
+        request.target,
+        request.patch,
+        request.stride,
+    )
 
 
 def start_occlusion(session: Session, request: OcclusionRequest) -> Job:
@@ -119,32 +137,54 @@ def start_occlusion(session: Session, request: OcclusionRequest) -> Job:
 
     def work(job: Job) -> None:
         if session.cache.load("occlusion", key) is None:
-            result = occlusion_sensitivity(session.model, pixels, request.target, request.patch,
-                                           request.stride, progress=job.report)  # fmt: skip
-            session.cache.save("occlusion", key, {
-                "drop": result.drop.numpy(), "target": np.array(result.target),
-                "probability": np.array(result.probability)})  # fmt: skip
+            result = occlusion_sensitivity(
+                session.model,
+                pixels,
+                request.target,
+                request.patch,
+                request.stride,
+                progress=job.report,
+            )
+            session.cache.save(
+                "occlusion",
+                key,
+                {
+                    "drop": result.drop.numpy(),
+                    "target": np.array(result.target),
+                    "probability": np.array(result.probability),
+                },
+            )
         job.result_url = url
 
-    return session.jobs.submit(f"occlusion:{key}", work, join_active=True,
-                               ready=lambda: session.cache.path("occlusion", key).is_file())
+    return session.jobs.submit(
+        f"occlusion:{key}",
+        work,
+        join_active=True,
+        ready=lambda: session.cache.path("occlusion", key).is_file(),
+    )
 
 
 def occlusion_check(request: OcclusionRequest, height: int, width: int, classes: int) -> None:
     if request.patch > min(height, width):
-        raise DeeplingError(f"patch = {request.patch} is larger than the image's smaller side "
-                            f"({min(height, width)}).")  # fmt: skip
+        raise DeeplingError(
+            f"patch = {request.patch} is larger than the image's smaller side "
+            f"({min(height, width)})."
+        )
     if request.stride > request.patch:
-        raise DeeplingError(f"stride = {request.stride} must not exceed patch = "
-                            f"{request.patch}: some pixels would never be covered.")  # fmt: skip
+        raise DeeplingError(
+            f"stride = {request.stride} must not exceed patch = "
+            f"{request.patch}: some pixels would never be covered."
+        )
     if request.target is not None and request.target >= classes:
-        raise DeeplingError(f"target = {request.target} is not a class: the model has "
-                            f"{classes} classes.")  # fmt: skip
+        raise DeeplingError(
+            f"target = {request.target} is not a class: the model has {classes} classes."
+        )
 
 
 def load_occlusion(session: Session, key: str) -> dict[str, np.ndarray]:
     stored = session.cache.load("occlusion", key) if re.fullmatch(r"[0-9a-f]{32}", key) else None
     if stored is None:
-        raise NotFoundError(f"No occlusion map {key!r}.",
-                            "Start one with POST /api/jobs/occlusion.")  # fmt: skip
+        raise NotFoundError(
+            f"No occlusion map {key!r}.", "Start one with POST /api/jobs/occlusion."
+        )
     return stored

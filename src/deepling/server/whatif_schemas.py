@@ -16,13 +16,18 @@ EditList = list[Edit]
 
 class PreviewRequest(BaseModel):
     image: ImageRef
-    edits: EditList = Field(default_factory=list, max_length=MAX_EDITS,
-                            description=f"applied in order (at most {MAX_EDITS}; a brush "
-                                        f"stroke takes at most {MAX_BRUSH_POINTS} points)")
-    node: str | None = Field(None, max_length=512,
-                             description="also return this node's activations")
+    edits: EditList = Field(
+        default_factory=list,
+        max_length=MAX_EDITS,
+        description=f"applied in order (at most {MAX_EDITS}; a brush "
+        f"stroke takes at most {MAX_BRUSH_POINTS} points)",
+    )
+    node: str | None = Field(
+        None, max_length=512, description="also return this node's activations"
+    )
     format: Literal["f32", "png"] = Field(
-        "f32", description="activations as raw float32 or a PNG atlas of channel tiles")
+        "f32", description="activations as raw float32 or a PNG atlas of channel tiles"
+    )
     top: int = Field(5, ge=1, le=1000, description="how many top classes to list")
 
 
@@ -79,8 +84,11 @@ class ImagePrediction(BaseModel):
 
 class OcclusionRequest(BaseModel):
     image: ImageRef
-    edits: EditList = Field(default_factory=list, max_length=MAX_EDITS,
-                            description="edits applied before occluding (the editor's image)")
+    edits: EditList = Field(
+        default_factory=list,
+        max_length=MAX_EDITS,
+        description="edits applied before occluding (the editor's image)",
+    )
     target: int | None = Field(None, ge=0, description="class; default: the predicted one")
     patch: int = Field(8, ge=1, le=512, description="patch side in pixels")
     stride: int = Field(4, ge=1, le=512, description="step between patch positions (<= patch)")

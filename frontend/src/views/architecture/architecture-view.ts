@@ -43,8 +43,16 @@ export function createArchitectureView(context: AppContext): View {
   const details = createNodeDetails(context, select);
 
   const status = el("span", { class: "arch-status muted" });
-  const zoomOut = el("button", { id: "zoom-out", class: "zoom-button", title: "Zoom out (or wheel down)", "aria-label": "zoom out" }, "−");
-  const zoomIn = el("button", { id: "zoom-in", class: "zoom-button", title: "Zoom in (or wheel up)", "aria-label": "zoom in" }, "+");
+  const zoomOut = el(
+    "button",
+    { id: "zoom-out", class: "zoom-button", title: "Zoom out (or wheel down)", "aria-label": "zoom out" },
+    "−",
+  );
+  const zoomIn = el(
+    "button",
+    { id: "zoom-in", class: "zoom-button", title: "Zoom in (or wheel up)", "aria-label": "zoom in" },
+    "+",
+  );
   const fitButton = el("button", { id: "fit-graph", title: "Fit the graph to the panel at a readable size" }, "Fit");
   zoomOut.onclick = () => canvas.zoom(1 / ZOOM_STEP);
   zoomIn.onclick = () => canvas.zoom(ZOOM_STEP);
@@ -102,7 +110,9 @@ export function createArchitectureView(context: AppContext): View {
       const ms = Math.round(layout.milliseconds + performance.now() - started);
       canvas.element.dataset.layoutMs = String(ms);
       canvas.element.dataset.boxes = String(layout.items.filter((i) => i.type !== "frame").length);
-      console.debug(`architecture: ELK layout of ${layout.items.length} items, ${layout.edges.length} edges in ${Math.round(layout.milliseconds)} ms; ${ms} ms drawn`);
+      console.debug(
+        `architecture: ELK layout of ${layout.items.length} items, ${layout.edges.length} edges in ${Math.round(layout.milliseconds)} ms; ${ms} ms drawn`,
+      );
       const groups = tree.groups.size ? ` · ${expanded.size}/${tree.groups.size} groups open` : "";
       status.textContent = `${nodes.length} ops${groups} · layout ${ms} ms`;
     } catch (error) {
@@ -114,7 +124,9 @@ export function createArchitectureView(context: AppContext): View {
     if (state.node !== previous.node) {
       details.show(state.node);
       if (revealNode(state.node)) {
-        void relayout(state.node ? nodeId(state.node) : undefined).then(() => state.node && canvas.reveal(nodeId(state.node)));
+        void relayout(state.node ? nodeId(state.node) : undefined).then(
+          () => state.node && canvas.reveal(nodeId(state.node)),
+        );
       } else {
         markSelection();
         if (state.node) canvas.reveal(visibleOwner(tree, expanded, state.node));

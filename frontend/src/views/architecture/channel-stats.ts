@@ -22,14 +22,23 @@ export function createChannelStats(
   onChannel: (channel: number) => void,
 ): StatsSection {
   const body = el("div", { class: "stats-body" });
-  const element = el("section", { class: "arch-section", id: "channel-stats" }, el("h3", {}, "Channel statistics"), body);
+  const element = el(
+    "section",
+    { class: "arch-section", id: "channel-stats" },
+    el("h3", {}, "Channel statistics"),
+    body,
+  );
   let alive = true;
   let sort: { column: Column; descending: boolean } = { column: "channel", descending: false };
 
   const ask = (error?: unknown): void => {
     const button = el("button", { id: "channel-stats-button", class: "primary" }, "Channel statistics");
     button.onclick = () => void run(button);
-    const note = el("p", { class: "muted" }, `Mean activation and dead fraction of each channel over all ${context.dataset.size.toLocaleString()} images (one pass over the dataset, cached).`);
+    const note = el(
+      "p",
+      { class: "muted" },
+      `Mean activation and dead fraction of each channel over all ${context.dataset.size.toLocaleString()} images (one pass over the dataset, cached).`,
+    );
     body.replaceChildren(note, button);
     if (error !== undefined) {
       const message = el("div", {});
@@ -67,7 +76,8 @@ export function createChannelStats(
     const maxMean = Math.max(1e-12, ...stats.mean.map(Math.abs));
     const draw = (): void => {
       const rows = Array.from({ length: channels }, (_, i) => i);
-      const key = (i: number): number => (sort.column === "mean" ? stats.mean[i] ?? 0 : sort.column === "dead" ? stats.dead_fraction[i] ?? 0 : i);
+      const key = (i: number): number =>
+        sort.column === "mean" ? (stats.mean[i] ?? 0) : sort.column === "dead" ? (stats.dead_fraction[i] ?? 0) : i;
       rows.sort((a, b) => (sort.descending ? key(b) - key(a) : key(a) - key(b)));
       const head = (column: Column, label: string): HTMLElement => {
         const arrow = sort.column === column ? (sort.descending ? " ↓" : " ↑") : "";
@@ -79,7 +89,11 @@ export function createChannelStats(
         return th;
       };
       table.replaceChildren(
-        el("thead", {}, el("tr", {}, head("channel", "channel"), head("mean", "mean activation"), head("dead", "dead fraction"))),
+        el(
+          "thead",
+          {},
+          el("tr", {}, head("channel", "channel"), head("mean", "mean activation"), head("dead", "dead fraction")),
+        ),
         el(
           "tbody",
           {},
@@ -91,7 +105,12 @@ export function createChannelStats(
               { "data-channel": String(i) },
               el("td", {}, String(i)),
               el("td", {}, bar(Math.abs(mean) / maxMean, "mean"), formatNumber(mean)),
-              el("td", { class: deadFraction >= 0.5 ? "warn" : "" }, bar(deadFraction, "dead"), formatPercent(deadFraction)),
+              el(
+                "td",
+                { class: deadFraction >= 0.5 ? "warn" : "" },
+                bar(deadFraction, "dead"),
+                formatPercent(deadFraction),
+              ),
             );
             row.onclick = () => onChannel(i);
             return row;
@@ -107,7 +126,7 @@ export function createChannelStats(
   context.api
     .channelStats(node.name)
     .then((stats) => {
-      if (alive) (stats === null ? ask() : show(stats));
+      if (alive) stats === null ? ask() : show(stats);
     })
     .catch((error: unknown) => {
       if (alive) ask(error);
@@ -122,5 +141,9 @@ export function createChannelStats(
 }
 
 function bar(fraction: number, kind: string): HTMLElement {
-  return el("span", { class: `cell-bar ${kind}` }, el("span", { style: `width:${Math.max(0, Math.min(1, fraction)) * 100}%` }));
+  return el(
+    "span",
+    { class: `cell-bar ${kind}` },
+    el("span", { style: `width:${Math.max(0, Math.min(1, fraction)) * 100}%` }),
+  );
 }

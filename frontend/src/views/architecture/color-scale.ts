@@ -29,7 +29,14 @@ export function cssColor(scale: Scale, value: number): string {
 }
 
 /** Paint `count` values starting at `offset` of `values` into a width × height canvas. */
-export function paint(canvas: HTMLCanvasElement, values: Float32Array, offset: number, width: number, height: number, scale: Scale): void {
+export function paint(
+  canvas: HTMLCanvasElement,
+  values: Float32Array,
+  offset: number,
+  width: number,
+  height: number,
+  scale: Scale,
+): void {
   canvas.width = width;
   canvas.height = height;
   const context = canvas.getContext("2d");

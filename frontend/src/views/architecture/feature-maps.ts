@@ -57,7 +57,11 @@ export function createFeatureMaps(
   const sortBar = el("div", { class: "segmented", role: "group", "aria-label": "Sort channels" });
   const focusBox = el("div", { class: "fm-focus", id: "channel-focus" });
   focusBox.hidden = true;
-  const grid = el("div", { id: "feature-maps", class: "fm-grid", style: `--tile-w:${tileWidth}px;--tile-h:${tileHeight}px` });
+  const grid = el("div", {
+    id: "feature-maps",
+    class: "fm-grid",
+    style: `--tile-w:${tileWidth}px;--tile-h:${tileHeight}px`,
+  });
   const more = el("div", { class: "fm-more muted" });
   const element = el(
     "div",
@@ -68,7 +72,8 @@ export function createFeatureMaps(
     more,
   );
 
-  const mode = (): SortMode => (!stats && (settings.sort === "dataset-mean" || settings.sort === "dead") ? "channel" : settings.sort);
+  const mode = (): SortMode =>
+    !stats && (settings.sort === "dataset-mean" || settings.sort === "dead") ? "channel" : settings.sort;
   const order = (): number[] => {
     const indices = Array.from({ length: channels }, (_, i) => i);
     const key = mode();
@@ -80,8 +85,14 @@ export function createFeatureMaps(
   };
 
   const describe = (c: number): string => {
-    const lines = [`channel ${c}`, `mean ${formatNumber(summary.mean[c] ?? 0)} · max ${formatNumber(summary.max[c] ?? 0)} · min ${formatNumber(summary.min[c] ?? 0)}`];
-    if (stats) lines.push(`over ${stats.images.toLocaleString()} images: mean ${formatNumber(stats.mean[c] ?? 0)} · dead ${formatPercent(stats.dead_fraction[c] ?? 0)}`);
+    const lines = [
+      `channel ${c}`,
+      `mean ${formatNumber(summary.mean[c] ?? 0)} · max ${formatNumber(summary.max[c] ?? 0)} · min ${formatNumber(summary.min[c] ?? 0)}`,
+    ];
+    if (stats)
+      lines.push(
+        `over ${stats.images.toLocaleString()} images: mean ${formatNumber(stats.mean[c] ?? 0)} · dead ${formatPercent(stats.dead_fraction[c] ?? 0)}`,
+      );
     return lines.join("\n");
   };
 
@@ -141,7 +152,13 @@ export function createFeatureMaps(
     const caption = el("figcaption", {}, el("span", {}, String(c)));
     if (stats) {
       const dead = stats.dead_fraction[c] ?? 0;
-      caption.append(el("span", { class: dead >= 0.5 ? "dead high" : "dead", title: "dead on this fraction of the dataset" }, formatPercent(dead, 0)));
+      caption.append(
+        el(
+          "span",
+          { class: dead >= 0.5 ? "dead high" : "dead", title: "dead on this fraction of the dataset" },
+          formatPercent(dead, 0),
+        ),
+      );
     }
     const figure = el("figure", { class: "fm-tile", "data-channel": String(c), title: describe(c) }, canvas, caption);
     if (settings.focus === c) figure.classList.add("focused");
@@ -178,14 +195,22 @@ export function createFeatureMaps(
       ["min", formatNumber(summary.min[channel] ?? 0)],
     ];
     if (stats) {
-      rows.push(["dataset mean", formatNumber(stats.mean[channel] ?? 0)], ["dead", `${formatPercent(stats.dead_fraction[channel] ?? 0)} of ${stats.images.toLocaleString()}`]);
+      rows.push(
+        ["dataset mean", formatNumber(stats.mean[channel] ?? 0)],
+        ["dead", `${formatPercent(stats.dead_fraction[channel] ?? 0)} of ${stats.images.toLocaleString()}`],
+      );
     }
     focusBox.replaceChildren(
       canvas,
       el(
         "div",
         { class: "fm-focus-info" },
-        el("div", { class: "fm-focus-title" }, el("strong", {}, `channel ${channel}`), el("span", { class: "fm-focus-nav" }, previous, next, close)),
+        el(
+          "div",
+          { class: "fm-focus-title" },
+          el("strong", {}, `channel ${channel}`),
+          el("span", { class: "fm-focus-nav" }, previous, next, close),
+        ),
         el("dl", { class: "kv" }, ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
         el("div", { class: "muted" }, `${height}×${width}, same colour scale as the grid`),
         actions.length ? el("div", { class: "fm-actions" }, ...actions.map((a) => actionButton(a, channel))) : null,
@@ -224,5 +249,9 @@ function actionButton(action: ChannelAction, channel: number): HTMLButtonElement
 }
 
 function labelOf(mode: SortMode): string {
-  return SORTS.find(([key]) => key === mode)?.[1].replace(" ↓", " descending").toLowerCase() ?? mode;
+  return (
+    SORTS.find(([key]) => key === mode)?.[1]
+      .replace(" ↓", " descending")
+      .toLowerCase() ?? mode
+  );
 }

@@ -52,7 +52,12 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
   for (const kind of ["plain", "add", "cat", "active"]) defs.append(arrowMarker(`arrow-${kind}`));
   const viewport = svg("g", { class: "viewport" });
   root.append(defs, viewport);
-  const element = el("div", { id: "architecture-graph", class: "arch-graph", role: "group", "aria-label": "model graph" });
+  const element = el("div", {
+    id: "architecture-graph",
+    class: "arch-graph",
+    role: "group",
+    "aria-label": "model graph",
+  });
   element.append(root);
 
   let view = { x: 0, y: 0, k: 1 };
@@ -65,7 +70,10 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
   let following = true; // refit on resize until the user pans or zooms
 
   const apply = (): void => {
-    viewport.setAttribute("transform", `translate(${view.x.toFixed(2)},${view.y.toFixed(2)}) scale(${view.k.toFixed(4)})`);
+    viewport.setAttribute(
+      "transform",
+      `translate(${view.x.toFixed(2)},${view.y.toFixed(2)}) scale(${view.k.toFixed(4)})`,
+    );
     element.dataset.zoom = view.k.toFixed(3);
   };
   const size = (): { width: number; height: number } => {
@@ -233,7 +241,10 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const { width, height } = size();
     const pan: Record<string, [number, number]> = {
-      ArrowUp: [0, 60], ArrowDown: [0, -60], PageUp: [0, height * 0.8], PageDown: [0, -height * 0.8],
+      ArrowUp: [0, 60],
+      ArrowDown: [0, -60],
+      PageUp: [0, height * 0.8],
+      PageDown: [0, -height * 0.8],
     };
     const by = pan[event.key];
     if (by) {
@@ -255,8 +266,12 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
     (event) => {
       event.preventDefault();
       const rect = element.getBoundingClientRect();
-      const pixels = event.deltaY * (event.deltaMode === 1 ? 33 : event.deltaMode === 2 ? 800 : 1) * (event.ctrlKey ? 5 : 1);
-      const step = Math.max(-Math.log(MAX_WHEEL_STEP), Math.min(Math.log(MAX_WHEEL_STEP), (pixels / WHEEL_PIXELS) * Math.log(ZOOM_STEP)));
+      const pixels =
+        event.deltaY * (event.deltaMode === 1 ? 33 : event.deltaMode === 2 ? 800 : 1) * (event.ctrlKey ? 5 : 1);
+      const step = Math.max(
+        -Math.log(MAX_WHEEL_STEP),
+        Math.min(Math.log(MAX_WHEEL_STEP), (pixels / WHEEL_PIXELS) * Math.log(ZOOM_STEP)),
+      );
       if (step) zoomAt(event.clientX - rect.left, event.clientY - rect.top, Math.exp(-step));
     },
     { passive: false },

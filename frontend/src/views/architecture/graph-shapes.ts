@@ -1,6 +1,17 @@
 // SVG shapes of the graph: op boxes, collapsed group boxes, frames with their headers, edges.
 import { svg } from "../../ui/dom";
-import { DETAIL_FONT, fitText, frameTitle, groupLabel, HEADER_HEIGHT, NAME_FONT, nodeLabel, TEXT_LEFT, type EdgeLine, type Item } from "./layout";
+import {
+  DETAIL_FONT,
+  fitText,
+  frameTitle,
+  groupLabel,
+  HEADER_HEIGHT,
+  NAME_FONT,
+  nodeLabel,
+  TEXT_LEFT,
+  type EdgeLine,
+  type Item,
+} from "./layout";
 
 function text(x: number, y: number, content: string, className: string, anchor = "start"): SVGTextElement {
   const t = svg("text", { x, y, class: className, "text-anchor": anchor });
@@ -30,8 +41,15 @@ function titled<T extends SVGElement>(element: T, title: string): T {
 
 export function arrowMarker(id: string): SVGMarkerElement {
   const marker = svg("marker", {
-    id, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7,
-    markerUnits: "userSpaceOnUse", orient: "auto-start-reverse", class: id,
+    id,
+    viewBox: "0 0 10 10",
+    refX: 9,
+    refY: 5,
+    markerWidth: 7,
+    markerHeight: 7,
+    markerUnits: "userSpaceOnUse",
+    orient: "auto-start-reverse",
+    class: id,
   });
   marker.append(svg("path", { d: "M0,0 L10,5 L0,10 z" }));
   return marker;
@@ -66,7 +84,10 @@ export function drawItem(item: Item): SVGGElement {
     );
     return titled(g, `${item.group.path}: ${item.group.size} ops. Click to expand.`);
   }
-  g.setAttribute("class", `arch-frame depth-${Math.min(item.group.depth, 4)}${item.continued ? " continued" : ""}${item.cut ? " cut" : ""}`);
+  g.setAttribute(
+    "class",
+    `arch-frame depth-${Math.min(item.group.depth, 4)}${item.continued ? " continued" : ""}${item.cut ? " cut" : ""}`,
+  );
   g.append(svg("rect", { class: "box", width: item.width, height: item.height, rx: 6 }));
   return g;
 }
@@ -75,8 +96,10 @@ export function drawItem(item: Item): SVGGElement {
 export function drawFrameHeader(item: Item): SVGGElement | null {
   if (item.type !== "frame") return null;
   const header = svg("g", {
-    class: "frame-header", transform: `translate(${item.x},${item.y})`,
-    "data-group": item.group.path, "data-expanded": "true",
+    class: "frame-header",
+    transform: `translate(${item.x},${item.y})`,
+    "data-group": item.group.path,
+    "data-expanded": "true",
   });
   if (item.continued) header.classList.add("continued");
   header.append(
@@ -90,7 +113,10 @@ export function drawFrameHeader(item: Item): SVGGElement | null {
 export function drawEdge(edge: EdgeLine): SVGPathElement {
   const d = edge.points.map((p, i) => `${i ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join("");
   const path = svg("path", {
-    d, class: `arch-edge edge-${edge.kind}`, "data-source": edge.source, "data-target": edge.target,
+    d,
+    class: `arch-edge edge-${edge.kind}`,
+    "data-source": edge.source,
+    "data-target": edge.target,
     "marker-end": `url(#arrow-${edge.kind})`,
   });
   if (edge.count > 1) path.style.strokeWidth = String(Math.min(1.2 + 0.4 * (edge.count - 1), 3));

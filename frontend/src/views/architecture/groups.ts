@@ -51,7 +51,16 @@ export function buildGroups(nodes: readonly GraphNode[]): GroupTree {
     owners.set(node.name, chain);
     for (const prefix of chain) counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
   }
-  const root: Group = { path: "", parent: null, depth: 0, children: [], nodes: [], size: nodes.length, merges: { add: 0, cat: 0 }, last: null };
+  const root: Group = {
+    path: "",
+    parent: null,
+    depth: 0,
+    children: [],
+    nodes: [],
+    size: nodes.length,
+    merges: { add: 0, cat: 0 },
+    last: null,
+  };
   const groups = new Map<string, Group>();
   const groupOf = new Map<string, Group>();
   for (const node of nodes) {
@@ -61,7 +70,16 @@ export function buildGroups(nodes: readonly GraphNode[]): GroupTree {
       if (size < 2 || size === parent.size) continue; // a single node, or the same set as its parent
       let group = groups.get(prefix);
       if (!group) {
-        group = { path: prefix, parent, depth: parent.depth + 1, children: [], nodes: [], size, merges: { add: 0, cat: 0 }, last: null };
+        group = {
+          path: prefix,
+          parent,
+          depth: parent.depth + 1,
+          children: [],
+          nodes: [],
+          size,
+          merges: { add: 0, cat: 0 },
+          last: null,
+        };
         groups.set(prefix, group);
         parent.children.push(group);
       }

@@ -35,7 +35,8 @@ const CHAR_WIDTH: Record<string, number> = { [NAME_FONT]: 7.3, [DETAIL_FONT]: 6.
 
 /** The rendered width of `text` in `font` (a canvas measures it; estimated without one). */
 export function textWidth(text: string, font: string): number {
-  if (context === undefined) context = typeof document === "undefined" ? null : document.createElement("canvas").getContext("2d");
+  if (context === undefined)
+    context = typeof document === "undefined" ? null : document.createElement("canvas").getContext("2d");
   if (!context) return text.length * (CHAR_WIDTH[font] ?? 7);
   context.font = font;
   return context.measureText(text).width;
@@ -109,7 +110,9 @@ function nodeWidth(node: GraphNode): number {
 
 function groupWidth(group: Group): number {
   const [title, detail] = groupLabel(group);
-  return Math.ceil(Math.max(textWidth(title, TITLE_FONT) + 28, textWidth(detail, DETAIL_FONT) + TEXT_LEFT + TEXT_RIGHT));
+  return Math.ceil(
+    Math.max(textWidth(title, TITLE_FONT) + 28, textWidth(detail, DETAIL_FONT) + TEXT_LEFT + TEXT_RIGHT),
+  );
 }
 
 const ROOT_OPTIONS: Record<string, string> = {
@@ -225,7 +228,12 @@ export async function layoutGraph(
   const visit = (elkNode: ElkNode): void => {
     const item = byId.get(elkNode.id);
     if (item) {
-      Object.assign(item, { x: elkNode.x ?? 0, y: elkNode.y ?? 0, width: elkNode.width ?? 0, height: elkNode.height ?? 0 });
+      Object.assign(item, {
+        x: elkNode.x ?? 0,
+        y: elkNode.y ?? 0,
+        width: elkNode.width ?? 0,
+        height: elkNode.height ?? 0,
+      });
       items.push(item);
     }
     for (const child of elkNode.children ?? []) visit(child);

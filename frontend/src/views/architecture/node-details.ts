@@ -25,7 +25,8 @@ export function createNodeDetails(context: AppContext, onSelect: (name: string) 
   const element = el("aside", { id: "node-details", class: "arch-details" });
   const byName = new Map(context.graph.nodes.map((n) => [n.name, n]));
   const consumers = new Map<string, string[]>();
-  for (const node of context.graph.nodes) for (const input of node.inputs) consumers.set(input, [...(consumers.get(input) ?? []), node.name]);
+  for (const node of context.graph.nodes)
+    for (const input of node.inputs) consumers.set(input, [...(consumers.get(input) ?? []), node.name]);
   const output = context.graph.nodes[context.graph.nodes.length - 1];
   const cache = new Map<string, Promise<Activations>>();
   const settings: FeatureSettings = { sort: "channel", showAll: false, focus: null };
@@ -52,7 +53,11 @@ export function createNodeDetails(context: AppContext, onSelect: (name: string) 
 
   const link = (name: string): HTMLElement => {
     const node = byName.get(name);
-    const button = el("button", { class: "link node-link", "data-link": name, title: node ? `${node.op} ${formatShape(node.shape)}` : name }, name);
+    const button = el(
+      "button",
+      { class: "link node-link", "data-link": name, title: node ? `${node.op} ${formatShape(node.shape)}` : name },
+      name,
+    );
     button.onclick = () => onSelect(name);
     return button;
   };
@@ -65,13 +70,23 @@ export function createNodeDetails(context: AppContext, onSelect: (name: string) 
       ["target", node.target || "–"],
       ["params", node.params.toLocaleString()],
     ];
-    const list = (names: readonly string[]): Node | string => (names.length ? el("span", { class: "links" }, ...names.map(link)) : "–");
+    const list = (names: readonly string[]): Node | string =>
+      names.length ? el("span", { class: "links" }, ...names.map(link)) : "–";
     rows.push(["inputs", list(node.inputs)], ["used by", list(consumers.get(node.name) ?? [])]);
     return el(
       "section",
       { class: "arch-section" },
-      el("h2", {}, el("span", { class: `op-pill kind-${opKind(node.op)}` }, node.op), el("span", { class: "node-name" }, node.name)),
-      el("dl", { class: "kv" }, ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", { class: k === "target" ? "target" : "" }, v)])),
+      el(
+        "h2",
+        {},
+        el("span", { class: `op-pill kind-${opKind(node.op)}` }, node.op),
+        el("span", { class: "node-name" }, node.name),
+      ),
+      el(
+        "dl",
+        { class: "kv" },
+        ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", { class: k === "target" ? "target" : "" }, v)]),
+      ),
     );
   };
 
@@ -85,8 +100,13 @@ export function createNodeDetails(context: AppContext, onSelect: (name: string) 
       return createVectorView({ ...acts, shape: [acts.values.length] }, labels, stats);
     }
     const asMaps =
-      shape.length === 2 ? [1, first, spatial] : shape.length === 3 ? shape : [first, spatial / (rest[rest.length - 1] ?? 1), rest[rest.length - 1] ?? 1];
-    const actions = asMaps[0] === first ? [ablateChannelAction(context, node.name), explainChannelAction(context, node.name)] : []; // tiles are channels
+      shape.length === 2
+        ? [1, first, spatial]
+        : shape.length === 3
+          ? shape
+          : [first, spatial / (rest[rest.length - 1] ?? 1), rest[rest.length - 1] ?? 1];
+    const actions =
+      asMaps[0] === first ? [ablateChannelAction(context, node.name), explainChannelAction(context, node.name)] : []; // tiles are channels
     const onFocus = (channel: number | null): void => {
       if (channel !== null && asMaps[0] === first) context.store.update({ channel });
     };
@@ -127,18 +147,30 @@ export function createNodeDetails(context: AppContext, onSelect: (name: string) 
       el(
         "dl",
         { class: "kv" },
-        el("dt", {}, "ops"), el("dd", {}, String(context.graph.nodes.length)),
-        el("dt", {}, "parameters"), el("dd", {}, context.model.parameters.toLocaleString()),
-        el("dt", {}, "input"), el("dd", {}, formatShape(context.model.input_shape)),
-        el("dt", {}, "classes"), el("dd", {}, String(context.model.classes.length)),
+        el("dt", {}, "ops"),
+        el("dd", {}, String(context.graph.nodes.length)),
+        el("dt", {}, "parameters"),
+        el("dd", {}, context.model.parameters.toLocaleString()),
+        el("dt", {}, "input"),
+        el("dd", {}, formatShape(context.model.input_shape)),
+        el("dt", {}, "classes"),
+        el("dd", {}, String(context.model.classes.length)),
       ),
-      el("div", { class: "op-counts" }, ...ops.map(([op, n]) => el("span", { class: `op-pill kind-${opKind(op)}` }, `${op} ${n}`))),
-      el("p", { class: "muted hint" }, "Click a node to see its details, its feature maps for the current image and its channel statistics over the dataset. Click a group to expand it; drag to pan, wheel or − / + to zoom, Fit to see it whole again."),
+      el(
+        "div",
+        { class: "op-counts" },
+        ...ops.map(([op, n]) => el("span", { class: `op-pill kind-${opKind(op)}` }, `${op} ${n}`)),
+      ),
+      el(
+        "p",
+        { class: "muted hint" },
+        "Click a node to see its details, its feature maps for the current image and its channel statistics over the dataset. Click a group to expand it; drag to pan, wheel or − / + to zoom, Fit to see it whole again.",
+      ),
     );
   };
 
   const show = (name: string | null): void => {
-    const node = name === null ? null : byName.get(name) ?? null;
+    const node = name === null ? null : (byName.get(name) ?? null);
     if (node === current && node !== null) return;
     request++;
     maps?.destroy();

@@ -12,7 +12,10 @@ const PATTERNS: [OpKind, RegExp][] = [
   ["norm", /norm/],
   ["pool", /pool/],
   ["act", /(relu|gelu|silu|swish|sigmoid|tanh|softmax|elu|hardswish|hardtanh|mish|prelu|selu|softplus|dropout)/],
-  ["shape", /^(view|reshape|flatten|permute|transpose|squeeze|unsqueeze|contiguous|getitem|chunk|split|size|expand|output)$/],
+  [
+    "shape",
+    /^(view|reshape|flatten|permute|transpose|squeeze|unsqueeze|contiguous|getitem|chunk|split|size|expand|output)$/,
+  ],
 ];
 
 export function opKind(op: string): OpKind {

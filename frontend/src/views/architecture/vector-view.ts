@@ -13,22 +13,37 @@ const TOP = 8;
 
 export function createScalarView(acts: Activations): ChannelView {
   const value = acts.values[0] ?? NaN;
-  const element = el("div", { class: "fm-scalar", id: "feature-scalar" }, el("span", { class: "muted" }, "value "), el("strong", {}, formatNumber(value)));
+  const element = el(
+    "div",
+    { class: "fm-scalar", id: "feature-scalar" },
+    el("span", { class: "muted" }, "value "),
+    el("strong", {}, formatNumber(value)),
+  );
   return { element, setStats: () => undefined, focus: () => undefined, destroy: () => undefined };
 }
 
 /** `labels` names the entries (class names for the model output), or null for indices. */
-export function createVectorView(acts: Activations, labels: readonly string[] | null, initialStats: ChannelStats | null): ChannelView {
+export function createVectorView(
+  acts: Activations,
+  labels: readonly string[] | null,
+  initialStats: ChannelStats | null,
+): ChannelView {
   const values = acts.values;
   const count = values.length;
   const scale: Scale = { min: acts.min, max: acts.max };
   const element = el("div", { class: "fm fm-vector", id: "feature-vector" });
   let stats = initialStats && initialStats.mean.length === count ? initialStats : null;
   const name = (i: number): string => labels?.[i] ?? String(i);
-  const info = el("div", { class: "fm-vector-info muted" }, count > BAR_LIMIT ? "Hover or click a cell for its value." : "");
+  const info = el(
+    "div",
+    { class: "fm-vector-info muted" },
+    count > BAR_LIMIT ? "Hover or click a cell for its value." : "",
+  );
 
   const statLine = (i: number): string =>
-    stats ? ` · dataset mean ${formatNumber(stats.mean[i] ?? 0)}, dead ${formatPercent(stats.dead_fraction[i] ?? 0)}` : "";
+    stats
+      ? ` · dataset mean ${formatNumber(stats.mean[i] ?? 0)}, dead ${formatPercent(stats.dead_fraction[i] ?? 0)}`
+      : "";
 
   const draw = (): void => {
     const legend = viridisLegend(acts.min, acts.max, "activation");
@@ -48,7 +63,10 @@ export function createVectorView(acts: Activations, labels: readonly string[] | 
       const fraction = Math.abs(v) / reach;
       const left = negative ? (v < 0 ? 50 - fraction * 50 : 50) : 0;
       const span = negative ? fraction * 50 : fraction * 100;
-      const bar = el("span", { class: "bar", style: `left:${left}%;width:${Math.max(0.5, span)}%;background:${cssColor(scale, v)}` });
+      const bar = el("span", {
+        class: "bar",
+        style: `left:${left}%;width:${Math.max(0.5, span)}%;background:${cssColor(scale, v)}`,
+      });
       list.append(
         el(
           "div",
@@ -73,7 +91,9 @@ export function createVectorView(acts: Activations, labels: readonly string[] | 
     canvas.style.height = `${rows * CELL}px`;
     const at = (event: MouseEvent): number => {
       const rect = canvas.getBoundingClientRect();
-      const i = Math.floor(((event.clientY - rect.top) / rect.height) * rows) * columns + Math.floor(((event.clientX - rect.left) / rect.width) * columns);
+      const i =
+        Math.floor(((event.clientY - rect.top) / rect.height) * rows) * columns +
+        Math.floor(((event.clientX - rect.left) / rect.width) * columns);
       return i >= 0 && i < count ? i : -1;
     };
     const show = (event: MouseEvent): void => {
@@ -86,12 +106,20 @@ export function createVectorView(acts: Activations, labels: readonly string[] | 
   };
 
   const top = (): HTMLElement => {
-    const indices = Array.from({ length: count }, (_, i) => i).sort((a, b) => (values[b] ?? 0) - (values[a] ?? 0)).slice(0, TOP);
+    const indices = Array.from({ length: count }, (_, i) => i)
+      .sort((a, b) => (values[b] ?? 0) - (values[a] ?? 0))
+      .slice(0, TOP);
     return el(
       "div",
       { class: "vec-top" },
       el("div", { class: "muted" }, `Largest ${TOP}`),
-      el("ol", {}, ...indices.map((i) => el("li", {}, el("span", {}, name(i)), el("span", { class: "value" }, formatNumber(values[i] ?? 0))))),
+      el(
+        "ol",
+        {},
+        ...indices.map((i) =>
+          el("li", {}, el("span", {}, name(i)), el("span", { class: "value" }, formatNumber(values[i] ?? 0))),
+        ),
+      ),
     );
   };
 

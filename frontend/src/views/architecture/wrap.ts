@@ -159,7 +159,15 @@ export function wrapAt(layout: Layout, cuts: readonly Cut[]): Layout {
   for (let j = 0; j + 1 < bounds.length; j++) {
     const top = bounds[j]?.y ?? 0;
     const depth = bounds[j]?.depth ?? 0;
-    bands.push({ top, bottom: bounds[j + 1]?.y ?? 0, depth, minX: Infinity, maxX: -Infinity, dx: 0, dy: j ? TOP + depth * CONTINUED_ROW - top : LANE });
+    bands.push({
+      top,
+      bottom: bounds[j + 1]?.y ?? 0,
+      depth,
+      minX: Infinity,
+      maxX: -Infinity,
+      dx: 0,
+      dy: j ? TOP + depth * CONTINUED_ROW - top : LANE,
+    });
   }
   const bandOf = (y: number): number => {
     let j = 0;
@@ -346,7 +354,8 @@ export function wrapToFit(layout: Layout, width: number, height: number, minScal
     const byWidth = Math.min(1, width / wrapped.width);
     if (byWidth < minScale) break; // too wide to read already: more columns, wider still
     const overflow = (wrapped.height * byWidth) / height;
-    if (overflow <= NEARLY && (!nearly || overflow < nearly.overflow)) nearly = { layout: wrapped, key, scale, overflow };
+    if (overflow <= NEARLY && (!nearly || overflow < nearly.overflow))
+      nearly = { layout: wrapped, key, scale, overflow };
   }
   return nearly ? { layout: nearly.layout, key: nearly.key, scale: nearly.scale } : single;
 }

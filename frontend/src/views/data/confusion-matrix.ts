@@ -8,8 +8,15 @@ import { createEvaluatePrompt } from "./evaluate-prompt";
 
 // ColorBrewer "Blues": sequential, colour-blind safe, and it reads in grayscale.
 const BLUES: [number, number, number][] = [
-  [247, 251, 255], [222, 235, 247], [198, 219, 239], [158, 202, 225], [107, 174, 214],
-  [66, 146, 198], [33, 113, 181], [8, 81, 156], [8, 48, 107],
+  [247, 251, 255],
+  [222, 235, 247],
+  [198, 219, 239],
+  [158, 202, 225],
+  [107, 174, 214],
+  [66, 146, 198],
+  [33, 113, 181],
+  [8, 81, 156],
+  [8, 48, 107],
 ];
 const FLOOR = 0.08; // the lightest shade a non-zero cell gets, so it differs from an empty one
 
@@ -59,7 +66,13 @@ function textWidth(texts: readonly string[], font = LABEL_FONT): number {
 /** Sizes of the matrix for these classes; known before the evaluation, so the panel never resizes.
  * The label column and header row are also wide and tall enough for the corner's axis titles,
  * which one-character class names (MNIST's digits) would otherwise cut. */
-export function matrixLayout(classes: readonly string[]): { cell: number; labels: boolean; labelWidth: number; header: number; width: number } {
+export function matrixLayout(classes: readonly string[]): {
+  cell: number;
+  labels: boolean;
+  labelWidth: number;
+  header: number;
+  width: number;
+} {
   const k = Math.max(1, classes.length);
   const cell = k <= 12 ? 30 : Math.max(8, Math.floor(420 / k));
   const labels = cell >= 14; // below that, rotated names would overlap: names in tooltips only
@@ -108,16 +121,24 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
     const { trueClass, predicted } = selection;
     const name = (i: number): string => classes[i] ?? String(i);
     note.textContent =
-      trueClass !== null && predicted !== null ? `showing true ${name(trueClass)} → predicted ${name(predicted)}`
-      : trueClass !== null ? `showing true ${name(trueClass)}`
-      : predicted !== null ? `showing predicted ${name(predicted)}`
-      : "";
+      trueClass !== null && predicted !== null
+        ? `showing true ${name(trueClass)} → predicted ${name(predicted)}`
+        : trueClass !== null
+          ? `showing true ${name(trueClass)}`
+          : predicted !== null
+            ? `showing predicted ${name(predicted)}`
+            : "";
     clear.hidden = trueClass === null && predicted === null;
     for (const node of body.querySelectorAll<HTMLElement>(".dv-cm-cell")) {
-      node.classList.toggle("selected", Number(node.dataset.true) === trueClass && Number(node.dataset.predicted) === predicted);
+      node.classList.toggle(
+        "selected",
+        Number(node.dataset.true) === trueClass && Number(node.dataset.predicted) === predicted,
+      );
     }
-    for (const node of body.querySelectorAll<HTMLElement>("[data-row]")) node.classList.toggle("selected", Number(node.dataset.row) === trueClass);
-    for (const node of body.querySelectorAll<HTMLElement>("[data-col]")) node.classList.toggle("selected", Number(node.dataset.col) === predicted);
+    for (const node of body.querySelectorAll<HTMLElement>("[data-row]"))
+      node.classList.toggle("selected", Number(node.dataset.row) === trueClass);
+    for (const node of body.querySelectorAll<HTMLElement>("[data-col]"))
+      node.classList.toggle("selected", Number(node.dataset.col) === predicted);
   };
 
   const render = (summary: EvaluationSummary): HTMLElement => {
@@ -135,21 +156,48 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
     if (!labels) grid.classList.add("dv-cm-small");
 
     // Header row: corner, column labels, bar titles.
-    grid.append(el("div", { class: "dv-cm-corner", id: "confusion-corner" }, el("span", { class: "dv-cm-axis-x" }, AXIS_X), el("span", { class: "dv-cm-axis-y" }, AXIS_Y)));
+    grid.append(
+      el(
+        "div",
+        { class: "dv-cm-corner", id: "confusion-corner" },
+        el("span", { class: "dv-cm-axis-x" }, AXIS_X),
+        el("span", { class: "dv-cm-axis-y" }, AXIS_Y),
+      ),
+    );
     classes.forEach((name, p) => {
-      const label = el("div", { class: "dv-cm-col", "data-col": String(p), title: `predicted ${name}: click to filter` }, labels ? el("span", {}, name) : null);
+      const label = el(
+        "div",
+        { class: "dv-cm-col", "data-col": String(p), title: `predicted ${name}: click to filter` },
+        labels ? el("span", {}, name) : null,
+      );
       label.onclick = () => pick(null, p);
       grid.append(label);
     });
-    grid.append(el("div", { class: "dv-cm-bar-title", title: "of the images of this class, the share predicted as it" }, "recall"));
-    grid.append(el("div", { class: "dv-cm-bar-title", title: "of the images predicted as this class, the share that are" }, "precision"));
+    grid.append(
+      el(
+        "div",
+        { class: "dv-cm-bar-title", title: "of the images of this class, the share predicted as it" },
+        "recall",
+      ),
+    );
+    grid.append(
+      el(
+        "div",
+        { class: "dv-cm-bar-title", title: "of the images predicted as this class, the share that are" },
+        "precision",
+      ),
+    );
 
     summary.confusion.forEach((row, t) => {
       const support = row.reduce((a, b) => a + b, 0);
       const name = classes[t] ?? String(t);
       const rowLabel = el(
         "div",
-        { class: "dv-cm-row", "data-row": String(t), title: `true ${name}: ${support.toLocaleString()} images; click to filter` },
+        {
+          class: "dv-cm-row",
+          "data-row": String(t),
+          title: `true ${name}: ${support.toLocaleString()} images; click to filter`,
+        },
         el("span", { class: "dv-swatch", style: `background:${classColor(t)}` }),
         labels ? el("span", { class: "dv-cm-name" }, name) : null,
       );
@@ -173,12 +221,19 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
         c.onclick = () => pick(t, p);
         grid.append(c);
       });
-      for (const [value, kind] of [[summary.recall[t], "recall"], [summary.precision[t], "precision"]] as const) {
+      for (const [value, kind] of [
+        [summary.recall[t], "recall"],
+        [summary.precision[t], "precision"],
+      ] as const) {
         grid.append(
           el(
             "div",
             { class: `dv-cm-bar ${kind}`, title: `${kind} of ${name}: ${formatPercent(value)}` },
-            el("span", { class: "dv-cm-track" }, el("span", { class: "dv-cm-fill", style: `width:${((value ?? 0) * 100).toFixed(1)}%` })),
+            el(
+              "span",
+              { class: "dv-cm-track" },
+              el("span", { class: "dv-cm-fill", style: `width:${((value ?? 0) * 100).toFixed(1)}%` }),
+            ),
             el("span", { class: "dv-cm-value" }, formatPercent(value ?? null, 0)),
           ),
         );
@@ -200,7 +255,11 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
       el("div", { class: "dv-cm-scroll" }, grid),
       legend(),
       el("div", { class: "dv-cm-selection" }, note, clear),
-      el("p", { class: "dv-hint muted" }, "Click a cell to show those images in the grid, a class name to filter by that class; click again to clear."),
+      el(
+        "p",
+        { class: "dv-hint muted" },
+        "Click a cell to show those images in the grid, a class name to filter by that class; click again to clear.",
+      ),
     );
   };
 
@@ -211,11 +270,18 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
         body = null;
         element.replaceChildren(
           el("h2", { class: "dv-title" }, "Confusion matrix"),
-          createEvaluatePrompt("Evaluate the dataset to see its confusion matrix and per-class precision and recall.", o.evaluate, "dv-block"),
+          createEvaluatePrompt(
+            "Evaluate the dataset to see its confusion matrix and per-class precision and recall.",
+            o.evaluate,
+            "dv-block",
+          ),
         );
       } else if (summary.labelled === 0 || summary.confusion.length === 0) {
         body = null;
-        element.replaceChildren(el("h2", { class: "dv-title" }, "Confusion matrix"), el("p", { class: "muted" }, "The dataset has no labels: no confusion matrix."));
+        element.replaceChildren(
+          el("h2", { class: "dv-title" }, "Confusion matrix"),
+          el("p", { class: "muted" }, "The dataset has no labels: no confusion matrix."),
+        );
       } else {
         body = render(summary);
         element.replaceChildren(body);

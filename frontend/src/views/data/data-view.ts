@@ -34,11 +34,18 @@ export function createDataView(context: AppContext): DataView {
   const grid = createImageGrid({
     spriteUrl: api.spriteUrl,
     // Never ask for more pixels than the images have: small images are enlarged crisply in CSS.
-    spriteSize: (display) => Math.max(8, Math.min(MAX_SPRITE, nativeSize, Math.round(display * window.devicePixelRatio))),
+    spriteSize: (display) =>
+      Math.max(8, Math.min(MAX_SPRITE, nativeSize, Math.round(display * window.devicePixelRatio))),
     onSelect: (index) => store.update({ image: index }),
     onHover: (index, cell) => card.hover(index, cell),
   });
-  const card = createHoverCard({ api, trueClasses, nativeSize, labels: () => labels, evaluation: () => context.evaluation.get() });
+  const card = createHoverCard({
+    api,
+    trueClasses,
+    nativeSize,
+    labels: () => labels,
+    evaluation: () => context.evaluation.get(),
+  });
   const bar = createFilterBar({
     trueClasses,
     predictedClasses: model.classes,

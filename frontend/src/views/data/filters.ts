@@ -34,7 +34,10 @@ function options<T extends string>(select: HTMLSelectElement, entries: [T, strin
 function classOptions(names: readonly string[], counts: number[] | null): [string, string][] {
   return [
     ["", "all classes"],
-    ...names.map((name, i): [string, string] => [String(i), counts ? `${name} (${(counts[i] ?? 0).toLocaleString()})` : name]),
+    ...names.map((name, i): [string, string] => [
+      String(i),
+      counts ? `${name} (${(counts[i] ?? 0).toLocaleString()})` : name,
+    ]),
   ];
 }
 
@@ -44,7 +47,10 @@ function field(label: string, control: HTMLElement, id: string): HTMLElement {
 
 export function createFilterBar(o: FilterBarOptions): FilterBar {
   const trueSelect = el("select", { id: "filter-true", title: "Show only images of this true class" });
-  const predictedSelect = el("select", { id: "filter-predicted", title: "Show only images the model assigns to this class" });
+  const predictedSelect = el("select", {
+    id: "filter-predicted",
+    title: "Show only images the model assigns to this class",
+  });
   const correctSelect = el("select", { id: "filter-correct", title: "Right or wrong predictions" });
   const sortSelect = el("select", { id: "sort-by", title: "Order of the grid" });
   const count = el("span", { id: "match-count", class: "dv-count", "aria-live": "polite" });
@@ -59,7 +65,11 @@ export function createFilterBar(o: FilterBarOptions): FilterBar {
   options(sortSelect, Object.entries(SORT_LABELS) as [SortKey, string][]);
   trueSelect.disabled = true; // until the labels load
   for (const size of THUMB_SIZES) {
-    const button = el("button", { "data-size": String(size), title: `${size} px thumbnails`, "aria-pressed": String(size === o.thumbSize) }, String(size));
+    const button = el(
+      "button",
+      { "data-size": String(size), title: `${size} px thumbnails`, "aria-pressed": String(size === o.thumbSize) },
+      String(size),
+    );
     button.onclick = () => {
       for (const other of sizes.children) other.setAttribute("aria-pressed", String(other === button));
       o.onThumbSize(size);
@@ -101,7 +111,8 @@ export function createFilterBar(o: FilterBarOptions): FilterBar {
     predictedSelect.value = current.predicted === null ? "" : String(current.predicted);
     correctSelect.value = current.correct;
     sortSelect.value = evaluated ? current.sort : "index";
-    for (const select of [trueSelect, predictedSelect, correctSelect]) select.classList.toggle("active", select.value !== "" && select.value !== "all");
+    for (const select of [trueSelect, predictedSelect, correctSelect])
+      select.classList.toggle("active", select.value !== "" && select.value !== "all");
     clear.disabled = !isFiltered(evaluated ? current : { ...current, predicted: null, correct: "all" });
   };
 

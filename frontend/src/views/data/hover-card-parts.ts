@@ -24,7 +24,12 @@ export function cardSkeleton(id: string, extraClass: string, nativeSize: number)
   const facts = el("div", { class: "dv-hc-facts" });
   const top = el("ol", { class: "dv-hc-top" });
   const classes = extraClass ? `dv-hover-card ${extraClass}` : "dv-hover-card";
-  const element = el("div", { id, class: classes, hidden: "", role: "tooltip" }, image, el("div", { class: "dv-hc-text" }, title, facts, top));
+  const element = el(
+    "div",
+    { id, class: classes, hidden: "", role: "tooltip" },
+    image,
+    el("div", { class: "dv-hc-text" }, title, facts, top),
+  );
   return { element, image, title, facts, top, scale };
 }
 
@@ -42,7 +47,12 @@ export function cardLine(key: string, classIndex: number, value: string, extra =
 }
 
 /** `count` probability rows; rows without a score yet are placeholders of the same height. */
-export function topRows(scores: readonly ClassScore[] | null, trueLabel: number, count: number, color = classColor): HTMLElement[] {
+export function topRows(
+  scores: readonly ClassScore[] | null,
+  trueLabel: number,
+  count: number,
+  color = classColor,
+): HTMLElement[] {
   const rows = [];
   for (let i = 0; i < count; i++) {
     const score = scores?.[i];
@@ -51,7 +61,16 @@ export function topRows(scores: readonly ClassScore[] | null, trueLabel: number,
         "li",
         { class: score && score.index === trueLabel ? "true-class" : "" },
         el("span", { class: "dv-hc-name" }, score ? score.name : "…"),
-        el("span", { class: "dv-hc-track" }, score ? el("span", { class: "dv-hc-fill", style: `width:${(score.probability * 100).toFixed(1)}%;background:${color(score.index)}` }) : null),
+        el(
+          "span",
+          { class: "dv-hc-track" },
+          score
+            ? el("span", {
+                class: "dv-hc-fill",
+                style: `width:${(score.probability * 100).toFixed(1)}%;background:${color(score.index)}`,
+              })
+            : null,
+        ),
         el("span", { class: "dv-hc-prob" }, score ? formatPercent(score.probability) : ""),
       ),
     );

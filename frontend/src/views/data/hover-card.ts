@@ -49,15 +49,33 @@ export function createHoverCard(o: HoverCardOptions): HoverCard {
     const evaluation = o.evaluation();
     image.src = o.api.imageUrl(index, scale);
     title.replaceChildren(el("strong", {}, `#${index}`));
-    const lines = [cardLine("true", trueLabel, trueLabel >= 0 ? (o.trueClasses[trueLabel] ?? String(trueLabel)) : labels ? "unlabelled" : "…", "", o.classColor)];
+    const lines = [
+      cardLine(
+        "true",
+        trueLabel,
+        trueLabel >= 0 ? (o.trueClasses[trueLabel] ?? String(trueLabel)) : labels ? "unlabelled" : "…",
+        "",
+        o.classColor,
+      ),
+    ];
     if (evaluation) {
       const p = evaluation.images.predictions[index] ?? -1;
       const confidence = evaluation.images.confidence[index] ?? null;
       const loss = evaluation.images.loss[index] ?? null;
       const name = evaluation.summary.classes[p] ?? String(p);
       lines.push(cardLine("predicted", p, name, formatPercent(confidence), o.classColor));
-      if (trueLabel >= 0) title.append(el("span", { class: p === trueLabel ? "dv-hc-right" : "dv-hc-wrong" }, p === trueLabel ? " right" : " wrong"));
-      lines.push(el("div", { class: "dv-hc-line" }, el("span", { class: "dv-hc-key" }, "loss"), el("span", { class: "dv-hc-value" }, loss === null ? "–" : formatLoss(loss))));
+      if (trueLabel >= 0)
+        title.append(
+          el("span", { class: p === trueLabel ? "dv-hc-right" : "dv-hc-wrong" }, p === trueLabel ? " right" : " wrong"),
+        );
+      lines.push(
+        el(
+          "div",
+          { class: "dv-hc-line" },
+          el("span", { class: "dv-hc-key" }, "loss"),
+          el("span", { class: "dv-hc-value" }, loss === null ? "–" : formatLoss(loss)),
+        ),
+      );
     } else {
       lines.push(el("div", { class: "dv-hc-line muted" }, "not evaluated yet"));
     }
@@ -75,7 +93,10 @@ export function createHoverCard(o: HoverCardOptions): HoverCard {
         if (mine === request && shown === index) showTop(prediction, trueLabel);
       },
       (error: unknown) => {
-        if (mine === request && shown === index) top.replaceChildren(el("li", { class: "dv-hc-error" }, error instanceof Error ? error.message : String(error)));
+        if (mine === request && shown === index)
+          top.replaceChildren(
+            el("li", { class: "dv-hc-error" }, error instanceof Error ? error.message : String(error)),
+          );
       },
     );
   };

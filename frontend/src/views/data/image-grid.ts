@@ -43,7 +43,12 @@ export interface ImageGrid {
 export function createImageGrid(options: ImageGridOptions): ImageGrid {
   const sizer = el("div", { class: "dv-grid-sizer" });
   const empty = el("div", { class: "dv-grid-empty", hidden: "" }, "No image matches these filters.");
-  const element = el("div", { id: "image-grid", class: "dv-grid", tabindex: "0", role: "list", "aria-label": "dataset images" }, sizer, empty);
+  const element = el(
+    "div",
+    { id: "image-grid", class: "dv-grid", tabindex: "0", role: "list", "aria-label": "dataset images" },
+    sizer,
+    empty,
+  );
 
   let items: Int32Array = new Int32Array(0);
   let positions: Int32Array = new Int32Array(0); // image index -> position in items, -1 if absent
@@ -122,7 +127,10 @@ export function createImageGrid(options: ImageGridOptions): ImageGrid {
       const y = PAD + Math.floor(position / columns) * pitchY();
       if (y + pitchY() > element.scrollTop && y < element.scrollTop + height) return { position, current: true };
     }
-    return { position: Math.min(items.length - 1, Math.max(0, Math.ceil((element.scrollTop - PAD) / pitchY()) * columns)), current: false };
+    return {
+      position: Math.min(items.length - 1, Math.max(0, Math.ceil((element.scrollTop - PAD) / pitchY()) * columns)),
+      current: false,
+    };
   };
 
   const restore = (kept: { position: number; current: boolean }): void => {

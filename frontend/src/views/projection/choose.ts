@@ -76,7 +76,11 @@ export function chooseImages(spec: PickSpec, inputs: PickInputs): Pick {
     const parts: Int32Array[] = [];
     const short: number[] = [];
     for (const c of [...spec.classes].sort((a, b) => a - b)) {
-      const part = sample(filter(inputs.size, (i) => labels[i] === c), spec.perClass, next);
+      const part = sample(
+        filter(inputs.size, (i) => labels[i] === c),
+        spec.perClass,
+        next,
+      );
       if (part.length < spec.perClass) short.push(c);
       parts.push(part);
     }
@@ -86,12 +90,15 @@ export function chooseImages(spec: PickSpec, inputs: PickInputs): Pick {
       chosen.set(part, offset);
       offset += part.length;
     }
-    if (short.length) note = `${short.length === 1 ? "One class has" : `${short.length} classes have`} fewer images than asked.`;
+    if (short.length)
+      note = `${short.length === 1 ? "One class has" : `${short.length} classes have`} fewer images than asked.`;
   } else if (spec.mode === "misclassified") {
-    if (!predictions || !labels) return { indices: new Int32Array(0), note: "Misclassified images need the evaluation." };
+    if (!predictions || !labels)
+      return { indices: new Int32Array(0), note: "Misclassified images need the evaluation." };
     const wrong = filter(inputs.size, (i) => (labels[i] ?? -1) >= 0 && predictions[i] !== labels[i] && inClasses(i));
     if (!wrong.length) return { indices: wrong, note: `No misclassified images${classWord}.` };
-    if (wrong.length > spec.count) note = `${spec.count.toLocaleString()} of ${wrong.length.toLocaleString()} misclassified images${classWord}, drawn at random.`;
+    if (wrong.length > spec.count)
+      note = `${spec.count.toLocaleString()} of ${wrong.length.toLocaleString()} misclassified images${classWord}, drawn at random.`;
     chosen = sample(wrong, spec.count, next);
   } else if (spec.mode === "random") {
     chosen = sample(filter(inputs.size, inClasses), spec.count, next);
@@ -99,7 +106,8 @@ export function chooseImages(spec: PickSpec, inputs: PickInputs): Pick {
     const grid = inputs.grid ?? new Int32Array(0);
     const kept = grid.filter((i) => inClasses(i));
     if (!kept.length) return { indices: kept, note: `The grid shows no images${classWord}.` };
-    if (kept.length > spec.count) note = `${spec.count.toLocaleString()} of the grid's ${kept.length.toLocaleString()} images, drawn at random.`;
+    if (kept.length > spec.count)
+      note = `${spec.count.toLocaleString()} of the grid's ${kept.length.toLocaleString()} images, drawn at random.`;
     chosen = sample(kept, spec.count, next);
   }
 

@@ -40,7 +40,16 @@ export function colorKeys(mode: ColorMode, indices: Int32Array, o: ColorInputs):
   indices.forEach((index, i) => {
     const label = o.labels?.[index] ?? -1;
     const predicted = o.predictions?.[index] ?? -1;
-    out[i] = mode === "true" ? label : mode === "predicted" ? predicted : label < 0 || predicted < 0 ? -1 : predicted === label ? 0 : 1;
+    out[i] =
+      mode === "true"
+        ? label
+        : mode === "predicted"
+          ? predicted
+          : label < 0 || predicted < 0
+            ? -1
+            : predicted === label
+              ? 0
+              : 1;
   });
   return out;
 }
@@ -72,7 +81,8 @@ export function pointColors(
     rgba.set([c[0], c[1], c[2], hidden.has(k) ? 0 : 255], i * 4);
   });
   const names = mode === "predicted" ? o.predictedClasses : o.trueClasses;
-  const label = (k: number): string => (k < 0 ? "unknown" : mode === "correct" ? (k === 0 ? "right" : "wrong") : (names[k] ?? String(k)));
+  const label = (k: number): string =>
+    k < 0 ? "unknown" : mode === "correct" ? (k === 0 ? "right" : "wrong") : (names[k] ?? String(k));
   const entries = [...counts]
     .sort((a, b) => (a[0] < 0 ? 1 : b[0] < 0 ? -1 : a[0] - b[0]))
     .map(([key, count]): LegendEntry => ({ key, count, label: label(key), color: colorFor(key) }));

@@ -30,8 +30,27 @@ export interface Controls {
 }
 
 export function createControls(o: ControlsOptions): Controls {
-  const play = el("button", { id: "projection-play", class: "pj-play", title: "Play the layers in a loop", "aria-pressed": "false", disabled: "" }, "▶ Play");
-  const slider = el("input", { id: "layer-slider", type: "range", min: "0", max: "0", step: "1", value: "0", disabled: "", "aria-label": "layer (numbered from 0)" });
+  const play = el(
+    "button",
+    {
+      id: "projection-play",
+      class: "pj-play",
+      title: "Play the layers in a loop",
+      "aria-pressed": "false",
+      disabled: "",
+    },
+    "▶ Play",
+  );
+  const slider = el("input", {
+    id: "layer-slider",
+    type: "range",
+    min: "0",
+    max: "0",
+    step: "1",
+    value: "0",
+    disabled: "",
+    "aria-label": "layer (numbered from 0)",
+  });
   const name = el("span", { id: "layer-name", class: "pj-layer-current" }, "–");
   const detail = el("span", { id: "layer-detail", class: "pj-layer-detail" });
   const ticks = el("div", { class: "pj-ticks", "aria-hidden": "true" });
@@ -42,7 +61,12 @@ export function createControls(o: ControlsOptions): Controls {
   fit.checked = true;
   const fitLabel = el(
     "label",
-    { class: "pj-fit", for: "projection-fit", title: "On: each layer is scaled so that its central 96% (2nd to 98th percentile) fills the canvas, the points beyond it held at the edge, and the scale follows the animation. Off: every layer as a whole, outliers included." },
+    {
+      class: "pj-fit",
+      for: "projection-fit",
+      title:
+        "On: each layer is scaled so that its central 96% (2nd to 98th percentile) fills the canvas, the points beyond it held at the edge, and the scale follows the animation. Off: every layer as a whole, outliers included.",
+    },
     fit,
     "Fit each layer",
   );
@@ -101,7 +125,11 @@ export function createControls(o: ControlsOptions): Controls {
       const labels = next.map((node, i) => `${i} ${node}`);
       ticks.replaceChildren(
         ...labels.map((label, i) => {
-          const tick = el("button", { type: "button", class: "pj-tick", tabindex: "-1", title: describe(i), style: `--at:${i / last}` }, el("span", {}, label));
+          const tick = el(
+            "button",
+            { type: "button", class: "pj-tick", tabindex: "-1", title: describe(i), style: `--at:${i / last}` },
+            el("span", {}, label),
+          );
           tick.onclick = () => o.onLayer(i, false);
           return tick;
         }),
@@ -110,7 +138,10 @@ export function createControls(o: ControlsOptions): Controls {
       // it for the last label.
       const longest = 6.1 * Math.max(0, ...labels.map((n) => n.length));
       element.style.setProperty("--label-room", `${Math.round(Math.min(110, 18 + longest * Math.sin(0.66)))}px`);
-      element.style.setProperty("--label-right", `${Math.round(Math.min(100, Math.max(28, longest * Math.cos(0.66))))}px`);
+      element.style.setProperty(
+        "--label-right",
+        `${Math.round(Math.min(100, Math.max(28, longest * Math.cos(0.66))))}px`,
+      );
       chart.setScores(scores, describe);
       setLayer(0);
     },

@@ -40,7 +40,11 @@ const COUNT_PRESETS = [500, 2000, 10_000];
 function presets(values: number[], input: HTMLInputElement, onPick: () => void, idPrefix: string): HTMLElement {
   const box = el("div", { class: "pj-presets" });
   for (const value of values) {
-    const button = el("button", { type: "button", id: `${idPrefix}-${value}`, title: `${value.toLocaleString()}` }, value >= 1000 ? `${value / 1000}k` : String(value));
+    const button = el(
+      "button",
+      { type: "button", id: `${idPrefix}-${value}`, title: `${value.toLocaleString()}` },
+      value >= 1000 ? `${value / 1000}k` : String(value),
+    );
     button.onclick = () => {
       input.value = String(value);
       onPick();
@@ -59,9 +63,17 @@ export function createImagePicker(o: ImagePickerOptions): ImagePicker {
   const mode = el("select", { id: "projection-mode", title: "How to choose the images" });
   for (const [value, text] of MODES) if (value !== "grid" || o.hasGrid) mode.append(el("option", { value }, text));
   mode.value = o.labelled ? "per-class" : "random";
-  (mode.querySelector('option[value="per-class"]') as HTMLOptionElement | null)?.toggleAttribute("disabled", !o.labelled);
+  (mode.querySelector('option[value="per-class"]') as HTMLOptionElement | null)?.toggleAttribute(
+    "disabled",
+    !o.labelled,
+  );
 
-  const classes = el("div", { id: "projection-classes", class: "pj-classes", role: "group", "aria-label": "true classes" });
+  const classes = el("div", {
+    id: "projection-classes",
+    class: "pj-classes",
+    role: "group",
+    "aria-label": "true classes",
+  });
   const swatches: HTMLElement[] = [];
   const boxes: HTMLInputElement[] = o.trueClasses.map((name, i) => {
     const box = el("input", { type: "checkbox", value: String(i) });
@@ -103,17 +115,52 @@ export function createImagePicker(o: ImagePickerOptions): ImagePicker {
   const classBlock = el(
     "div",
     { class: "pj-block" },
-    el("div", { class: "pj-row pj-subhead" }, el("span", {}, "True classes"), el("span", { class: "pj-links" }, all, none)),
+    el(
+      "div",
+      { class: "pj-row pj-subhead" },
+      el("span", {}, "True classes"),
+      el("span", { class: "pj-links" }, all, none),
+    ),
     classes,
   );
 
-  const perClass = el("input", { id: "projection-per-class", type: "number", min: "1", max: String(MAX_POINTS), step: "1", value: "5", title: "Images of each chosen class" });
-  const count = el("input", { id: "projection-count", type: "number", min: "1", max: String(MAX_POINTS), step: "1", value: "1000", title: "Images in all" });
-  const perClassRow = el("div", { class: "pj-block" }, el("label", { class: "pj-row", for: "projection-per-class" }, el("span", {}, "Per class"), perClass), presets(PER_CLASS_PRESETS, perClass, () => o.onChange(), "projection-per-class"));
-  const countRow = el("div", { class: "pj-block" }, el("label", { class: "pj-row", for: "projection-count" }, el("span", {}, "At most"), count), presets(COUNT_PRESETS, count, () => o.onChange(), "projection-count"));
+  const perClass = el("input", {
+    id: "projection-per-class",
+    type: "number",
+    min: "1",
+    max: String(MAX_POINTS),
+    step: "1",
+    value: "5",
+    title: "Images of each chosen class",
+  });
+  const count = el("input", {
+    id: "projection-count",
+    type: "number",
+    min: "1",
+    max: String(MAX_POINTS),
+    step: "1",
+    value: "1000",
+    title: "Images in all",
+  });
+  const perClassRow = el(
+    "div",
+    { class: "pj-block" },
+    el("label", { class: "pj-row", for: "projection-per-class" }, el("span", {}, "Per class"), perClass),
+    presets(PER_CLASS_PRESETS, perClass, () => o.onChange(), "projection-per-class"),
+  );
+  const countRow = el(
+    "div",
+    { class: "pj-block" },
+    el("label", { class: "pj-row", for: "projection-count" }, el("span", {}, "At most"), count),
+    presets(COUNT_PRESETS, count, () => o.onChange(), "projection-count"),
+  );
   const prompt = createEvaluatePrompt("Needs the predictions.", o.evaluate, "pj-evaluate");
   let seed = 0;
-  const reshuffle = el("button", { type: "button", class: "pj-reshuffle", id: "projection-reshuffle", title: "Draw another sample" }, "New sample");
+  const reshuffle = el(
+    "button",
+    { type: "button", class: "pj-reshuffle", id: "projection-reshuffle", title: "Draw another sample" },
+    "New sample",
+  );
   reshuffle.onclick = () => {
     seed++;
     o.onChange();
@@ -126,7 +173,17 @@ export function createImagePicker(o: ImagePickerOptions): ImagePicker {
 
   const trayBox = el("input", { type: "checkbox", id: "projection-tray" });
   const trayText = el("span", {});
-  const trayOption = el("label", { class: "pj-tray-option", for: "projection-tray", title: "Edited and uploaded images kept in the What-if tray, drawn with a purple outline; an edit's original is outlined too" }, trayBox, trayText);
+  const trayOption = el(
+    "label",
+    {
+      class: "pj-tray-option",
+      for: "projection-tray",
+      title:
+        "Edited and uploaded images kept in the What-if tray, drawn with a purple outline; an edit's original is outlined too",
+    },
+    trayBox,
+    trayText,
+  );
   trayBox.onchange = () => o.onChange();
   trayOption.hidden = true;
 

@@ -54,8 +54,18 @@ export function createLegend(onChange: () => void): Legend {
       ...entries.map((entry) => {
         const item = el(
           "button",
-          { type: "button", class: "pj-legend-item", "data-key": String(entry.key), ...(entry.tray ? { "data-tray": entry.tray } : {}), "aria-pressed": String(!off.has(entry.key)), title: "Click: hide or show · double-click: show only these" },
-          el("span", { class: entry.tray ? "pj-swatch pj-swatch-tray" : "pj-swatch", style: `background:${entry.color ?? colorOf(mode(), entry.key)}` }),
+          {
+            type: "button",
+            class: "pj-legend-item",
+            "data-key": String(entry.key),
+            ...(entry.tray ? { "data-tray": entry.tray } : {}),
+            "aria-pressed": String(!off.has(entry.key)),
+            title: "Click: hide or show · double-click: show only these",
+          },
+          el("span", {
+            class: entry.tray ? "pj-swatch pj-swatch-tray" : "pj-swatch",
+            style: `background:${entry.color ?? colorOf(mode(), entry.key)}`,
+          }),
           el("span", { class: "pj-legend-label", title: entry.label }, entry.label),
           el("span", { class: "pj-legend-count" }, entry.count.toLocaleString()),
         );
@@ -81,7 +91,12 @@ export function createLegend(onChange: () => void): Legend {
   };
 
   return {
-    element: el("div", { class: "pj-legend" }, el("label", { class: "pj-row", for: "projection-color" }, el("span", { class: "muted" }, "Colour by"), select), items),
+    element: el(
+      "div",
+      { class: "pj-legend" },
+      el("label", { class: "pj-row", for: "projection-color" }, el("span", { class: "muted" }, "Colour by"), select),
+      items,
+    ),
     mode,
     hidden: () => hidden[mode()],
     setEvaluated(evaluated) {

@@ -53,7 +53,8 @@ export function createPlayer(o: PlayerOptions): Player {
   let fpsStart = 0;
   let fpsFrames = 0;
 
-  const progress = (now: number): number => (moving ? ease(Math.min(1, Math.max(0, (now - start) / Math.max(1, duration)))) : 0);
+  const progress = (now: number): number =>
+    moving ? ease(Math.min(1, Math.max(0, (now - start) / Math.max(1, duration)))) : 0;
   const blendAt = (now: number): Blend => (moving ? { from, to, t: progress(now) } : { from: to, to, t: 0 });
 
   const schedule = (): void => {

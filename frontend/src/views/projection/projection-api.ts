@@ -68,7 +68,8 @@ export interface ProjectionResult {
 const relative = (url: string): string => (url.startsWith("/") ? url.slice(1) : url);
 
 export const projectionApi = {
-  layers: async (): Promise<ProjectionLayers> => (await (await request("api/projection-layers")).json()) as ProjectionLayers,
+  layers: async (): Promise<ProjectionLayers> =>
+    (await (await request("api/projection-layers")).json()) as ProjectionLayers,
 
   start: async (body: ProjectionRequest): Promise<ProjectionJob> =>
     (await (
@@ -99,10 +100,14 @@ export const projectionApi = {
     const coords = new Float32Array(await response.arrayBuffer());
     const [layers = 0, count = 0, two = 0] = shape;
     if (shape.length !== 3 || two !== 2 || layers * count * 2 !== coords.length) {
-      throw new ApiError(`The projection result has an unexpected shape (${shape.join("×")}, ${coords.length} values).`, 500);
+      throw new ApiError(
+        `The projection result has an unexpected shape (${shape.join("×")}, ${coords.length} values).`,
+        500,
+      );
     }
     while (nodes.length < layers) nodes.push(`layer ${nodes.length}`);
-    if (scores.knn_layout.length !== layers) throw new ApiError(`The projection has ${layers} layers but ${scores.knn_layout.length} scores.`, 500);
+    if (scores.knn_layout.length !== layers)
+      throw new ApiError(`The projection has ${layers} layers but ${scores.knn_layout.length} scores.`, 500);
     return { nodes: nodes.slice(0, layers), layers, count, coords, scores };
   },
 };

@@ -78,11 +78,13 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
       const first = legend.hidden().size ? firstVisible() : 0;
       const at = first === null ? null : scatter.clientPosition(first, blend);
       const box = canvas.getBoundingClientRect();
-      if (at) canvas.dataset.probe = `${Math.round(at.x - box.left)},${Math.round(at.y - box.top)},${shown.indices[first ?? 0] ?? -1}`;
+      if (at)
+        canvas.dataset.probe = `${Math.round(at.x - box.left)},${Math.round(at.y - box.top)},${shown.indices[first ?? 0] ?? -1}`;
       else delete canvas.dataset.probe;
       // The same for the first tray point: x,y,tray id.
       const tray = shown.tray.length ? scatter.clientPosition(shown.indices.length, blend) : null;
-      if (tray) canvas.dataset.trayProbe = `${Math.round(tray.x - box.left)},${Math.round(tray.y - box.top)},${shown.tray[0]?.id ?? ""}`;
+      if (tray)
+        canvas.dataset.trayProbe = `${Math.round(tray.x - box.left)},${Math.round(tray.y - box.top)},${shown.tray[0]?.id ?? ""}`;
       else delete canvas.dataset.trayProbe;
     },
   });
@@ -128,27 +130,51 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     evaluation: () => context.evaluation.get(),
   });
   card.element.id = "projection-hover-card"; // the Data grid has its own #hover-card
-  const trayCard = createTrayCard({ api: context.api, trueClasses, nativeSize: Math.max(model.input_shape[1], model.input_shape[2]) });
+  const trayCard = createTrayCard({
+    api: context.api,
+    trueClasses,
+    nativeSize: Math.max(model.input_shape[1], model.input_shape[2]),
+  });
   const anchor = el("div", { class: "pj-anchor" });
 
   const summary = el("div", { class: "pj-summary", id: "projection-summary", "aria-live": "polite" });
-  const run = el("button", { id: "projection-run", class: "pj-run", title: "Project the chosen images at every chosen layer" }, "Project");
+  const run = el(
+    "button",
+    { id: "projection-run", class: "pj-run", title: "Project the chosen images at every chosen layer" },
+    "Project",
+  );
   const status = el("div", { class: "pj-status", id: "projection-status", "aria-live": "polite" });
   const empty = el(
     "div",
     { class: "pj-empty" },
     el("strong", {}, "How does the network untangle the classes, layer by layer?"),
-    el("p", {}, "Choose images and layers on the left and press Project. Each layer's activations are laid out in 2-D (PivotMDS), aligned to the layer before, and animated from layer to layer."),
+    el(
+      "p",
+      {},
+      "Choose images and layers on the left and press Project. Each layer's activations are laid out in 2-D (PivotMDS), aligned to the layer before, and animated from layer to layer.",
+    ),
   );
   const fpsText = el("span", { class: "pj-fps" });
-  const hint = el("div", { class: "pj-hint" }, "scroll: zoom · drag: pan · double-click: reset · click a point: select it", " ", fpsText);
+  const hint = el(
+    "div",
+    { class: "pj-hint" },
+    "scroll: zoom · drag: pan · double-click: reset · click a point: select it",
+    " ",
+    fpsText,
+  );
   const stage = el("div", { class: "pj-stage" }, canvas, legend.element, empty, hint);
   hint.hidden = true;
   legend.element.hidden = true;
   const element = el(
     "div",
     { class: "pj-view", id: "projection-view" },
-    el("aside", { class: "pj-side" }, images.element, layers.element, el("div", { class: "pj-run-box" }, summary, run, status)),
+    el(
+      "aside",
+      { class: "pj-side" },
+      images.element,
+      layers.element,
+      el("div", { class: "pj-run-box" }, summary, run, status),
+    ),
     el("div", { class: "pj-main" }, stage, controls.element),
     card.element,
     trayCard.element,
@@ -172,7 +198,8 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
       const counts = new Map<number, number>();
       for (const i of chosen.indices) counts.set(labels[i] ?? -1, (counts.get(labels[i] ?? -1) ?? 0) + 1);
       const named = [...counts].sort((a, b) => a[0] - b[0]);
-      if (named.length <= 4) parts.push(named.map(([c, k]) => `${k.toLocaleString()} ${trueClasses[c] ?? "unlabelled"}`).join(", "));
+      if (named.length <= 4)
+        parts.push(named.map(([c, k]) => `${k.toLocaleString()} ${trueClasses[c] ?? "unlabelled"}`).join(", "));
       else parts.push(`${named.length} classes`);
     }
     const layerText = layerCount === null ? "default layers" : `${layerCount} layer${layerCount === 1 ? "" : "s"}`;
@@ -197,7 +224,11 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
 
   function recolor(): void {
     if (!shown) return;
-    const { rgba, entries, palette: colors } = pointColors(legend.mode(), shown.indices, legend.hidden(), colorInputs(), shown.tray);
+    const {
+      rgba,
+      entries,
+      palette: colors,
+    } = pointColors(legend.mode(), shown.indices, legend.hidden(), colorInputs(), shown.tray);
     palette = colors;
     legend.setEntries(entries);
     scatter.setColors(rgba);
@@ -231,7 +262,8 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     if (point === null || !shown) return;
     const at = scatter.clientPosition(point, player.blend());
     const size = scatter.pointSize();
-    if (at) anchor.style.cssText = `left:${at.x - size / 2}px;top:${at.y - size / 2}px;width:${size}px;height:${size}px`;
+    if (at)
+      anchor.style.cssText = `left:${at.x - size / 2}px;top:${at.y - size / 2}px;width:${size}px;height:${size}px`;
     anchor.dataset.index = String(shown.indices[point] ?? -1);
     if (trayPoint) trayCard.hover(trayPoint, anchor);
     else card.hover(shown.indices[point] ?? null, anchor);
@@ -266,14 +298,22 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     try {
       // The tray as it is now (images may have been kept or removed since the view opened).
       const tray = images.includeTray() ? (await projectionApi.tray()).slice(-MAX_TRAY_POINTS) : [];
-      const indices = withOriginals(chosen.indices, tray.map((t) => t.source), dataset.size);
+      const indices = withOriginals(
+        chosen.indices,
+        tray.map((t) => t.source),
+        dataset.size,
+      );
       const body = { indices: Array.from(indices), nodes: layers.nodes(), pivots: PIVOTS, tray: tray.map((t) => t.id) };
       const total = indices.length + tray.length;
-      const job = await context.jobs.run(`Projecting ${total.toLocaleString()} images`, () => projectionApi.start(body));
+      const job = await context.jobs.run(`Projecting ${total.toLocaleString()} images`, () =>
+        projectionApi.start(body),
+      );
       const result = await projectionApi.result(job);
       if (result.count !== total) throw new Error(`The server returned ${result.count} points for ${total} images.`);
       show(result, indices, tray);
-      status.replaceChildren(`${result.count.toLocaleString()} images × ${result.layers} layers in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      status.replaceChildren(
+        `${result.count.toLocaleString()} images × ${result.layers} layers in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
     } catch (error) {
       if (error instanceof JobCancelled) status.replaceChildren("Cancelled.");
       else showError(status, error);

@@ -58,7 +58,8 @@ function compile(gl: WebGL2RenderingContext, type: number, source: string): WebG
   if (!shader) throw new Error("WebGL: cannot create a shader");
   gl.shaderSource(shader, source);
   gl.compileShader(shader);
-  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) throw new Error(`WebGL shader: ${gl.getShaderInfoLog(shader) ?? "?"}`);
+  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS))
+    throw new Error(`WebGL shader: ${gl.getShaderInfoLog(shader) ?? "?"}`);
   return shader;
 }
 
@@ -68,7 +69,8 @@ function link(gl: WebGL2RenderingContext): WebGLProgram {
   gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, SHADERS.vertex));
   gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, SHADERS.fragment));
   gl.linkProgram(program);
-  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`WebGL program: ${gl.getProgramInfoLog(program) ?? "?"}`);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS))
+    throw new Error(`WebGL program: ${gl.getProgramInfoLog(program) ?? "?"}`);
   return program;
 }
 
@@ -80,7 +82,13 @@ export function basePointSize(count: number): number {
 export function createScatter(): Scatter {
   const canvas = document.createElement("canvas");
   canvas.id = "projection-canvas";
-  const context = canvas.getContext("webgl2", { alpha: false, antialias: false, depth: false, stencil: false, premultipliedAlpha: false });
+  const context = canvas.getContext("webgl2", {
+    alpha: false,
+    antialias: false,
+    depth: false,
+    stencil: false,
+    premultipliedAlpha: false,
+  });
   if (!context) throw new Error("This browser has no WebGL2, which the projection view needs.");
   const gl: WebGL2RenderingContext = context;
   const program = link(gl);
@@ -91,9 +99,17 @@ export function createScatter(): Scatter {
   };
   const uniform = (name: string): WebGLUniformLocation | null => gl.getUniformLocation(program, name);
   const u = {
-    t: uniform("u_t"), scale: uniform("u_scale"), offset: uniform("u_offset"), size: uniform("u_size"),
-    ring: uniform("u_ring"), ringColor: uniform("u_ring_color"), opacity: uniform("u_opacity"),
-    fitFrom: uniform("u_fit_from"), fitTo: uniform("u_fit_to"), knee: uniform("u_knee"), limit: uniform("u_limit"),
+    t: uniform("u_t"),
+    scale: uniform("u_scale"),
+    offset: uniform("u_offset"),
+    size: uniform("u_size"),
+    ring: uniform("u_ring"),
+    ringColor: uniform("u_ring_color"),
+    opacity: uniform("u_opacity"),
+    fitFrom: uniform("u_fit_from"),
+    fitTo: uniform("u_fit_to"),
+    knee: uniform("u_knee"),
+    limit: uniform("u_limit"),
   };
   const vao = gl.createVertexArray();
   const positions = gl.createBuffer();
@@ -144,7 +160,12 @@ export function createScatter(): Scatter {
     to: Fit;
     edges: Edges;
   }
-  const frameOf = (blend: Blend): Frame => ({ blend, from: fitOf(blend.from), to: fitOf(blend.to), edges: canvasEdges(room()) });
+  const frameOf = (blend: Blend): Frame => ({
+    blend,
+    from: fitOf(blend.from),
+    to: fitOf(blend.to),
+    edges: canvasEdges(room()),
+  });
   /** Where point i of `slot` is drawn under `fit`, in view units: the shader's arithmetic. */
   const fittedAt = (i: number, slot: number, fit: Fit, edges: Edges): [number, number] => {
     const at = (slot * count + i) * 2;
@@ -235,7 +256,10 @@ export function createScatter(): Scatter {
       gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
       gl.uniform1f(u.t, blend.t);
       const frame = frameOf(blend);
-      for (const [location, fit] of [[u.fitFrom, frame.from], [u.fitTo, frame.to]] as const) {
+      for (const [location, fit] of [
+        [u.fitFrom, frame.from],
+        [u.fitTo, frame.to],
+      ] as const) {
         gl.uniform4f(location, fit.cx, fit.cy, fit.scale, fit.squash ? 1 : 0);
       }
       gl.uniform2f(u.knee, ...frame.edges.knee);
@@ -294,7 +318,7 @@ export function createScatter(): Scatter {
     pan(dx, dy) {
       const box = canvas.getBoundingClientRect();
       const [fx, fy] = fit();
-      offset = [offset[0] + (dx / box.width) * 2 / fx, offset[1] - (dy / box.height) * 2 / fy];
+      offset = [offset[0] + ((dx / box.width) * 2) / fx, offset[1] - ((dy / box.height) * 2) / fy];
     },
     resetView() {
       zoomLevel = 1;

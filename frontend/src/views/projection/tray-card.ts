@@ -17,7 +17,11 @@ export interface TrayCard {
 }
 
 export function createTrayCard(o: { api: Api; trueClasses: readonly string[]; nativeSize: number }): TrayCard {
-  const { element, image, title, facts, top, scale } = cardSkeleton("projection-tray-card", "pj-tray-card", o.nativeSize);
+  const { element, image, title, facts, top, scale } = cardSkeleton(
+    "projection-tray-card",
+    "pj-tray-card",
+    o.nativeSize,
+  );
   const cache = new Map<string, ImagePrediction>();
   let shown: string | null = null;
 
@@ -45,7 +49,10 @@ export function createTrayCard(o: { api: Api; trueClasses: readonly string[]; na
         if (shown === point.id) showTop(prediction, point.label);
       },
       (error: unknown) => {
-        if (shown === point.id) top.replaceChildren(el("li", { class: "dv-hc-error" }, error instanceof Error ? error.message : String(error)));
+        if (shown === point.id)
+          top.replaceChildren(
+            el("li", { class: "dv-hc-error" }, error instanceof Error ? error.message : String(error)),
+          );
       },
     );
   };

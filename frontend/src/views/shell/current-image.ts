@@ -11,7 +11,11 @@ export function createCurrentImage(context: AppContext): View {
   const title = el("div", { class: "current-title" });
   const predictions = el("ol", { id: "top5", class: "top5" });
   // Reachable from the current image anywhere: its adversarial strip (Semantics section).
-  const strip = el("button", { id: "open-strip", class: "link", title: "How must this image change to become another class?" }, "Adversarial strip →");
+  const strip = el(
+    "button",
+    { id: "open-strip", class: "link", title: "How must this image change to become another class?" },
+    "Adversarial strip →",
+  );
   strip.onclick = () => context.store.update({ section: "semantics", panel: "strip" });
   const element = el("aside", { class: "current-image" }, image, el("div", {}, title, predictions, strip));
   let request = 0;
@@ -57,7 +61,10 @@ export function createCurrentImage(context: AppContext): View {
             "li",
             { class: score.index === prediction.label ? "true-class" : "" },
             el("span", { class: "name" }, score.name),
-            el("span", { class: "bar", style: `width:${Math.max(1, score.probability * 100)}%;background:${classColor(score.index)}` }),
+            el("span", {
+              class: "bar",
+              style: `width:${Math.max(1, score.probability * 100)}%;background:${classColor(score.index)}`,
+            }),
             el("span", { class: "value" }, formatPercent(score.probability)),
           ),
         ),

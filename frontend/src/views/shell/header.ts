@@ -12,8 +12,11 @@ export function createHeader(context: AppContext, tray: HTMLElement): View {
     "header",
     { class: "app-header" },
     el("h1", {}, "Deepling"),
-    el("span", { class: "pill", id: "model-name", title: `${model.parameters.toLocaleString()} parameters on ${model.device}` },
-      `${model.name} · ${model.input_shape.join("×")} · ${model.classes.length} classes`),
+    el(
+      "span",
+      { class: "pill", id: "model-name", title: `${model.parameters.toLocaleString()} parameters on ${model.device}` },
+      `${model.name} · ${model.input_shape.join("×")} · ${model.classes.length} classes`,
+    ),
     el("span", { class: "pill", id: "dataset-name" }, `${dataset.name} · ${dataset.size.toLocaleString()} images`),
     accuracy,
     evaluate,
@@ -25,7 +28,9 @@ export function createHeader(context: AppContext, tray: HTMLElement): View {
     const summary = context.evaluation.get()?.summary;
     accuracy.textContent = summary
       ? `accuracy ${formatPercent(summary.accuracy, 2)} on ${summary.labelled.toLocaleString()} images`
-      : dataset.labelled ? "accuracy: not evaluated" : "unlabelled dataset";
+      : dataset.labelled
+        ? "accuracy: not evaluated"
+        : "unlabelled dataset";
     evaluate.textContent = summary ? "Re-evaluate" : "Evaluate dataset";
   };
   const unsubscribe = context.evaluation.subscribe(showAccuracy);

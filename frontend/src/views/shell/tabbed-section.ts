@@ -43,7 +43,8 @@ export function createTabbedSection(context: AppContext, section: Section, panel
     bar.append(button);
   }
   const unsubscribe = context.store.subscribe((state, previous) => {
-    if (state.section === section && (state.panel !== previous.panel || state.section !== previous.section)) show(openPanel());
+    if (state.section === section && (state.panel !== previous.panel || state.section !== previous.section))
+      show(openPanel());
   });
   return {
     element,

@@ -55,7 +55,8 @@ function mapQuery(body: MapRequest): string {
 async function readMap(response: Response, method: string): Promise<AttributionMap> {
   const [height = 0, width = 0] = (response.headers.get("X-Shape") ?? "").split(",").map(Number);
   const values = new Float32Array(await response.arrayBuffer());
-  if (values.length !== height * width) throw new ApiError(`The ${method} map has ${values.length} values, not ${height}×${width}.`, 500);
+  if (values.length !== height * width)
+    throw new ApiError(`The ${method} map has ${values.length} values, not ${height}×${width}.`, 500);
   return {
     method,
     values,
@@ -71,7 +72,8 @@ async function readMap(response: Response, method: string): Promise<AttributionM
 const relative = (url: string): string => (url.startsWith("/") ? url.slice(1) : url);
 
 export const attributionApi = {
-  methods: async (): Promise<AttributionMethods> => (await (await request("api/attribution/methods")).json()) as AttributionMethods,
+  methods: async (): Promise<AttributionMethods> =>
+    (await (await request("api/attribution/methods")).json()) as AttributionMethods,
 
   predictions: (image: ImageRef, top = 5): Promise<ImagePrediction> => api.predictionsFor(image, top),
 

@@ -19,17 +19,34 @@ export function createAttributionView(context: AppContext): View {
   const { store, model, graph } = context;
   const targetSelect = el("select", { id: "attribution-target" });
   const nodeSelect = el("select", { id: "attribution-node" });
-  const opacity = el("input", { id: "attribution-opacity", type: "range", min: "0", max: "1", step: "0.05", value: "0.65" });
+  const opacity = el("input", {
+    id: "attribution-opacity",
+    type: "range",
+    min: "0",
+    max: "1",
+    step: "0.05",
+    value: "0.65",
+  });
   const computeAll = el("button", { id: "attribution-compute-all", class: "at-run" }, "Compute slow methods");
-  const toolbar = el("div", { class: "at-toolbar" },
-    el("label", {}, "Explain ", targetSelect), el("label", {}, "Grad-CAM node ", nodeSelect),
-    el("label", {}, "Opacity ", opacity), computeAll);
+  const toolbar = el(
+    "div",
+    { class: "at-toolbar" },
+    el("label", {}, "Explain ", targetSelect),
+    el("label", {}, "Grad-CAM node ", nodeSelect),
+    el("label", {}, "Opacity ", opacity),
+    computeAll,
+  );
   const grid = el("div", { class: "at-grid", id: "attribution-grid" });
   const side = createPredictionsPanel((index) => choose(index));
   const message = el("div", { class: "at-message" });
   const caption = el("p", { class: "at-caption", id: "attribution-caption" });
-  const element = el("div", { class: "at-view", id: "attribution-view" }, toolbar, message,
-    el("div", { class: "at-body" }, side.element, el("div", { class: "at-main" }, caption, grid)));
+  const element = el(
+    "div",
+    { class: "at-view", id: "attribution-view" },
+    toolbar,
+    message,
+    el("div", { class: "at-body" }, side.element, el("div", { class: "at-main" }, caption, grid)),
+  );
 
   let methods: AttributionMethods | null = null;
   let cards: MethodCard[] = [];
@@ -66,7 +83,8 @@ export function createAttributionView(context: AppContext): View {
   const fillTargets = (): void => {
     const predicted = prediction?.top[0];
     const options = [el("option", { value: "predicted" }, `predicted class${predicted ? ` (${predicted.name})` : ""}`)];
-    if (prediction && prediction.label >= 0) options.push(el("option", { value: "true" }, `true class (${prediction.label_name ?? prediction.label})`));
+    if (prediction && prediction.label >= 0)
+      options.push(el("option", { value: "true" }, `true class (${prediction.label_name ?? prediction.label})`));
     options.push(...classes.map((name, i) => el("option", { value: String(i) }, `${i}: ${name}`)));
     targetSelect.replaceChildren(...options);
     targetSelect.value = String(target === "true" && !(prediction && prediction.label >= 0) ? "predicted" : target);
@@ -77,10 +95,12 @@ export function createAttributionView(context: AppContext): View {
     methods = await attributionApi.methods();
     const wanted = store.get().node;
     node = wanted !== null && methods.nodes.includes(wanted) ? wanted : methods.default_node;
-    nodeSelect.replaceChildren(...methods.nodes.map((name) => {
-      const info = nodeInfo.get(name);
-      return el("option", { value: name }, info ? nodeOptionText(info) : name);
-    }));
+    nodeSelect.replaceChildren(
+      ...methods.nodes.map((name) => {
+        const info = nodeInfo.get(name);
+        return el("option", { value: name }, info ? nodeOptionText(info) : name);
+      }),
+    );
     if (node !== null) nodeSelect.value = node;
     nodeSelect.disabled = methods.nodes.length === 0;
     cards = methods.methods.map(createMethodCard);
@@ -110,10 +130,14 @@ export function createAttributionView(context: AppContext): View {
       const explained = resolvedTarget();
       side.show(prediction, image, explained);
       const probability = prediction.top.find((score) => score.index === explained)?.probability;
-      caption.replaceChildren("What in ", el("strong", {}, prediction.title), " makes the model score ",
+      caption.replaceChildren(
+        "What in ",
+        el("strong", {}, prediction.title),
+        " makes the model score ",
         el("strong", {}, classes[explained] ?? String(explained)),
         probability === undefined ? "" : ` (${(probability * 100).toFixed(1)}%)`,
-        ": each map explains that class's logit.");
+        ": each map explains that class's logit.",
+      );
     }
     for (const card of cards) {
       const body = requestFor(card);
@@ -150,7 +174,10 @@ export function createAttributionView(context: AppContext): View {
     try {
       await ensureMethods();
       const ref = imageRef(state);
-      const [loaded, predicted] = await Promise.all([loadImage(attributionApi.imageUrl(ref)), attributionApi.predictions(ref, 5)]);
+      const [loaded, predicted] = await Promise.all([
+        loadImage(attributionApi.imageUrl(ref)),
+        attributionApi.predictions(ref, 5),
+      ]);
       if (mine !== generation) return;
       image = loaded;
       prediction = predicted;

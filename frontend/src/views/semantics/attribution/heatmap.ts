@@ -6,8 +6,21 @@ import { el } from "../../../ui/dom";
 import type { AttributionMap } from "./attribution-api";
 
 type Rgb = [number, number, number];
-const SEQUENTIAL: Rgb[] = [[0, 0, 4], [66, 10, 104], [147, 38, 103], [221, 81, 58], [252, 165, 10], [252, 255, 164]];
-const DIVERGING: Rgb[] = [[33, 102, 172], [146, 197, 222], [247, 247, 247], [244, 165, 130], [178, 24, 43]];
+const SEQUENTIAL: Rgb[] = [
+  [0, 0, 4],
+  [66, 10, 104],
+  [147, 38, 103],
+  [221, 81, 58],
+  [252, 165, 10],
+  [252, 255, 164],
+];
+const DIVERGING: Rgb[] = [
+  [33, 102, 172],
+  [146, 197, 222],
+  [247, 247, 247],
+  [244, 165, 130],
+  [178, 24, 43],
+];
 
 function lut(stops: Rgb[]): Uint8ClampedArray {
   const table = new Uint8ClampedArray(256 * 3);
@@ -56,7 +69,13 @@ function mapCanvas(map: AttributionMap, opacity: number): HTMLCanvasElement {
 }
 
 /** Paint `image` (gray, or in colour without a map) and `map` over it into `canvas` at `size` px. */
-export function paintOverlay(canvas: HTMLCanvasElement, image: HTMLImageElement | null, map: AttributionMap | null, opacity: number, size: number): void {
+export function paintOverlay(
+  canvas: HTMLCanvasElement,
+  image: HTMLImageElement | null,
+  map: AttributionMap | null,
+  opacity: number,
+  size: number,
+): void {
   const ratio = window.devicePixelRatio || 1;
   const width = image?.naturalWidth || map?.width || 1;
   const height = image?.naturalHeight || map?.height || 1;
@@ -98,6 +117,8 @@ export function heatLegend(map: AttributionMap): HTMLElement {
   const ends = map.signed
     ? [el("span", {}, `≤ −${clip}`), el("span", {}, "0"), el("span", {}, `≥ ${clip}`)]
     : [el("span", {}, "0"), el("span", {}, `≥ ${clip}`)];
-  const caption = map.signed ? el("div", { class: "at-legend-caption" }, el("span", {}, "against"), el("span", {}, "for")) : null;
+  const caption = map.signed
+    ? el("div", { class: "at-legend-caption" }, el("span", {}, "against"), el("span", {}, "for"))
+    : null;
   return el("div", { class: "at-legend" }, bar, el("div", { class: "at-legend-ends" }, ...ends), caption);
 }

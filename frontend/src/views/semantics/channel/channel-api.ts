@@ -26,7 +26,12 @@ export interface Atlas {
 
 const post = async (path: string, body?: unknown): Promise<Job> =>
   (await (
-    await request(path, body === undefined ? { method: "POST" } : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+    await request(
+      path,
+      body === undefined
+        ? { method: "POST" }
+        : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) },
+    )
   ).json()) as Job;
 
 /** A server path made relative, so that the app also works behind a path prefix. */
@@ -39,7 +44,8 @@ export function resultUrl(job: Job): string {
 }
 
 export const channelApi = {
-  startFeatureVis: (name: string, channel: number, steps = 256) => post("api/jobs/featurevis", { node: name, channel, steps }),
+  startFeatureVis: (name: string, channel: number, steps = 256) =>
+    post("api/jobs/featurevis", { node: name, channel, steps }),
   startAtlas: (name: string, steps = 256) => post("api/jobs/layer-atlas", { node: name, steps }),
   startTopTable: (name: string) => post(`api/jobs/top-activations/${node(name)}`),
   /** The channel's top images, or null until the node's table job has run. */

@@ -13,7 +13,12 @@ export interface StatsCard {
 
 export function createChannelStatsCard(context: AppContext): StatsCard {
   const body = el("div", { class: "ch-stats-body" });
-  const element = el("section", { class: "ch-card", id: "channel-stat" }, el("div", { class: "ch-card-head" }, el("h3", {}, "Statistics")), body);
+  const element = el(
+    "section",
+    { class: "ch-card", id: "channel-stat" },
+    el("div", { class: "ch-card-head" }, el("h3", {}, "Statistics")),
+    body,
+  );
   let request = 0;
   let cached: { node: string; stats: ChannelStats } | null = null;
 
@@ -25,9 +30,16 @@ export function createChannelStatsCard(context: AppContext): StatsCard {
       el(
         "dl",
         { class: "kv" },
-        el("dt", {}, "mean activation"), el("dd", {}, formatNumber(mean)),
-        el("dt", {}, "rank by mean"), el("dd", {}, `${rank} of ${stats.mean.length}`),
-        el("dt", {}, "silent on"), el("dd", { class: dead >= 0.5 ? "warn" : "" }, `${formatPercent(dead)} of ${stats.images.toLocaleString()} images`),
+        el("dt", {}, "mean activation"),
+        el("dd", {}, formatNumber(mean)),
+        el("dt", {}, "rank by mean"),
+        el("dd", {}, `${rank} of ${stats.mean.length}`),
+        el("dt", {}, "silent on"),
+        el(
+          "dd",
+          { class: dead >= 0.5 ? "warn" : "" },
+          `${formatPercent(dead)} of ${stats.images.toLocaleString()} images`,
+        ),
       ),
     );
   };
@@ -43,7 +55,14 @@ export function createChannelStatsCard(context: AppContext): StatsCard {
         ask(node, channel, e instanceof JobCancelled ? undefined : e);
       }
     };
-    body.replaceChildren(el("p", { class: "muted small" }, "Mean activation and silent fraction over the dataset (one pass, cached; shared with the architecture view)."), button);
+    body.replaceChildren(
+      el(
+        "p",
+        { class: "muted small" },
+        "Mean activation and silent fraction over the dataset (one pass, cached; shared with the architecture view).",
+      ),
+      button,
+    );
     if (error !== undefined) {
       const message = el("div");
       showError(message, error);

@@ -28,10 +28,20 @@ export function createChannelView(context: AppContext): View {
 
   const nodeSelect = el("select", { id: "channel-node", title: "The node (layer) whose channel to explain" });
   for (const n of nodes) nodeSelect.append(el("option", { value: n.name }, nodeOptionText(n)));
-  const channelInput = el("input", { type: "number", id: "channel-index", min: "0", step: "1", title: "Channel of the node" });
+  const channelInput = el("input", {
+    type: "number",
+    id: "channel-index",
+    min: "0",
+    step: "1",
+    title: "Channel of the node",
+  });
   const previous = el("button", { title: "Previous channel" }, "‹");
   const next = el("button", { title: "Next channel" }, "›");
-  const architecture = el("button", { class: "link", title: "Show this node in the architecture view" }, "in the graph ↗");
+  const architecture = el(
+    "button",
+    { class: "link", title: "Show this node in the architecture view" },
+    "in the graph ↗",
+  );
   const heading = el("h2", { id: "channel-title" });
   const controls = el(
     "div",
@@ -51,7 +61,17 @@ export function createChannelView(context: AppContext): View {
   const visCard = el(
     "section",
     { class: "ch-card", id: "feature-vis" },
-    el("div", { class: "ch-card-head" }, el("h3", {}, "Feature visualisation"), el("label", { class: "ch-inline small", title: "Show the image's actual pixels instead of a smooth enlargement" }, pixelsBox, "pixels")),
+    el(
+      "div",
+      { class: "ch-card-head" },
+      el("h3", {}, "Feature visualisation"),
+      el(
+        "label",
+        { class: "ch-inline small", title: "Show the image's actual pixels instead of a smooth enlargement" },
+        pixelsBox,
+        "pixels",
+      ),
+    ),
     visBody,
   );
   const stats = createChannelStatsCard(context);
@@ -83,12 +103,26 @@ export function createChannelView(context: AppContext): View {
     const mine = ++visRequest;
     visBody.replaceChildren(el("p", { class: "muted small" }, "Optimising an image to excite this channel…"));
     try {
-      const job = await context.jobs.run(`Feature visualisation ${node.name}:${channel}`, () => channelApi.startFeatureVis(node.name, channel));
+      const job = await context.jobs.run(`Feature visualisation ${node.name}:${channel}`, () =>
+        channelApi.startFeatureVis(node.name, channel),
+      );
       if (mine !== visRequest) return;
-      const what = node === output && context.model.classes[channel] ? `the logit of class “${context.model.classes[channel]}”` : `channel ${channel}`;
+      const what =
+        node === output && context.model.classes[channel]
+          ? `the logit of class “${context.model.classes[channel]}”`
+          : `channel ${channel}`;
       visBody.replaceChildren(
-        el("img", { src: resultUrl(job), class: "ch-vis-img", id: "feature-vis-image", alt: `feature visualisation of ${node.name} channel ${channel}` }),
-        el("p", { class: "muted small" }, `The image that most excites ${what} (256 steps; Fourier parameterisation${recipeColour}, jitter, scale and rotation robustness). Compare with the top images: shared patterns are what the channel detects.`),
+        el("img", {
+          src: resultUrl(job),
+          class: "ch-vis-img",
+          id: "feature-vis-image",
+          alt: `feature visualisation of ${node.name} channel ${channel}`,
+        }),
+        el(
+          "p",
+          { class: "muted small" },
+          `The image that most excites ${what} (256 steps; Fourier parameterisation${recipeColour}, jitter, scale and rotation robustness). Compare with the top images: shared patterns are what the channel detects.`,
+        ),
       );
     } catch (error) {
       if (mine !== visRequest) return;
@@ -124,7 +158,8 @@ export function createChannelView(context: AppContext): View {
   channelInput.onchange = () => {
     const picked = selection();
     const value = Math.round(Number(channelInput.value));
-    if (picked && Number.isFinite(value)) choose(picked.node.name, Math.min(Math.max(0, value), channelsOf(picked.node) - 1));
+    if (picked && Number.isFinite(value))
+      choose(picked.node.name, Math.min(Math.max(0, value), channelsOf(picked.node) - 1));
   };
   previous.onclick = () => {
     const picked = selection();
@@ -137,7 +172,13 @@ export function createChannelView(context: AppContext): View {
   architecture.onclick = () => context.store.update({ section: "architecture", panel: null });
 
   const unsubscribe = context.store.subscribe((state, before) => {
-    if (state.node !== before.node || state.channel !== before.channel || state.section !== before.section || state.panel !== before.panel) render();
+    if (
+      state.node !== before.node ||
+      state.channel !== before.channel ||
+      state.section !== before.section ||
+      state.panel !== before.panel
+    )
+      render();
   });
 
   return {

@@ -4,7 +4,11 @@
 import type { Activations } from "../../../api/types";
 
 // Red → orange → yellow: visible on black, on white and on photographs.
-const RAMP: [number, number, number][] = [[200, 20, 30], [245, 100, 10], [255, 220, 0]];
+const RAMP: [number, number, number][] = [
+  [200, 20, 30],
+  [245, 100, 10],
+  [255, 220, 0],
+];
 const OPACITY = 0.6; // at the highest activation: the image still shows through, strokes and all
 
 export function fireColour(t: number): [number, number, number] {
@@ -27,7 +31,10 @@ export function fireGradient(): string {
 
 /** One channel of a node's activations for one image: its map (H × W), or for a node without a
  * spatial map one value over the whole image (as the server's channel_regions). */
-export function channelMap(acts: Activations, channel: number): { values: Float32Array; width: number; height: number } {
+export function channelMap(
+  acts: Activations,
+  channel: number,
+): { values: Float32Array; width: number; height: number } {
   const [, height = 1, width = 1] = acts.shape;
   const size = acts.shape.slice(1).reduce((a, b) => a * b, 1);
   const values = acts.values.subarray(channel * size, (channel + 1) * size);
@@ -38,7 +45,11 @@ export function channelMap(acts: Activations, channel: number): { values: Float3
 
 /** Paint the map on `canvas` at its own resolution; CSS scales it smoothly over the image
  * (bilinear, as the server upsamples it). `vmax`: the activation shown at full heat. */
-export function paintFire(canvas: HTMLCanvasElement, map: { values: Float32Array; width: number; height: number }, vmax: number): void {
+export function paintFire(
+  canvas: HTMLCanvasElement,
+  map: { values: Float32Array; width: number; height: number },
+  vmax: number,
+): void {
   canvas.width = map.width;
   canvas.height = map.height;
   const context = canvas.getContext("2d");

@@ -17,7 +17,12 @@ export interface LayerAtlas {
 
 export function createLayerAtlas(context: AppContext): LayerAtlas {
   const body = el("div", { class: "ch-atlas-body" });
-  const element = el("section", { class: "ch-card ch-atlas", id: "layer-atlas" }, el("div", { class: "ch-card-head" }, el("h3", {}, "Layer atlas")), body);
+  const element = el(
+    "section",
+    { class: "ch-card ch-atlas", id: "layer-atlas" },
+    el("div", { class: "ch-card-head" }, el("h3", {}, "Layer atlas")),
+    body,
+  );
   let node = "";
   let channel = 0;
   let atlas: Atlas | null = null;
@@ -58,7 +63,11 @@ export function createLayerAtlas(context: AppContext): LayerAtlas {
     const width = result.cols * (result.tileWidth + 1) - 1;
     const height = result.rows * (result.tileHeight + 1) - 1;
     const tiles = Array.from({ length: result.channels }, (_, c) => {
-      const tile = el("button", { class: "ch-atlas-tile", "data-channel": String(c), title: label(node, c, null) }, el("span", { class: "ch-atlas-number" }, String(c)));
+      const tile = el(
+        "button",
+        { class: "ch-atlas-tile", "data-channel": String(c), title: label(node, c, null) },
+        el("span", { class: "ch-atlas-number" }, String(c)),
+      );
       tile.style.left = `${(((c % result.cols) * (result.tileWidth + 1)) / width) * 100}%`;
       tile.style.top = `${((Math.floor(c / result.cols) * (result.tileHeight + 1)) / height) * 100}%`;
       tile.style.width = `${(result.tileWidth / width) * 100}%`;
@@ -71,11 +80,24 @@ export function createLayerAtlas(context: AppContext): LayerAtlas {
       if (!described) void describe(tiles, node, mine).then((known) => (described = known));
     };
     refresh();
-    const frame = el("div", { class: "ch-atlas-frame", "data-channels": String(result.channels) }, image, ...tiles, marker);
+    const frame = el(
+      "div",
+      { class: "ch-atlas-frame", "data-channels": String(result.channels) },
+      image,
+      ...tiles,
+      marker,
+    );
     frame.style.maxWidth = `${result.cols * 72}px`;
     // The statistics may have been computed since (the Statistics card): refresh the tooltips.
     frame.onpointerenter = refresh;
-    body.replaceChildren(el("p", { class: "muted small" }, `${result.channels} channels of ${node}, each optimised to excite its own channel (one batch). Click a tile to open that channel.`), frame);
+    body.replaceChildren(
+      el(
+        "p",
+        { class: "muted small" },
+        `${result.channels} channels of ${node}, each optimised to excite its own channel (one batch). Click a tile to open that channel.`,
+      ),
+      frame,
+    );
     place();
   };
 
@@ -94,7 +116,14 @@ export function createLayerAtlas(context: AppContext): LayerAtlas {
         if (mine === request) ask(channels, e instanceof JobCancelled ? undefined : e);
       }
     };
-    body.replaceChildren(el("p", { class: "muted small" }, "Feature visualisations of every channel of this node, computed together as one batch."), button);
+    body.replaceChildren(
+      el(
+        "p",
+        { class: "muted small" },
+        "Feature visualisations of every channel of this node, computed together as one batch.",
+      ),
+      button,
+    );
     if (error !== undefined) {
       const message = el("div");
       showError(message, error);

@@ -18,14 +18,23 @@ export interface TopImages {
 
 export function createTopImages(context: AppContext): TopImages {
   const body = el("div", { class: "ch-top-body" });
-  const reduceSelect = el("select", { id: "top-reduce", title: "Rank images by the channel's spatial mean or its maximum" });
+  const reduceSelect = el("select", {
+    id: "top-reduce",
+    title: "Rank images by the channel's spatial mean or its maximum",
+  });
   reduceSelect.append(el("option", { value: "mean" }, "rank by mean"), el("option", { value: "max" }, "rank by max"));
   const overlayToggle = el("input", { type: "checkbox", id: "top-overlay" });
   overlayToggle.checked = true;
   const element = el(
     "section",
     { class: "ch-card", id: "top-images" },
-    el("div", { class: "ch-card-head" }, el("h3", {}, "Top images"), el("label", { class: "ch-inline" }, overlayToggle, "where it fires"), reduceSelect),
+    el(
+      "div",
+      { class: "ch-card-head" },
+      el("h3", {}, "Top images"),
+      el("label", { class: "ch-inline" }, overlayToggle, "where it fires"),
+      reduceSelect,
+    ),
     body,
   );
   let current: { node: string; channel: number } | null = null;
@@ -37,11 +46,15 @@ export function createTopImages(context: AppContext): TopImages {
     top.indices.forEach((index, i) => {
       const canvas = canvases[i];
       if (!canvas) return;
-      context.api.activations(index, top.node).then((acts) => {
-        if (mine === request) paintFire(canvas, channelMap(acts, top.channel), top.overlay_max);
-      }, (error: unknown) => {
-        if (mine === request) canvas.replaceWith(el("span", { class: "error small", title: String(error) }, "no overlay"));
-      });
+      context.api.activations(index, top.node).then(
+        (acts) => {
+          if (mine === request) paintFire(canvas, channelMap(acts, top.channel), top.overlay_max);
+        },
+        (error: unknown) => {
+          if (mine === request)
+            canvas.replaceWith(el("span", { class: "error small", title: String(error) }, "no overlay"));
+        },
+      );
     });
   };
 
@@ -50,25 +63,45 @@ export function createTopImages(context: AppContext): TopImages {
     const canvases: HTMLCanvasElement[] = [];
     const figures = top.indices.map((index, i) => {
       const label = top.labels[i] ?? -1;
-      const name = label >= 0 ? classes[label] ?? String(label) : `#${index}`;
+      const name = label >= 0 ? (classes[label] ?? String(label)) : `#${index}`;
       const heat = overlay ? el("canvas", { class: "ch-top-heat", width: "1", height: "1" }) : null;
       if (heat) canvases.push(heat);
       const figure = el(
         "figure",
-        { class: "ch-top-item", "data-index": String(index), title: `image #${index} (${name}) · ${top.reduce} activation ${formatNumber(top.scores[i] ?? 0)} · click to make it the current image` },
-        el("div", { class: "ch-top-frame" }, el("img", { src: context.api.imageUrl(index, 3), alt: `image ${index}` }), heat),
+        {
+          class: "ch-top-item",
+          "data-index": String(index),
+          title: `image #${index} (${name}) · ${top.reduce} activation ${formatNumber(top.scores[i] ?? 0)} · click to make it the current image`,
+        },
+        el(
+          "div",
+          { class: "ch-top-frame" },
+          el("img", { src: context.api.imageUrl(index, 3), alt: `image ${index}` }),
+          heat,
+        ),
         el("figcaption", {}, el("span", {}, name), el("span", { class: "muted" }, formatNumber(top.scores[i] ?? 0))),
       );
       figure.onclick = () => context.store.update({ image: index, tray: null });
       return figure;
     });
     body.dataset.shown = `${top.node}:${top.channel}`;
-    const note = !overlay ? []
-      : top.overlay_max > 0 ? [" Where it fires:", el("span", { class: "ch-heat-key", style: `background:${fireGradient()}` }), `0 to ${formatNumber(top.overlay_max)}, one scale for the nine (their highest activation); clear where the channel is silent.`]
-      : [" The channel does not fire (no activation above 0) anywhere in these nine."];
+    const note = !overlay
+      ? []
+      : top.overlay_max > 0
+        ? [
+            " Where it fires:",
+            el("span", { class: "ch-heat-key", style: `background:${fireGradient()}` }),
+            `0 to ${formatNumber(top.overlay_max)}, one scale for the nine (their highest activation); clear where the channel is silent.`,
+          ]
+        : [" The channel does not fire (no activation above 0) anywhere in these nine."];
     body.replaceChildren(
       el("div", { class: "ch-top-grid" }, ...figures),
-      el("p", { class: "muted small" }, `Of ${top.images.toLocaleString()} images, ranked by the channel's spatial ${top.reduce}.`, ...note),
+      el(
+        "p",
+        { class: "muted small" },
+        `Of ${top.images.toLocaleString()} images, ranked by the channel's spatial ${top.reduce}.`,
+        ...note,
+      ),
     );
     if (overlay) paintOverlays(top, canvases, mine);
   };
@@ -85,7 +118,14 @@ export function createTopImages(context: AppContext): TopImages {
         else ask(node);
       }
     };
-    body.replaceChildren(el("p", { class: "muted small" }, `One pass over the ${context.dataset.size.toLocaleString()} images ranks them for every channel of ${node} (cached).`), button);
+    body.replaceChildren(
+      el(
+        "p",
+        { class: "muted small" },
+        `One pass over the ${context.dataset.size.toLocaleString()} images ranks them for every channel of ${node} (cached).`,
+      ),
+      button,
+    );
     if (error !== undefined) {
       const message = el("div");
       showError(message, error);

@@ -4,7 +4,12 @@ import { formatPercent } from "../../../ui/dom";
 import type { StripPixels, StripResult } from "./strip-api";
 import { paintDiff, paintFrame } from "./strip-paint";
 
-export function stripCanvas(strip: StripResult, frames: StripPixels, diffs: StripPixels, scale: number): HTMLCanvasElement {
+export function stripCanvas(
+  strip: StripResult,
+  frames: StripPixels,
+  diffs: StripPixels,
+  scale: number,
+): HTMLCanvasElement {
   const [count, , h, w] = frames.shape;
   const zoom = Math.max(1, Math.ceil(96 / Math.max(h, w)));
   const cell = { w: w * zoom, h: h * zoom };
@@ -18,7 +23,12 @@ export function stripCanvas(strip: StripResult, frames: StripPixels, diffs: Stri
   context.fillRect(0, 0, canvas.width, canvas.height);
   context.fillStyle = "#1f2328";
   context.font = "13px sans-serif";
-  context.fillText(`${strip.title} → ${strip.target.name}` + (strip.flip_frame !== null ? ` (flips at frame ${strip.flip_frame})` : ""), gap, 18);
+  context.fillText(
+    `${strip.title} → ${strip.target.name}` +
+      (strip.flip_frame !== null ? ` (flips at frame ${strip.flip_frame})` : ""),
+    gap,
+    18,
+  );
   context.imageSmoothingEnabled = false;
   const scratch = document.createElement("canvas");
   for (let f = 0; f < count; f++) {

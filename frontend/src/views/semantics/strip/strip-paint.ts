@@ -83,6 +83,10 @@ export function divergingLegend(scale: number): HTMLElement {
   legend.className = "st-legend";
   legend.id = "strip-legend";
   const gain = scale > 0 ? ` (shown ×${(1 / scale).toFixed(scale < 0.1 ? 0 : 1)})` : "";
-  legend.append(`change (mean over channels)${gain}: darker −${scale.toFixed(3)} `, canvas, ` +${scale.toFixed(3)} brighter`);
+  legend.append(
+    `change (mean over channels)${gain}: darker −${scale.toFixed(3)} `,
+    canvas,
+    ` +${scale.toFixed(3)} brighter`,
+  );
   return legend;
 }

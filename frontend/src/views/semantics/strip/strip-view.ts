@@ -38,7 +38,7 @@ export function createStripView(context: AppContext): View {
   const toolbar = el("div", { class: "st-toolbar" },
     el("label", {}, "Target ", target), el("label", {}, "Frames ", frames),
     el("label", { title: "The largest change allowed per pixel value (images in [0, 1])" }, "Strength ", budget, budgetValue),
-    run, play, download);  // prettier-ignore
+    run, play, download); // prettier-ignore
   const summary = el("p", { class: "st-summary", id: "strip-summary" });
   const body = el("div", { class: "st-body" });
   const element = el("div", { class: "st-view", id: "strip-view" }, toolbar, summary, body);
@@ -53,7 +53,8 @@ export function createStripView(context: AppContext): View {
     const { node, channel } = store.get();
     const previous = target.value;
     const options = [el("option", { value: AUTO }, "auto: predicted class if wrong, else runner-up")];
-    if (node !== null && channel !== null) options.push(el("option", { value: CHANNEL }, `this channel: ${node} #${channel}`));
+    if (node !== null && channel !== null)
+      options.push(el("option", { value: CHANNEL }, `this channel: ${node} #${channel}`));
     model.classes.forEach((name, k) => options.push(el("option", { value: String(k) }, `class ${name}`)));
     target.replaceChildren(...options);
     target.value = options.some((o) => o.value === previous) ? previous : AUTO;
@@ -72,7 +73,7 @@ export function createStripView(context: AppContext): View {
     const body: StripRequest = {
       image: imageRef(state), target: null, node: null, frames: Number.isFinite(count) ? count : 8,
       steps: 64, norm: "linf", budget: Number(budget.value),
-    };  // prettier-ignore
+    }; // prettier-ignore
     if (target.value === CHANNEL && state.node !== null && state.channel !== null) {
       body.node = state.node;
       body.target = state.channel;
@@ -98,19 +99,35 @@ export function createStripView(context: AppContext): View {
     }
   };
 
-  const column = (strip: StripResult, pixels: StripPixels, diffs: StripPixels, scale: number, f: number): HTMLElement => {
+  const column = (
+    strip: StripResult,
+    pixels: StripPixels,
+    diffs: StripPixels,
+    scale: number,
+    f: number,
+  ): HTMLElement => {
     const image = el("canvas", { class: "st-image", "data-frame": String(f) });
     const diff = el("canvas", { class: "st-diff" });
     paintFrame(image, pixels, f);
     paintDiff(diff, diffs, f, scale);
-    const top = (strip.probs[f] ?? []).map((p, k) => ({ p, k })).sort((a, b) => b.p - a.p).slice(0, 3);
+    const top = (strip.probs[f] ?? [])
+      .map((p, k) => ({ p, k }))
+      .sort((a, b) => b.p - a.p)
+      .slice(0, 3);
     const list = el("ol", { class: "st-top" }, ...top.map(({ p, k }) =>
       el("li", { class: k === strip.target.index && strip.target.kind === "class" ? "st-is-target" : "" },
-        el("span", {}, strip.classes[k] ?? String(k)), el("span", { class: "st-p" }, formatPercent(p)))));  // prettier-ignore
+        el("span", {}, strip.classes[k] ?? String(k)), el("span", { class: "st-p" }, formatPercent(p))))); // prettier-ignore
     const flips = f === strip.flip_frame && f > 0; // at frame 0 the image already was the target
     const caption = el("div", { class: "st-caption" }, f === 0 ? "original" : `frame ${f}`,
-      flips ? el("span", { class: "st-flip-tag" }, " flip") : null);  // prettier-ignore
-    const node = el("div", { class: flips ? "st-column st-flipped" : "st-column", "data-frame": String(f) }, caption, image, diff, list);
+      flips ? el("span", { class: "st-flip-tag" }, " flip") : null); // prettier-ignore
+    const node = el(
+      "div",
+      { class: flips ? "st-column st-flipped" : "st-column", "data-frame": String(f) },
+      caption,
+      image,
+      diff,
+      list,
+    );
     node.onclick = () => select(f);
     return node;
   };
@@ -122,13 +139,16 @@ export function createStripView(context: AppContext): View {
     const chart = createStripChart(strip);
     shown = { strip, frames: pixels, diffs, scale, chart, columns };
     const last = strip.frames - 1;
-    const targetP = strip.target.kind === "class" ? ` ${formatPercent(strip.probs[0]?.[strip.target.index])} → ${formatPercent(strip.probs[last]?.[strip.target.index])}` : "";
+    const targetP =
+      strip.target.kind === "class"
+        ? ` ${formatPercent(strip.probs[0]?.[strip.target.index])} → ${formatPercent(strip.probs[last]?.[strip.target.index])}`
+        : "";
     summary.textContent = `${strip.title} → ${strip.target.name}:${targetP}; ` +
       (strip.flip_frame === null ? "the prediction never changes" : strip.flip_frame === 0 ? "already predicted at the start" : `flips at frame ${strip.flip_frame}`) +
-      `; largest change ${(strip.max_change[last] ?? 0).toFixed(3)} per pixel (budget ${strip.budget}), frames spaced evenly in change.`;  // prettier-ignore
+      `; largest change ${(strip.max_change[last] ?? 0).toFixed(3)} per pixel (budget ${strip.budget}), frames spaced evenly in change.`; // prettier-ignore
     const player = el("div", { class: "st-player" },
       el("canvas", { id: "strip-player-image", class: "st-big" }), el("canvas", { id: "strip-player-diff", class: "st-big" }),
-      el("div", { class: "st-player-label", id: "strip-player-label" }));  // prettier-ignore
+      el("div", { class: "st-player-label", id: "strip-player-label" })); // prettier-ignore
     body.replaceChildren(
       el("div", { class: "st-row", id: "strip-row" }, ...columns),
       divergingLegend(scale),
@@ -146,7 +166,8 @@ export function createStripView(context: AppContext): View {
     if (image) paintFrame(image, shown.frames, f);
     if (diff) paintDiff(diff, shown.diffs, f, shown.scale);
     const k = shown.strip.predictions[f] ?? 0;
-    if (label) label.textContent = `frame ${f}: ${shown.strip.classes[k] ?? k} ${formatPercent(shown.strip.probs[f]?.[k])}`;
+    if (label)
+      label.textContent = `frame ${f}: ${shown.strip.classes[k] ?? k} ${formatPercent(shown.strip.probs[f]?.[k])}`;
     shown.columns.forEach((node, i) => node.classList.toggle("st-current", i === f));
     shown.chart.setCursor(f);
     element.dataset.frame = String(f);

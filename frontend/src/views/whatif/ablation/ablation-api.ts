@@ -43,7 +43,8 @@ export interface AblationEffect {
 export const DRAFT = "draft";
 
 const setUrl = (name: string): string => `api/ablations/${encodeURIComponent(name)}`;
-const query = (ref: ImageRef): string => imageQuery("tray" in ref ? { image: 0, tray: ref.tray } : { image: ref.index, tray: null });
+const query = (ref: ImageRef): string =>
+  imageQuery("tray" in ref ? { image: 0, tray: ref.tray } : { image: ref.index, tray: null });
 const relative = (url: string): string => (url.startsWith("/") ? url.slice(1) : url);
 
 async function json<T>(path: string, init?: RequestInit): Promise<T> {
@@ -67,7 +68,12 @@ export const ablationApi = {
 };
 
 /** `spec` with `channel` of `node` added (switched off), merged per node and mode. */
-export function withChannel(spec: AblationSpec[], node: string, channel: number, mode: AblationMode = "zero"): AblationSpec[] {
+export function withChannel(
+  spec: AblationSpec[],
+  node: string,
+  channel: number,
+  mode: AblationMode = "zero",
+): AblationSpec[] {
   const out = spec.map((a) => ({ ...a, channels: [...a.channels] }));
   const entry = out.find((a) => a.node === node && a.mode === mode);
   if (entry) {
@@ -82,6 +88,10 @@ export function withChannel(spec: AblationSpec[], node: string, channel: number,
 export async function addToDraft(node: string, channel: number): Promise<void> {
   const sets = await ablationApi.list();
   const draft = sets.find((s) => s.name === DRAFT);
-  const spec: AblationSpec[] = (draft?.ablations ?? []).map(({ node: n, channels, mode }) => ({ node: n, channels, mode }));
+  const spec: AblationSpec[] = (draft?.ablations ?? []).map(({ node: n, channels, mode }) => ({
+    node: n,
+    channels,
+    mode,
+  }));
   await ablationApi.put(DRAFT, withChannel(spec, node, channel));
 }

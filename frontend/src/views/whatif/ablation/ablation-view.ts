@@ -9,21 +9,30 @@ import { imageRef, sameImage } from "../../../state/image-ref";
 import { el, showError } from "../../../ui/dom";
 import { nodeOptionText } from "../../../ui/node-names";
 import type { AppContext, View } from "../../view";
-import { ablationApi, DRAFT, withChannel, type AblationMode, type AblationSet, type AblationSpec } from "./ablation-api";
+import {
+  ablationApi,
+  DRAFT,
+  withChannel,
+  type AblationMode,
+  type AblationSet,
+  type AblationSpec,
+} from "./ablation-api";
 import { createBatchNormNote } from "./batch-norm-note";
 import { createChannelPicker, parseChannels, type ChannelPicker } from "./channel-picker";
 import { effectView } from "./effect-view";
 import { predictionBars } from "./prediction-bars";
 import "./ablation.css";
 
-const specOf = (set: AblationSet): AblationSpec[] => set.ablations.map(({ node, channels, mode }) => ({ node, channels: [...channels], mode }));
-const summary = (spec: AblationSpec[]): string => spec.map((a) => `${a.node}[${a.channels.join(",")}]${a.mode === "mean" ? " (mean)" : ""}`).join(" + ");
+const specOf = (set: AblationSet): AblationSpec[] =>
+  set.ablations.map(({ node, channels, mode }) => ({ node, channels: [...channels], mode }));
+const summary = (spec: AblationSpec[]): string =>
+  spec.map((a) => `${a.node}[${a.channels.join(",")}]${a.mode === "mean" ? " (mean)" : ""}`).join(" + ");
 
 /** [0, 1, 2, 5, 7, 8] as "0-2, 5, 7-8". */
 function ranges(channels: number[]): string {
   const sorted = [...channels].sort((x, y) => x - y);
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] ?? 0) + 1) j++;
     parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
@@ -44,7 +53,10 @@ export function createAblationView(context: AppContext): View {
   const nodeSelect = el("select", { id: "ablation-node", "aria-label": "Node" });
   for (const n of nodes) nodeSelect.append(el("option", { value: n.name }, nodeOptionText(n)));
   const modeSelect = el("select", { id: "ablation-mode", "aria-label": "Switched-off value" });
-  modeSelect.append(el("option", { value: "zero" }, "set to 0"), el("option", { value: "mean" }, "set to dataset mean"));
+  modeSelect.append(
+    el("option", { value: "zero" }, "set to 0"),
+    el("option", { value: "mean" }, "set to dataset mean"),
+  );
   /** This node's channels at `mode` moved to `target` at `targetMode` (merged per node and mode). */
   const move = (target: string, mode: AblationMode, targetMode: AblationMode): AblationSpec[] => {
     const moved = draft.filter((a) => a.node === node && a.mode === mode);
@@ -62,16 +74,35 @@ export function createAblationView(context: AppContext): View {
       bnNote.show(node, "mean");
     },
   });
-  const numbers = el("input", { id: "ablation-numbers", type: "text", placeholder: "e.g. 3, 7-9", "aria-label": "Channels to switch off" });
+  const numbers = el("input", {
+    id: "ablation-numbers",
+    type: "text",
+    placeholder: "e.g. 3, 7-9",
+    "aria-label": "Channels to switch off",
+  });
   const numbersButton = el("button", {}, "Switch off");
   const pickerBox = el("div", { class: "ab-picker-box" });
   const draftBox = el("div", { class: "ab-draft", id: "ablation-draft" });
   const predsBox = el("div", { class: "ab-preds-box", id: "ablation-predictions" });
-  const saveName = el("input", { id: "ablation-name", type: "text", placeholder: "name", maxlength: "64", "aria-label": "Set name" });
+  const saveName = el("input", {
+    id: "ablation-name",
+    type: "text",
+    placeholder: "name",
+    maxlength: "64",
+    "aria-label": "Set name",
+  });
   const saveButton = el("button", { id: "ablation-save" }, "Save set");
   const setsBox = el("div", { class: "ab-sets", id: "ablation-sets" });
   const runButton = el("button", { id: "ablation-run", class: "primary" }, "Re-evaluate dataset");
-  const effectBox = el("div", { class: "ab-effect-box" }, el("p", { class: "muted" }, "Run the dataset with the switched-off channels to see accuracy per class before and after, and the images whose prediction changes."));
+  const effectBox = el(
+    "div",
+    { class: "ab-effect-box" },
+    el(
+      "p",
+      { class: "muted" },
+      "Run the dataset with the switched-off channels to see accuracy per class before and after, and the images whose prediction changes.",
+    ),
+  );
 
   const element = el(
     "div",
@@ -91,7 +122,13 @@ export function createAblationView(context: AppContext): View {
       { class: "ab-main" },
       el("section", {}, el("h3", { class: "ab-head" }, "Switched off"), draftBox),
       el("section", {}, el("h3", { class: "ab-head" }, "Current image, without → with"), predsBox),
-      el("section", {}, el("h3", { class: "ab-head" }, "Named sets"), el("div", { class: "ab-row" }, saveName, saveButton), setsBox),
+      el(
+        "section",
+        {},
+        el("h3", { class: "ab-head" }, "Named sets"),
+        el("div", { class: "ab-row" }, saveName, saveButton),
+        setsBox,
+      ),
       el("section", {}, el("h3", { class: "ab-head" }, "Whole dataset"), runButton, effectBox),
     ),
   );
@@ -100,14 +137,24 @@ export function createAblationView(context: AppContext): View {
 
   /** Many channels of one node: one chip listing them as ranges, switching them all back on. */
   const rangeChip = (a: AblationSpec, i: number): HTMLElement => {
-    const chip = el("button", { class: "ab-chip", title: "Switch these back on" }, `${a.channels.length} channels: ${ranges(a.channels)} ×`);
+    const chip = el(
+      "button",
+      { class: "ab-chip", title: "Switch these back on" },
+      `${a.channels.length} channels: ${ranges(a.channels)} ×`,
+    );
     chip.onclick = () => setDraft(draft.filter((_, j) => j !== i));
     return chip;
   };
 
   const drawDraft = (): void => {
     if (!draft.length) {
-      draftBox.replaceChildren(el("p", { class: "muted" }, "Nothing yet: click feature maps on the left, or press Ablate on a channel in the Architecture view."));
+      draftBox.replaceChildren(
+        el(
+          "p",
+          { class: "muted" },
+          "Nothing yet: click feature maps on the left, or press Ablate on a channel in the Architecture view.",
+        ),
+      );
     } else {
       draftBox.replaceChildren(
         ...draft.map((a, i) =>
@@ -115,11 +162,16 @@ export function createAblationView(context: AppContext): View {
             "div",
             { class: "ab-draft-row" },
             el("span", { class: "ab-draft-node" }, a.node),
-            ...(a.channels.length > 16 ? [rangeChip(a, i)] : a.channels.map((c) => {
-              const chip = el("button", { class: "ab-chip", title: "Switch back on" }, `${c} ×`);
-              chip.onclick = () => setDraft(draft.map((b, j) => (j === i ? { ...b, channels: b.channels.filter((d) => d !== c) } : b)));
-              return chip;
-            })),
+            ...(a.channels.length > 16
+              ? [rangeChip(a, i)]
+              : a.channels.map((c) => {
+                  const chip = el("button", { class: "ab-chip", title: "Switch back on" }, `${c} ×`);
+                  chip.onclick = () =>
+                    setDraft(
+                      draft.map((b, j) => (j === i ? { ...b, channels: b.channels.filter((d) => d !== c) } : b)),
+                    );
+                  return chip;
+                })),
             el("span", { class: "muted" }, a.mode === "mean" ? "at dataset mean" : "at 0"),
           ),
         ),
@@ -141,7 +193,9 @@ export function createAblationView(context: AppContext): View {
     } catch (error) {
       const missing = draft.find((a) => a.mode === "mean");
       if (!(error instanceof ApiError && error.status === 409 && missing)) throw error;
-      await context.jobs.run(`Channel statistics of ${missing.node}`, () => context.api.startChannelStats(missing.node));
+      await context.jobs.run(`Channel statistics of ${missing.node}`, () =>
+        context.api.startChannelStats(missing.node),
+      );
       await saveDraft();
     }
   };
@@ -179,7 +233,8 @@ export function createAblationView(context: AppContext): View {
   };
 
   const toggle = (channel: number): void => {
-    if (offAt(node).has(channel)) setDraft(draft.map((a) => (a.node === node ? { ...a, channels: a.channels.filter((c) => c !== channel) } : a)));
+    if (offAt(node).has(channel))
+      setDraft(draft.map((a) => (a.node === node ? { ...a, channels: a.channels.filter((c) => c !== channel) } : a)));
     else setDraft(withChannel(draft, node, channel, modeSelect.value as AblationMode));
   };
 
@@ -205,7 +260,9 @@ export function createAblationView(context: AppContext): View {
     try {
       const sets = (await ablationApi.list()).filter((s) => s.name !== DRAFT);
       if (!sets.length) {
-        setsBox.replaceChildren(el("p", { class: "muted" }, "Save the switched-off channels under a name to combine them with others later."));
+        setsBox.replaceChildren(
+          el("p", { class: "muted" }, "Save the switched-off channels under a name to combine them with others later."),
+        );
         return;
       }
       setsBox.replaceChildren(
@@ -214,13 +271,24 @@ export function createAblationView(context: AppContext): View {
           const add = el("button", { title: "Add this set to the switched-off channels (combine)" }, "add");
           const remove = el("button", { class: "link", title: "Delete this set" }, "×");
           use.onclick = () => setDraft(specOf(set));
-          add.onclick = () => setDraft(specOf(set).reduce((acc, a) => a.channels.reduce((s, c) => withChannel(s, a.node, c, a.mode), acc), draft));
-          remove.onclick = () => void ablationApi.remove(set.name).then(drawSets, (e: unknown) => showError(setsBox, e));
+          add.onclick = () =>
+            setDraft(
+              specOf(set).reduce(
+                (acc, a) => a.channels.reduce((s, c) => withChannel(s, a.node, c, a.mode), acc),
+                draft,
+              ),
+            );
+          remove.onclick = () =>
+            void ablationApi.remove(set.name).then(drawSets, (e: unknown) => showError(setsBox, e));
           return el(
             "div",
             { class: "ab-set", "data-set": set.name },
             el("strong", {}, set.name),
-            el("span", { class: "muted ab-set-spec", title: summary(specOf(set)) }, `${set.channels} channels · ${summary(specOf(set))}`),
+            el(
+              "span",
+              { class: "muted ab-set-spec", title: summary(specOf(set)) },
+              `${set.channels} channels · ${summary(specOf(set))}`,
+            ),
             el("span", { class: "ab-set-buttons" }, use, add, remove),
           );
         }),
@@ -279,11 +347,14 @@ export function createAblationView(context: AppContext): View {
     element,
     draw() {
       // The draft may have grown elsewhere (the architecture view's Ablate button).
-      void ablationApi.list().then((sets) => {
-        const saved = sets.find((s) => s.name === DRAFT);
-        draftOnServer = saved !== undefined;
-        setDraft(saved ? specOf(saved) : draft);
-      }, (e: unknown) => showError(draftBox, e));
+      void ablationApi.list().then(
+        (sets) => {
+          const saved = sets.find((s) => s.name === DRAFT);
+          draftOnServer = saved !== undefined;
+          setDraft(saved ? specOf(saved) : draft);
+        },
+        (e: unknown) => showError(draftBox, e),
+      );
       if (!picker) void loadPicker();
       void drawSets();
     },

@@ -8,8 +8,24 @@ import { nodeOptionText } from "../../../ui/node-names";
 
 // Activations that map 0 to 0: after one of these, a channel at 0 is silent.
 const ZERO_KEEPING = new Set([
-  "relu", "relu6", "leaky_relu", "prelu", "rrelu", "elu", "selu", "celu", "gelu", "silu", "mish",
-  "hardswish", "hardtanh", "tanh", "softsign", "tanhshrink", "hardshrink", "softshrink",
+  "relu",
+  "relu6",
+  "leaky_relu",
+  "prelu",
+  "rrelu",
+  "elu",
+  "selu",
+  "celu",
+  "gelu",
+  "silu",
+  "mish",
+  "hardswish",
+  "hardtanh",
+  "tanh",
+  "softsign",
+  "tanhshrink",
+  "hardshrink",
+  "softshrink",
 ]);
 
 /** Each node's users (the nodes that take it as an input), from the graph's `inputs` lists. */
@@ -29,7 +45,10 @@ export interface BatchNormAdvice {
 }
 
 /** Advice for ablating `node`, or null where zero already means off there. */
-export function batchNormAdvice(node: string, users: ReadonlyMap<string, readonly GraphNode[]>): BatchNormAdvice | null {
+export function batchNormAdvice(
+  node: string,
+  users: ReadonlyMap<string, readonly GraphNode[]>,
+): BatchNormAdvice | null {
   const norm = (users.get(node) ?? []).find((user) => user.op === "batch_norm");
   if (!norm) return null;
   const after = users.get(norm.name) ?? [];
@@ -50,8 +69,17 @@ export function createBatchNormNote(
   const users = usersOf(nodes);
   const text = el("p", {});
   const switchButton = el("button", { id: "ablation-bn-switch", class: "primary" });
-  const meanButton = el("button", { id: "ablation-bn-mean", title: "Replace the channels by their dataset mean instead: fine before a batch norm" }, "use dataset mean");
-  const element = el("div", { class: "ab-note", id: "ablation-bn-note", role: "note", hidden: "" }, text, el("div", { class: "ab-note-buttons" }, switchButton, meanButton));
+  const meanButton = el(
+    "button",
+    { id: "ablation-bn-mean", title: "Replace the channels by their dataset mean instead: fine before a batch norm" },
+    "use dataset mean",
+  );
+  const element = el(
+    "div",
+    { class: "ab-note", id: "ablation-bn-note", role: "note", hidden: "" },
+    text,
+    el("div", { class: "ab-note-buttons" }, switchButton, meanButton),
+  );
   let target = "";
   switchButton.onclick = () => actions.useNode(target);
   meanButton.onclick = () => actions.useMean();
@@ -63,7 +91,8 @@ export function createBatchNormNote(
       element.hidden = advice === null;
       if (!advice) return;
       target = advice.target.name;
-      const where = advice.target === advice.norm ? "the batch norm's output" : `the ${advice.target.op} after the batch norm`;
+      const where =
+        advice.target === advice.norm ? "the batch norm's output" : `the ${advice.target.op} after the batch norm`;
       text.replaceChildren(
         el("strong", {}, `${node} feeds a batch norm (${advice.norm.name}): here, 0 is not off.`),
         ` The batch norm turns a channel set to 0 into its own constant, β − γμ/√(σ²+ε), and the layers after it still see that. Switch channels off at ${where}, where 0 is off, or set them to their dataset mean.`,

@@ -40,7 +40,11 @@ export function createChannelPicker(acts: Activations, onToggle: (channel: numbe
 
   const tile = (c: number): HTMLElement => {
     const caption = el("figcaption", {}, String(c));
-    const figure = el("figure", { class: "ab-tile", "data-channel": String(c), title: `channel ${c}: click to switch off or on` });
+    const figure = el("figure", {
+      class: "ab-tile",
+      "data-channel": String(c),
+      title: `channel ${c}: click to switch off or on`,
+    });
     if (maps) {
       const canvas = el("canvas", { class: "ab-canvas" });
       paint(canvas, acts.values, c * size, width, height, scale);
@@ -63,12 +67,20 @@ export function createChannelPicker(acts: Activations, onToggle: (channel: numbe
       };
       more.replaceChildren(`Showing ${count} of ${channels} channels · `, all, " (or type numbers above)");
     } else {
-      more.textContent = maps ? `${channels} feature maps, ${height}×${width}, for the current image` : `${channels} units`;
+      more.textContent = maps
+        ? `${channels} feature maps, ${height}×${width}, for the current image`
+        : `${channels} units`;
     }
   };
   draw();
 
-  const element = el("div", { class: "ab-picker" }, maps ? viridisLegend(acts.min, acts.max, "activation") : null, grid, more);
+  const element = el(
+    "div",
+    { class: "ab-picker" },
+    maps ? viridisLegend(acts.min, acts.max, "activation") : null,
+    grid,
+    more,
+  );
   return {
     element,
     setOff(off) {

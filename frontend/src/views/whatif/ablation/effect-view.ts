@@ -18,7 +18,11 @@ export function effectView(context: AppContext, effect: AblationEffect): HTMLEle
     el("strong", {}, pct(effect.accuracy_before)),
     el("span", { class: "ab-arrow" }, " → "),
     el("strong", {}, pct(effect.accuracy_after)),
-    el("span", { class: "muted" }, ` on ${effect.images.toLocaleString()} images · ${effect.changed.indices.length.toLocaleString()} predictions changed`),
+    el(
+      "span",
+      { class: "muted" },
+      ` on ${effect.images.toLocaleString()} images · ${effect.changed.indices.length.toLocaleString()} predictions changed`,
+    ),
   );
   const rows = effect.classes.map((_, c) => {
     const b = effect.recall_before[c] ?? null;
@@ -32,11 +36,23 @@ export function effectView(context: AppContext, effect: AblationEffect): HTMLEle
       el(
         "span",
         { class: "ab-pair" },
-        el("span", { class: "ab-bar before", style: `width:${((b ?? 0) * 100).toFixed(1)}%`, title: `before: ${pct(b)}` }),
-        el("span", { class: "ab-bar after", style: `width:${((a ?? 0) * 100).toFixed(1)}%`, title: `after: ${pct(a)}` }),
+        el("span", {
+          class: "ab-bar before",
+          style: `width:${((b ?? 0) * 100).toFixed(1)}%`,
+          title: `before: ${pct(b)}`,
+        }),
+        el("span", {
+          class: "ab-bar after",
+          style: `width:${((a ?? 0) * 100).toFixed(1)}%`,
+          title: `after: ${pct(a)}`,
+        }),
       ),
       el("span", { class: "ab-num" }, `${pct(b)} → ${pct(a)}`),
-      el("span", { class: `ab-delta ${sign}` }, delta === null ? "–" : `${delta >= 0 ? "+" : "−"}${Math.abs(delta).toFixed(1)}`),
+      el(
+        "span",
+        { class: `ab-delta ${sign}` },
+        delta === null ? "–" : `${delta >= 0 ? "+" : "−"}${Math.abs(delta).toFixed(1)}`,
+      ),
     );
   });
   const { indices, labels, before, after } = effect.changed;
@@ -48,7 +64,11 @@ export function effectView(context: AppContext, effect: AblationEffect): HTMLEle
     const img = el("img", { src: context.api.imageUrl(index, 2), alt: `image ${index}`, loading: "lazy" });
     const button = el(
       "button",
-      { class: `ab-thumb ${verdict}`, "data-index": String(index), title: `#${index}: ${name(was)} → ${name(now)} (true: ${name(truth)}). Click to make it the current image.` },
+      {
+        class: `ab-thumb ${verdict}`,
+        "data-index": String(index),
+        title: `#${index}: ${name(was)} → ${name(now)} (true: ${name(truth)}). Click to make it the current image.`,
+      },
       img,
       el("span", {}, `${name(was)} → ${name(now)}`),
     );

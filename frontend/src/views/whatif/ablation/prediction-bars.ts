@@ -38,8 +38,16 @@ export function predictionBars(prediction: AblatedPrediction, classes: readonly 
       el(
         "span",
         { class: "ab-pair" },
-        el("span", { class: "ab-bar before", style: `width:${(b * 100).toFixed(1)}%`, title: `without: ${formatPercent(b)}` }),
-        el("span", { class: "ab-bar after", style: `width:${(a * 100).toFixed(1)}%`, title: `with ablation: ${formatPercent(a)}` }),
+        el("span", {
+          class: "ab-bar before",
+          style: `width:${(b * 100).toFixed(1)}%`,
+          title: `without: ${formatPercent(b)}`,
+        }),
+        el("span", {
+          class: "ab-bar after",
+          style: `width:${(a * 100).toFixed(1)}%`,
+          title: `with ablation: ${formatPercent(a)}`,
+        }),
       ),
       el("span", { class: "ab-num" }, `${formatPercent(b)} → ${formatPercent(a)}`),
       el("span", { class: `ab-delta ${sign}` }, `${delta >= 0 ? "+" : "−"}${Math.abs(delta).toFixed(1)}`),

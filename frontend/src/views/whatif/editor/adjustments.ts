@@ -18,21 +18,53 @@ export interface AdjustmentControls {
 }
 
 /** `onChange(adjust, done)`: live while dragging (done = false), committed on release. */
-export function createAdjustments(width: number, height: number, onChange: (adjust: Adjustments, done: boolean) => void): AdjustmentControls {
+export function createAdjustments(
+  width: number,
+  height: number,
+  onChange: (adjust: Adjustments, done: boolean) => void,
+): AdjustmentControls {
   let current: Adjustments | null = null;
   const specs: SliderSpec[] = [
     { key: "angle", label: "Rotate", min: -180, max: 180, step: 1, format: (v) => `${v}°` },
-    { key: "dx", label: "Shift x", min: -Math.floor(width / 2), max: Math.floor(width / 2), step: 1, format: (v) => `${v} px` },
-    { key: "dy", label: "Shift y", min: -Math.floor(height / 2), max: Math.floor(height / 2), step: 1, format: (v) => `${v} px` },
+    {
+      key: "dx",
+      label: "Shift x",
+      min: -Math.floor(width / 2),
+      max: Math.floor(width / 2),
+      step: 1,
+      format: (v) => `${v} px`,
+    },
+    {
+      key: "dy",
+      label: "Shift y",
+      min: -Math.floor(height / 2),
+      max: Math.floor(height / 2),
+      step: 1,
+      format: (v) => `${v} px`,
+    },
     { key: "zoom", label: "Zoom", min: 1, max: 4, step: 0.05, format: (v) => `${v.toFixed(2)}×` },
-    { key: "brightness", label: "Brightness", min: -1, max: 1, step: 0.02, format: (v) => (v > 0 ? `+${v.toFixed(2)}` : v.toFixed(2)) },
+    {
+      key: "brightness",
+      label: "Brightness",
+      min: -1,
+      max: 1,
+      step: 0.02,
+      format: (v) => (v > 0 ? `+${v.toFixed(2)}` : v.toFixed(2)),
+    },
     { key: "contrast", label: "Contrast", min: 0, max: 3, step: 0.05, format: (v) => `${v.toFixed(2)}×` },
     { key: "noise", label: "Noise σ", min: 0, max: 0.5, step: 0.01, format: (v) => v.toFixed(2) },
     { key: "blur", label: "Blur σ", min: 0, max: 4, step: 0.1, format: (v) => `${v.toFixed(1)} px` },
   ];
   const inputs = new Map<SliderSpec["key"], [HTMLInputElement, HTMLElement]>();
   const rows = specs.map((spec) => {
-    const input = el("input", { type: "range", min: String(spec.min), max: String(spec.max), step: String(spec.step), "data-adjust": spec.key, "aria-label": spec.label });
+    const input = el("input", {
+      type: "range",
+      min: String(spec.min),
+      max: String(spec.max),
+      step: String(spec.step),
+      "data-adjust": spec.key,
+      "aria-label": spec.label,
+    });
     const value = el("span", { class: "we-value" });
     inputs.set(spec.key, [input, value]);
     const update = (done: boolean): void => {
@@ -45,7 +77,12 @@ export function createAdjustments(width: number, height: number, onChange: (adju
     input.onchange = () => update(true);
     return el("label", { class: "we-slider" }, el("span", {}, spec.label), input, value);
   });
-  const button = (label: string, title: string, change: (a: Adjustments) => Adjustments, id: string): HTMLButtonElement => {
+  const button = (
+    label: string,
+    title: string,
+    change: (a: Adjustments) => Adjustments,
+    id: string,
+  ): HTMLButtonElement => {
     const b = el("button", { title, id }, label);
     b.onclick = () => {
       if (!current) return;

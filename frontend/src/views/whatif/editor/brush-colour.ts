@@ -14,7 +14,13 @@ export interface BrushColour {
 const SAMPLE = 64; // enough pixels for a mean brightness
 
 function hex(rgb: Rgb): string {
-  return `#${rgb.map((v) => Math.round(v * 255).toString(16).padStart(2, "0")).join("")}`;
+  return `#${rgb
+    .map((v) =>
+      Math.round(v * 255)
+        .toString(16)
+        .padStart(2, "0"),
+    )
+    .join("")}`;
 }
 
 function rgbOf(value: string): Rgb {
@@ -31,14 +37,27 @@ function meanBrightness(image: HTMLImageElement): number | null {
   context.drawImage(image, 0, 0, canvas.width, canvas.height);
   const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
   let sum = 0;
-  for (let i = 0; i < data.length; i += 4) sum += 0.299 * (data[i] ?? 0) + 0.587 * (data[i + 1] ?? 0) + 0.114 * (data[i + 2] ?? 0);
+  for (let i = 0; i < data.length; i += 4)
+    sum += 0.299 * (data[i] ?? 0) + 0.587 * (data[i + 1] ?? 0) + 0.114 * (data[i + 2] ?? 0);
   return sum / (data.length / 4) / 255;
 }
 
 export function createBrushColour(onChange: (rgb: Rgb) => void): BrushColour {
   const input = el("input", { type: "color", id: "brush-colour", value: "#ffffff", "aria-label": "paint colour" });
-  const mode = el("span", { class: "we-colour-mode muted", title: "Follows the image until you pick a colour" }, "auto");
-  const auto = el("button", { class: "link", id: "brush-colour-auto", title: "Follow the image again: white on dark images, black on light ones" }, "auto");
+  const mode = el(
+    "span",
+    { class: "we-colour-mode muted", title: "Follows the image until you pick a colour" },
+    "auto",
+  );
+  const auto = el(
+    "button",
+    {
+      class: "link",
+      id: "brush-colour-auto",
+      title: "Follow the image again: white on dark images, black on light ones",
+    },
+    "auto",
+  );
   const element = el("label", { class: "we-inline", title: "Paint colour" }, "colour ", input, mode, auto);
   let chosen = false;
   let request = 0;

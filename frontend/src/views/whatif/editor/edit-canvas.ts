@@ -27,15 +27,40 @@ type Occlude = Extract<Edit, { op: "occlude" }>;
 const HANDLE = 1.5; // model pixels around the bottom-right corner that resize a patch
 
 /** `onDraw(drawn, done)`: the drawn edits while dragging (done = false) and when released. */
-export function createEditCanvas(width: number, height: number, displayWidth: number, options: ToolOptions,
-  onDraw: (drawn: Edit[], done: boolean) => void): EditCanvas {
+export function createEditCanvas(
+  width: number,
+  height: number,
+  displayWidth: number,
+  options: ToolOptions,
+  onDraw: (drawn: Edit[], done: boolean) => void,
+): EditCanvas {
   const displayHeight = Math.round((displayWidth * height) / width);
-  const image = el("img", { class: "we-image", alt: "edited image", width: String(displayWidth), height: String(displayHeight) });
-  const overlay = el("canvas", { class: "we-overlay", id: "edit-canvas", width: String(displayWidth), height: String(displayHeight) });
-  const element = el("div", { class: "we-canvas", style: `width:${displayWidth}px;height:${displayHeight}px` }, image, overlay);
+  const image = el("img", {
+    class: "we-image",
+    alt: "edited image",
+    width: String(displayWidth),
+    height: String(displayHeight),
+  });
+  const overlay = el("canvas", {
+    class: "we-overlay",
+    id: "edit-canvas",
+    width: String(displayWidth),
+    height: String(displayHeight),
+  });
+  const element = el(
+    "div",
+    { class: "we-canvas", style: `width:${displayWidth}px;height:${displayHeight}px` },
+    image,
+    overlay,
+  );
   const k = displayWidth / width; // display pixels per model pixel
   let drawn: Edit[] = [];
-  let drag: { start: [number, number]; kind: "new" | "move" | "resize" | "stroke"; base: Edit[]; origin?: Occlude } | null = null;
+  let drag: {
+    start: [number, number];
+    kind: "new" | "move" | "resize" | "stroke";
+    base: Edit[];
+    origin?: Occlude;
+  } | null = null;
 
   const at = (event: PointerEvent): [number, number] => {
     const box = overlay.getBoundingClientRect();
@@ -73,12 +98,28 @@ export function createEditCanvas(width: number, height: number, displayWidth: nu
     const p = at(event);
     const last = drawn[drawn.length - 1];
     if (options.tool !== "patch") {
-      const stroke: Edit = { op: "brush", points: [p], radius: options.radius, colour: [...options.colour], erase: options.tool === "erase" };
+      const stroke: Edit = {
+        op: "brush",
+        points: [p],
+        radius: options.radius,
+        colour: [...options.colour],
+        erase: options.tool === "erase",
+      };
       drag = { start: p, kind: "stroke", base: drawn };
       drawn = [...drawn, stroke];
-    } else if (last?.op === "occlude" && Math.abs(p[0] - (last.x + last.w)) <= HANDLE && Math.abs(p[1] - (last.y + last.h)) <= HANDLE) {
+    } else if (
+      last?.op === "occlude" &&
+      Math.abs(p[0] - (last.x + last.w)) <= HANDLE &&
+      Math.abs(p[1] - (last.y + last.h)) <= HANDLE
+    ) {
       drag = { start: p, kind: "resize", base: drawn.slice(0, -1), origin: last };
-    } else if (last?.op === "occlude" && p[0] >= last.x && p[0] <= last.x + last.w && p[1] >= last.y && p[1] <= last.y + last.h) {
+    } else if (
+      last?.op === "occlude" &&
+      p[0] >= last.x &&
+      p[0] <= last.x + last.w &&
+      p[1] >= last.y &&
+      p[1] <= last.y + last.h
+    ) {
       drag = { start: p, kind: "move", base: drawn.slice(0, -1), origin: last };
     } else {
       drag = { start: p, kind: "new", base: drawn };
@@ -99,7 +140,11 @@ export function createEditCanvas(width: number, height: number, displayWidth: nu
     } else if (drag.kind === "move" && o) {
       const dx = Math.round(p[0] - drag.start[0]);
       const dy = Math.round(p[1] - drag.start[1]);
-      edit = { ...o, x: Math.min(width - 1, Math.max(1 - o.w, o.x + dx)), y: Math.min(height - 1, Math.max(1 - o.h, o.y + dy)) };
+      edit = {
+        ...o,
+        x: Math.min(width - 1, Math.max(1 - o.w, o.x + dx)),
+        y: Math.min(height - 1, Math.max(1 - o.h, o.y + dy)),
+      };
     } else if (drag.kind === "resize" && o) {
       edit = { ...o, w: Math.max(1, Math.round(p[0]) - o.x), h: Math.max(1, Math.round(p[1]) - o.y) };
     } else {
@@ -116,7 +161,10 @@ export function createEditCanvas(width: number, height: number, displayWidth: nu
     if (drag.kind === "new" && last?.op === "occlude" && last.w <= 1 && last.h <= 1) {
       // A click without a drag: a patch a quarter of the image wide, centred on the click.
       const side = Math.max(2, Math.round(Math.min(width, height) / 4));
-      drawn = [...drag.base, { ...last, x: Math.round(last.x - side / 2), y: Math.round(last.y - side / 2), w: side, h: side }];
+      drawn = [
+        ...drag.base,
+        { ...last, x: Math.round(last.x - side / 2), y: Math.round(last.y - side / 2), w: side, h: side },
+      ];
       drawOverlay();
     }
     drag = null;

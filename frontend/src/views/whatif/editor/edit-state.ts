@@ -23,7 +23,18 @@ export interface Snapshot {
   drawn: Edit[];
 }
 
-export const NEUTRAL: Adjustments = { angle: 0, flipH: false, flipV: false, dx: 0, dy: 0, zoom: 1, brightness: 0, contrast: 1, noise: 0, blur: 0 };
+export const NEUTRAL: Adjustments = {
+  angle: 0,
+  flipH: false,
+  flipV: false,
+  dx: 0,
+  dy: 0,
+  zoom: 1,
+  brightness: 0,
+  contrast: 1,
+  noise: 0,
+  blur: 0,
+};
 
 /** The edit list the server applies, for an image of `width` × `height` pixels. */
 export function toEdits(state: Snapshot, width: number, height: number): Edit[] {

@@ -96,7 +96,9 @@ export const editorApi = {
     const drop = new Float32Array(await response.arrayBuffer());
     if (drop.length !== height * width) throw new ApiError("The occlusion map has an unexpected shape.", 500);
     return {
-      drop, height, width,
+      drop,
+      height,
+      width,
       target: Number(response.headers.get("X-Target")),
       probability: Number(response.headers.get("X-Probability")),
     };

@@ -24,31 +24,70 @@ const DEBOUNCE_MS = 40;
 export function createEditorView(context: AppContext): View {
   const [, height, width] = context.model.input_shape;
   const history = new EditHistory();
-  const options: ToolOptions = { tool: "patch", fill: "grey", radius: Math.max(1, Math.round(Math.min(width, height) / 16)), colour: [0, 0, 0] };
+  const options: ToolOptions = {
+    tool: "patch",
+    fill: "grey",
+    radius: Math.max(1, Math.round(Math.min(width, height) / 16)),
+    colour: [0, 0, 0],
+  };
   const mapNodes = context.graph.nodes.filter((n) => n.shape.length === 3 && n !== context.graph.nodes[0]);
   const settings: FeatureSettings = { sort: "channel", showAll: false, focus: null };
 
   // -- tools ---------------------------------------------------------------------------------
   const toolButtons = (["patch", "brush", "erase"] as Tool[]).map((tool) => {
-    const button = el("button", { "data-tool": tool, "aria-pressed": String(options.tool === tool) }, { patch: "▭ Occlude", brush: "✎ Paint", erase: "⌫ Erase" }[tool]);
+    const button = el(
+      "button",
+      { "data-tool": tool, "aria-pressed": String(options.tool === tool) },
+      { patch: "▭ Occlude", brush: "✎ Paint", erase: "⌫ Erase" }[tool],
+    );
     button.onclick = () => {
       options.tool = tool;
       for (const b of toolButtons) b.setAttribute("aria-pressed", String(b.dataset.tool === tool));
     };
     return button;
   });
-  const fill = el("select", { id: "occlusion-fill", "aria-label": "patch fill" }, el("option", { value: "grey" }, "grey fill"), el("option", { value: "blur" }, "blur fill"), el("option", { value: "noise" }, "noise fill"));
+  const fill = el(
+    "select",
+    { id: "occlusion-fill", "aria-label": "patch fill" },
+    el("option", { value: "grey" }, "grey fill"),
+    el("option", { value: "blur" }, "blur fill"),
+    el("option", { value: "noise" }, "noise fill"),
+  );
   fill.onchange = () => (options.fill = fill.value as OcclusionFill);
-  const radius = el("input", { type: "range", min: "0.5", max: String(Math.max(4, Math.round(Math.min(width, height) / 4))), step: "0.5", value: String(options.radius), "aria-label": "brush radius", title: "brush radius (pixels)" });
+  const radius = el("input", {
+    type: "range",
+    min: "0.5",
+    max: String(Math.max(4, Math.round(Math.min(width, height) / 4))),
+    step: "0.5",
+    value: String(options.radius),
+    "aria-label": "brush radius",
+    title: "brush radius (pixels)",
+  });
   radius.oninput = () => (options.radius = Number(radius.value));
   const colour = createBrushColour((rgb) => (options.colour = rgb));
   const undo = el("button", { id: "undo", title: "Undo (Ctrl+Z)" }, "↶ Undo");
   const redo = el("button", { id: "redo", title: "Redo (Ctrl+Shift+Z)" }, "↷ Redo");
   const reset = el("button", { id: "reset-edits", title: "Back to the unedited image" }, "Reset");
-  const toolbar = el("div", { class: "we-toolbar" }, el("div", { class: "segmented" }, ...toolButtons), fill, el("label", { class: "we-inline" }, "radius ", radius), colour.element, undo, redo, reset);
+  const toolbar = el(
+    "div",
+    { class: "we-toolbar" },
+    el("div", { class: "segmented" }, ...toolButtons),
+    fill,
+    el("label", { class: "we-inline" }, "radius ", radius),
+    colour.element,
+    undo,
+    redo,
+    reset,
+  );
 
   // -- images, predictions, feature maps -------------------------------------------------------
-  const original = el("img", { class: "we-image", id: "original-image", alt: "original image", width: String(DISPLAY), height: String(Math.round((DISPLAY * height) / width)) });
+  const original = el("img", {
+    class: "we-image",
+    id: "original-image",
+    alt: "original image",
+    width: String(DISPLAY),
+    height: String(Math.round((DISPLAY * height) / width)),
+  });
   const originalTitle = el("div", { class: "we-caption" });
   const canvas = createEditCanvas(width, height, DISPLAY, options, (drawn, done) => {
     const next: Snapshot = { ...history.current, drawn };
@@ -61,7 +100,12 @@ export function createEditorView(context: AppContext): View {
     else preview(next);
   });
   const comparison = el("div", { class: "we-comparison" }, el("p", { class: "muted" }, "Loading predictions…"));
-  const nodeSelect = el("select", { id: "editor-node", "aria-label": "node" }, el("option", { value: "" }, "— choose a layer —"), ...mapNodes.map((n) => el("option", { value: n.name }, nodeOptionText(n))));
+  const nodeSelect = el(
+    "select",
+    { id: "editor-node", "aria-label": "node" },
+    el("option", { value: "" }, "— choose a layer —"),
+    ...mapNodes.map((n) => el("option", { value: n.name }, nodeOptionText(n))),
+  );
   nodeSelect.onchange = () => context.store.update({ node: nodeSelect.value || null });
   const mapsBody = el("div", { class: "we-maps-body" });
   let maps: ChannelView | null = null;
@@ -69,7 +113,11 @@ export function createEditorView(context: AppContext): View {
     const state = context.store.get();
     await editorApi.keep(imageRef(state), toEdits(history.current, width, height));
   });
-  const occlusion = createOcclusionPanel(context, DISPLAY, () => ({ ref: imageRef(context.store.get()), edits: toEdits(history.current, width, height), imageUrl: lastImage }));
+  const occlusion = createOcclusionPanel(context, DISPLAY, () => ({
+    ref: imageRef(context.store.get()),
+    edits: toEdits(history.current, width, height),
+    imageUrl: lastImage,
+  }));
 
   const element = el(
     "div",
@@ -79,16 +127,25 @@ export function createEditorView(context: AppContext): View {
       "div",
       { class: "we-main" },
       el("div", { class: "we-side" }, el("h3", {}, "Adjust"), adjustments.element),
-      el("div", { class: "we-pair" },
+      el(
+        "div",
+        { class: "we-pair" },
         el("figure", {}, original, el("figcaption", {}, "Original ", originalTitle)),
         el("figure", {}, canvas.element, el("figcaption", {}, "Edited (draw here)")),
       ),
       comparison,
     ),
-    el("div", { class: "we-bottom" },
+    el(
+      "div",
+      { class: "we-bottom" },
       el("section", { class: "we-panel" }, el("h3", {}, "Tray"), trayStrip.element),
       el("section", { class: "we-panel" }, el("h3", {}, "Occlusion sensitivity"), occlusion.element),
-      el("section", { class: "we-panel we-maps" }, el("h3", {}, "Feature maps of the edited image ", nodeSelect), mapsBody),
+      el(
+        "section",
+        { class: "we-panel we-maps" },
+        el("h3", {}, "Feature maps of the edited image ", nodeSelect),
+        mapsBody,
+      ),
     ),
   );
 
@@ -105,7 +162,13 @@ export function createEditorView(context: AppContext): View {
     if (!node || !acts) {
       maps?.destroy();
       maps = null;
-      mapsBody.replaceChildren(el("p", { class: "muted" }, "Choose a layer (here or in the Architecture view) to see its feature maps change with the edits."));
+      mapsBody.replaceChildren(
+        el(
+          "p",
+          { class: "muted" },
+          "Choose a layer (here or in the Architecture view) to see its feature maps change with the edits.",
+        ),
+      );
       return;
     }
     const values: Activations = { shape: acts.shape, values: decodeFloat32(acts.data), min: acts.min, max: acts.max };
@@ -167,7 +230,10 @@ export function createEditorView(context: AppContext): View {
   const loadImage = (): void => {
     const state = context.store.get();
     const scale = Math.max(1, Math.min(16, Math.ceil(DISPLAY / Math.max(width, height))));
-    original.src = state.tray !== null ? editorApi.trayImageUrl(state.tray, scale) : `api/image/image.png?${imageQuery(state)}&scale=${scale}`;
+    original.src =
+      state.tray !== null
+        ? editorApi.trayImageUrl(state.tray, scale)
+        : `api/image/image.png?${imageQuery(state)}&scale=${scale}`;
     colour.follow(original.src);
     originalTitle.textContent = state.tray !== null ? "(tray image)" : `(image #${state.image})`;
     nodeSelect.value = state.node ?? "";

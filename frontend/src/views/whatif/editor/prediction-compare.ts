@@ -21,21 +21,31 @@ export function renderComparison(preview: Preview, classes: readonly string[]): 
         "li",
         { class: score.index === preview.label ? "true-class" : "", "data-class": String(score.index) },
         el("span", { class: "name" }, score.name),
-        el("span", { class: "bar", style: `width:${Math.max(1, score.probability * 100)}%;background:${classColor(score.index)}` }),
+        el("span", {
+          class: "bar",
+          style: `width:${Math.max(1, score.probability * 100)}%;background:${classColor(score.index)}`,
+        }),
         el("span", { class: "value" }, formatPercent(score.probability)),
       ),
     ),
   );
   const order = preview.probabilities.map((_, i) => i);
   if (order.length > MAX_ROWS) {
-    order.sort((a, b) => Math.abs((preview.probabilities[b] ?? 0) - (preview.original[b] ?? 0)) - Math.abs((preview.probabilities[a] ?? 0) - (preview.original[a] ?? 0)));
+    order.sort(
+      (a, b) =>
+        Math.abs((preview.probabilities[b] ?? 0) - (preview.original[b] ?? 0)) -
+        Math.abs((preview.probabilities[a] ?? 0) - (preview.original[a] ?? 0)),
+    );
   }
   const rows = order.slice(0, MAX_ROWS).map((c) => {
     const before = preview.original[c] ?? 0;
     const after = preview.probabilities[c] ?? 0;
     const delta = after - before;
     const width = Math.min(50, Math.abs(delta) * 50);
-    const bar = el("span", { class: `we-delta-bar ${delta >= 0 ? "up" : "down"}`, style: delta >= 0 ? `left:50%;width:${width}%` : `left:${50 - width}%;width:${width}%` });
+    const bar = el("span", {
+      class: `we-delta-bar ${delta >= 0 ? "up" : "down"}`,
+      style: delta >= 0 ? `left:50%;width:${width}%` : `left:${50 - width}%;width:${width}%`,
+    });
     return el(
       "tr",
       { "data-class": String(c), class: c === preview.label ? "true-class" : "" },
@@ -56,7 +66,19 @@ export function renderComparison(preview: Preview, classes: readonly string[]): 
     el(
       "table",
       { class: "we-classes", id: "class-changes" },
-      el("thead", {}, el("tr", {}, el("th", {}, "class"), el("th", {}, "original"), el("th", {}, "edited"), el("th", {}, ""), el("th", {}, "Δ"))),
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          el("th", {}, "class"),
+          el("th", {}, "original"),
+          el("th", {}, "edited"),
+          el("th", {}, ""),
+          el("th", {}, "Δ"),
+        ),
+      ),
       el("tbody", {}, ...rows),
     ),
   );

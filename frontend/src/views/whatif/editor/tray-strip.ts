@@ -20,8 +20,18 @@ export function createTrayStrip(context: AppContext, onKeep: () => Promise<void>
   const status = el("div", { class: "we-tray-status", role: "status" });
   const picker = el("input", { type: "file", accept: "image/*", id: "upload-input", hidden: "" });
   const pick = el("button", { id: "upload-button", title: "Upload an image of your own (or drop it here)" }, "Upload…");
-  const keep = el("button", { id: "keep-button", class: "primary", title: "Keep the edited image in the tray" }, "Keep");
-  const element = el("div", { class: "we-tray" }, el("div", { class: "we-tray-actions" }, keep, pick, picker), list, status);
+  const keep = el(
+    "button",
+    { id: "keep-button", class: "primary", title: "Keep the edited image in the tray" },
+    "Keep",
+  );
+  const element = el(
+    "div",
+    { class: "we-tray" },
+    el("div", { class: "we-tray-actions" }, keep, pick, picker),
+    list,
+    status,
+  );
   let entries: TrayEntry[] = [];
   // A tray image never changes: its prediction is asked once (one forward pass) and kept.
   const predictions = new Map<string, Promise<ImagePrediction>>();
@@ -35,30 +45,39 @@ export function createTrayStrip(context: AppContext, onKeep: () => Promise<void>
     return known;
   };
 
-  const label = (entry: TrayEntry): string => (entry.label >= 0 ? entry.label_name ?? String(entry.label) : "unlabelled");
+  const label = (entry: TrayEntry): string =>
+    entry.label >= 0 ? (entry.label_name ?? String(entry.label)) : "unlabelled";
 
   /** The caption's prediction line and the item's title, once the prediction is known. */
   const describe = (entry: TrayEntry, item: HTMLElement, guess: HTMLElement): void => {
     item.title = `${entry.name}\ntrue: ${label(entry)}`;
-    predictionOf(entry.id).then((prediction) => {
-      const top = prediction.top[0];
-      if (!top) return;
-      const wrong = entry.label >= 0 && top.index !== entry.label;
-      guess.textContent = `pred ${top.name}`;
-      guess.classList.toggle("wrong", wrong);
-      item.title = `${entry.name}\ntrue: ${label(entry)}\npredicted: ${top.name} (${formatPercent(top.probability)})${wrong ? " — misclassified" : ""}`;
-    }, () => undefined); // the caption keeps its name and label
+    predictionOf(entry.id).then(
+      (prediction) => {
+        const top = prediction.top[0];
+        if (!top) return;
+        const wrong = entry.label >= 0 && top.index !== entry.label;
+        guess.textContent = `pred ${top.name}`;
+        guess.classList.toggle("wrong", wrong);
+        item.title = `${entry.name}\ntrue: ${label(entry)}\npredicted: ${top.name} (${formatPercent(top.probability)})${wrong ? " — misclassified" : ""}`;
+      },
+      () => undefined,
+    ); // the caption keeps its name and label
   };
 
   const render = (): void => {
     const current = context.store.get().tray;
     if (!entries.length) {
-      list.replaceChildren(el("span", { class: "muted" }, "The tray is empty: keep an edited image, or drop an image file here."));
+      list.replaceChildren(
+        el("span", { class: "muted" }, "The tray is empty: keep an edited image, or drop an image file here."),
+      );
       return;
     }
     list.replaceChildren(
       ...entries.map((entry) => {
-        const thumb = el("img", { src: editorApi.trayImageUrl(entry.id, 2), alt: `${entry.name}, true: ${label(entry)}` });
+        const thumb = el("img", {
+          src: editorApi.trayImageUrl(entry.id, 2),
+          alt: `${entry.name}, true: ${label(entry)}`,
+        });
         const remove = el("button", { class: "link we-remove", title: "Remove from the tray" }, "×");
         const guess = el("span", { class: "we-tray-pred" });
         const caption = el(
@@ -68,7 +87,13 @@ export function createTrayStrip(context: AppContext, onKeep: () => Promise<void>
           el("span", { class: "we-tray-label" }, entry.label >= 0 ? `true ${label(entry)}` : "unlabelled"),
           guess,
         );
-        const item = el("figure", { class: `we-tray-item${entry.id === current ? " current" : ""}`, "data-tray": entry.id }, thumb, caption, remove);
+        const item = el(
+          "figure",
+          { class: `we-tray-item${entry.id === current ? " current" : ""}`, "data-tray": entry.id },
+          thumb,
+          caption,
+          remove,
+        );
         describe(entry, item, guess);
         item.onclick = () => context.store.update({ tray: entry.id });
         remove.onclick = async (event) => {
