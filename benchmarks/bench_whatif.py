@@ -103,7 +103,7 @@ def main() -> int:
             for i in range(args.previews + 20):  # the first 20 of each warm up, not counted
                 index = rng.randrange(10_000)
                 start = time.perf_counter()
-                client.get(f"/api/dataset/images/{index}/predictions").raise_for_status()
+                client.get(f"/api/image/predictions?index={index}").raise_for_status()
                 baseline.append(time.perf_counter() - start)
                 body = {
                     "image": {"index": index},

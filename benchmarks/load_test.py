@@ -104,7 +104,7 @@ class Client:
         i, rng, nodes = self.image(), self.rng, self.setup["nodes"]
         kind = rng.choice(["image", "predictions", "activations", "whatif", "saliency", "grad_cam"])
         if kind == "image":
-            self.call(kind, "GET", f"/api/dataset/images/{i}/image.png", params={"scale": 2})
+            self.call(kind, "GET", "/api/image/image.png", params={"index": i, "scale": 2})
         elif kind == "predictions":
             self.call(kind, "GET", "/api/image/predictions", params={"index": i})
         elif kind == "activations":

@@ -54,12 +54,21 @@ class ArrayCache:
     def path(self, kind: str, key: str) -> Path:
         """Where entry ``key`` of ``kind`` lives; ValueError for a name that is not a plain file
         name (a key taken from a URL, say)."""
-        if not (SAFE_NAME.fullmatch(kind) and SAFE_NAME.fullmatch(key)):
+        if not self._valid(kind, key):
             raise ValueError(f"not a cache entry name: {kind!r}/{key!r}")
         return self.root / kind / f"{key}.npz"
 
+    @staticmethod
+    def _valid(kind: str, key: str) -> bool:
+        return bool(SAFE_NAME.fullmatch(kind) and SAFE_NAME.fullmatch(key))
+
+    def exists(self, kind: str, key: str) -> bool:
+        """Whether entry ``key`` is stored, without reading it (False for a name that cannot be
+        an entry). A corrupt entry counts as stored until ``load`` finds it corrupt."""
+        return self._valid(kind, key) and self.path(kind, key).is_file()
+
     def load(self, kind: str, key: str) -> dict[str, np.ndarray] | None:
-        if not (SAFE_NAME.fullmatch(kind) and SAFE_NAME.fullmatch(key)):
+        if not self._valid(kind, key):
             return None  # no such entry can exist
         path = self.path(kind, key)
         if not path.is_file():

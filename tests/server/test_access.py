@@ -47,7 +47,7 @@ def loopback(digits: ArrayDataset, tmp_path: Path) -> Iterator[TestClient]:
 
 
 def test_without_the_token_api_and_pages_answer_401(guarded: TestClient) -> None:
-    for path in ("/api/model", "/api/dataset/images/0/image.png", "/openapi.json"):
+    for path in ("/api/model", "/api/image/image.png?index=0", "/openapi.json"):
         response = guarded.get(path)
         assert response.status_code == 401, path
         assert "token" in response.json()["detail"]
@@ -112,10 +112,10 @@ def test_cross_origin_requests_are_refused(loopback: TestClient) -> None:
     assert same.status_code == 202
     # An <img> or <script> on another site carries no Origin, but the browser says where from.
     cross = {**own, "sec-fetch-site": "cross-site"}
-    assert loopback.get("/api/dataset/images/0/image.png", headers=cross).status_code == 403
+    assert loopback.get("/api/image/image.png?index=0", headers=cross).status_code == 403
     assert (
         loopback.get(
-            "/api/dataset/images/0/image.png", headers={**own, "sec-fetch-site": "same-origin"}
+            "/api/image/image.png?index=0", headers={**own, "sec-fetch-site": "same-origin"}
         ).status_code
         == 200
     )
@@ -129,9 +129,9 @@ def test_security_headers_on_every_response(guarded: TestClient) -> None:
         guarded.get("/", headers=auth),
         guarded.get("/favicon.svg", headers=auth),
         guarded.get("/api/model", headers=auth),
-        guarded.get("/api/dataset/images/0/image.png", headers=auth),
-        guarded.get("/api/dataset/images/99/predictions", headers=auth),  # 404
-        guarded.get("/api/dataset/images/x/predictions", headers=auth),  # 422
+        guarded.get("/api/image/image.png?index=0", headers=auth),
+        guarded.get("/api/image/predictions?index=99", headers=auth),  # 404
+        guarded.get("/api/image/predictions?index=x", headers=auth),  # 422
         guarded.get("/api/model", headers={"host": "gpubox:7000"}),  # 401
     ]
     for response in responses:

@@ -52,7 +52,7 @@ def test_model_graph_and_dataset_describe_the_session(client: TestClient, sessio
 
 
 def test_image_png_is_the_stored_image(client: TestClient, session: Session) -> None:
-    response = client.get("/api/dataset/images/7/image.png", params={"scale": 2})
+    response = client.get("/api/image/image.png", params={"index": 7, "scale": 2})
     assert response.headers["content-type"] == "image/png"
     pixels = np.asarray(Image.open(io.BytesIO(response.content)))
     assert pixels.shape == (56, 56)
@@ -65,18 +65,18 @@ def test_predictions_and_activations_match_the_library(
     model = session.model
     x = session.dataset.batch([5], model.input_shape)
     probs = model.predict(x)[0]
-    top = client.get("/api/dataset/images/5/predictions", params={"top": 3}).json()
+    top = client.get("/api/image/predictions", params={"index": 5, "top": 3}).json()
     assert top["label"] == int(session.dataset.labels[5])
     assert [s["index"] for s in top["top"]] == probs.topk(3).indices.tolist()
     assert top["top"][0]["probability"] == pytest.approx(float(probs.max()), abs=1e-6)
 
-    response = client.get("/api/dataset/images/5/activations/conv2")
+    response = client.get("/api/image/activations/conv2", params={"index": 5})
     shape = tuple(int(v) for v in response.headers["X-Shape"].split(","))
     values = np.frombuffer(response.content, dtype="<f4").reshape(shape)
     expected = model.activations(x, ["conv2"])["conv2"][0].numpy()
     assert shape == (32, 14, 14) and np.allclose(values, expected, atol=1e-6)
 
-    tiles = client.get("/api/dataset/images/5/activations/conv2", params={"format": "png"})
+    tiles = client.get("/api/image/activations/conv2", params={"index": 5, "format": "png"})
     atlas = np.asarray(Image.open(io.BytesIO(tiles.content)))
     assert tiles.headers["X-Grid"] == "6,6" and tiles.headers["X-Tile"] == "14,14"
     assert atlas.shape == (6 * 15 - 1, 6 * 15 - 1)
@@ -88,13 +88,13 @@ def test_predictions_and_activations_match_the_library(
 @pytest.mark.parametrize(
     ("path", "status", "names"),
     [
-        ("/api/dataset/images/1000/predictions", 404, "out of range"),
-        ("/api/dataset/images/-1/predictions", 422, "index"),
-        ("/api/dataset/images/abc/predictions", 422, "index"),
-        ("/api/dataset/images/0/predictions?top=0", 422, "top"),
-        ("/api/dataset/images/0/activations/nope", 404, "nope"),
-        ("/api/dataset/images/0/activations/conv1?format=jpeg", 422, "format"),
-        ("/api/dataset/images/0/image.png?scale=1000", 422, "scale"),
+        ("/api/image/predictions?index=1000", 404, "out of range"),
+        ("/api/image/predictions?index=-1", 422, "index"),
+        ("/api/image/predictions?index=abc", 422, "index"),
+        ("/api/image/predictions?index=0&top=0", 422, "top"),
+        ("/api/image/activations/nope?index=0", 404, "nope"),
+        ("/api/image/activations/conv1?index=0&format=jpeg", 422, "format"),
+        ("/api/image/image.png?index=0&scale=1000", 422, "scale"),
         ("/api/dataset/images?limit=100000", 422, "limit"),
         ("/api/jobs/doesnotexist", 404, "doesnotexist"),
         ("/api/evaluation", 404, "not been evaluated"),
@@ -147,7 +147,7 @@ def test_jobs_can_be_cancelled_queued_or_running(client: TestClient, session: Se
 
 def test_openapi_and_page_are_served(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    assert "/api/dataset/images/{index}/activations/{node}" in spec["paths"]
+    assert "/api/image/activations/{node}" in spec["paths"]
     page = client.get("/")
     assert page.status_code == 200 and "<title>Deepling</title>" in page.text
     script = re.search(r'src="\./(assets/[^"]+\.js)"', page.text)

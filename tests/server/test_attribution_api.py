@@ -46,7 +46,7 @@ def test_saliency_for_the_predicted_class_by_default(  # type: ignore[no-untyped
     client: TestClient, trained_mnist, mnist_split
 ) -> None:
     model, data = trained_mnist[0], mnist_split[1]
-    predicted = client.get("/api/dataset/images/7/predictions").json()["top"][0]["index"]
+    predicted = client.get("/api/image/predictions?index=7").json()["top"][0]["index"]
     response = client.get("/api/attribution?index=7&method=saliency")
     values = _map(response)
     assert values.shape == (28, 28) and np.isfinite(values).all() and (values >= 0).all()

@@ -98,14 +98,14 @@ def test_static_mount_never_leaves_the_bundle(
 
 # Every path parameter of the API, with {} where the hostile text goes.
 PATH_PARAMETERS = [
-    "/api/dataset/images/0/activations/{}",
+    "/api/image/activations/{}?index=0",
     "/api/channel-stats/{}",
     "/api/projections/{}",
     "/api/jobs/{}",
 ]
 INT_PARAMETERS = [
-    "/api/dataset/images/{}/image.png",
-    "/api/dataset/images/{}/predictions",
+    "/api/image/image.png?index={}",
+    "/api/image/predictions?index={}",
     "/api/dataset/sprites/{}.png",
 ]
 

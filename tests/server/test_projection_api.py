@@ -76,9 +76,9 @@ def test_default_layers_skip_reshapes(trained_mnist) -> None:  # type: ignore[no
 
 
 def test_requests_too_big_for_memory_are_refused(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from deepling.server import projections
+    from deepling.server.projection import job
 
-    monkeypatch.setattr(projections, "MAX_INPUT_VALUES", 28 * 28 * 10)  # ten MNIST images
+    monkeypatch.setattr(job, "MAX_INPUT_VALUES", 28 * 28 * 10)  # ten MNIST images
     response = client.post("/api/jobs/projection", json={"indices": list(range(11))})
     assert response.status_code == 400 and "at most 10 at once" in response.text
     assert client.post("/api/jobs/projection", json={"indices": list(range(10))}).status_code == 202

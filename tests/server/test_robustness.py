@@ -115,12 +115,12 @@ def scalar_client(cifar_test: ArrayDataset, tmp_path: Path):  # type: ignore[no-
 def test_scalar_nodes_are_served_in_both_formats(scalar_client) -> None:  # type: ignore[no-untyped-def]
     client, session = scalar_client
     assert session.model.graph()["mean"].shape == ()
-    raw = client.get("/api/dataset/images/0/activations/mean")
+    raw = client.get("/api/image/activations/mean?index=0")
     assert raw.status_code == 200 and raw.headers["X-Shape"] == "1"
     value = np.frombuffer(raw.content, dtype="<f4")
     expected = session.model.activations(session.dataset.batch([0], (3, 32, 32)), ["mean"])
     assert value[0] == pytest.approx(float(expected["mean"][0]), abs=1e-6)
-    assert client.get("/api/dataset/images/0/activations/mean?format=png").status_code == 200
+    assert client.get("/api/image/activations/mean?index=0&format=png").status_code == 200
 
 
 def test_concurrent_evaluation_requests_share_one_job(scalar_client) -> None:  # type: ignore[no-untyped-def]

@@ -49,11 +49,11 @@ def test_featurevis_job_serves_a_png_and_is_cached(client: TestClient) -> None:
 
 def test_featurevis_cache_misses_after_an_algorithm_change(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Results of older code are recomputed, not served: the version is part of the key."""
-    from deepling.server import semantics_jobs
+    from deepling.server.featurevis import job as featurevis_job
 
     body = {"node": "relu_1", "channel": 3, "steps": 8}
     old = _finish(client, "/api/jobs/featurevis", body)
-    monkeypatch.setattr(semantics_jobs, "FEATUREVIS_VERSION", semantics_jobs.FEATUREVIS_VERSION + 1)
+    monkeypatch.setattr(featurevis_job, "FEATUREVIS_VERSION", featurevis_job.FEATUREVIS_VERSION + 1)
     new = _finish(client, "/api/jobs/featurevis", body)
     assert new["result_url"] != old["result_url"]
 
@@ -67,7 +67,7 @@ def test_layer_atlas_grid_png(client: TestClient) -> None:
     assert pixels.shape == (4 * 29 - 1, 4 * 29 - 1)
 
 
-def test_top_activations_table_rankings_and_overlays(
+def test_top_activations_table_rankings(
     client: TestClient,
     trained_mnist,  # type: ignore[no-untyped-def]
     mnist_split,
@@ -83,14 +83,6 @@ def test_top_activations_table_rankings_and_overlays(
         assert np.allclose(top["scores"], np.sort(means)[::-1][:6], atol=1e-5)
         assert top["labels"] == [int(held.labels[i]) for i in top["indices"]]
         assert top["images"] == len(held) and top["overlay_max"] >= top["scores"][0]
-        overlay = _png(
-            client.get(
-                f"/api/top-activations/conv2/{channel}/overlay.png"
-                f"?index={top['indices'][0]}&vmax={top['overlay_max']}"
-            )
-        )
-        plain = _png(client.get(f"/api/dataset/images/{top['indices'][0]}/image.png"))
-        assert overlay.shape == plain.shape and (overlay <= plain.astype(int) + 1).all()
     by_max = client.get("/api/top-activations/conv2/0?k=3&reduce=max").json()
     assert by_max["reduce"] == "max"
 
@@ -113,7 +105,6 @@ def test_top_activations_table_rankings_and_overlays(
         ("get", "/api/top-activations/relu/99", None, 400, "channel"),
         ("get", "/api/top-activations/relu/0?k=0", None, 422, "k"),
         ("get", "/api/top-activations/relu/0?reduce=median", None, 422, "reduce"),
-        ("get", "/api/top-activations/relu/0/overlay.png?index=99999", None, 404, "99999"),
         ("get", "/api/featurevis/../../etc.png", None, 404, ""),
         ("get", "/api/featurevis/" + "a" * 32 + ".png", None, 404, "feature"),
     ],

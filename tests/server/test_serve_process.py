@@ -16,5 +16,5 @@ def test_real_server_binds_loopback_and_answers(mnist_server: LiveServer) -> Non
         assert page.status_code == 200 and "<title>Deepling</title>" in page.text
         job = http.post("/api/jobs/evaluation").json()
         assert job["kind"] == "evaluation"
-        assert http.get("/api/dataset/images/4999/predictions").status_code == 200
-        assert http.get("/api/dataset/images/5000/predictions").status_code == 404
+        assert http.get("/api/image/predictions?index=4999").status_code == 200
+        assert http.get("/api/image/predictions?index=5000").status_code == 404

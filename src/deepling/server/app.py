@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -14,18 +15,40 @@ from fastapi.staticfiles import StaticFiles
 
 from deepling._version import __version__
 from deepling.errors import DeeplingError
-from deepling.server import (
-    routes_ablation,
-    routes_attribution,
-    routes_images,
-    routes_jobs,
-    routes_model,
-    routes_semantics,
-    routes_strips,
-    routes_whatif,
-)
+from deepling.server.ablation import routes as ablation
 from deepling.server.access import Access, AccessMiddleware
+from deepling.server.attribution import routes as attribution
+from deepling.server.channels import routes as channels
+from deepling.server.dataset import routes as dataset
+from deepling.server.evaluation import routes as evaluation
+from deepling.server.featurevis import routes as featurevis
+from deepling.server.images import routes as images
+from deepling.server.jobs import routes as jobs
+from deepling.server.model import routes as model
+from deepling.server.projection import routes as projection
 from deepling.server.session import Session
+from deepling.server.strips import routes as strips
+from deepling.server.tray import routes as tray
+from deepling.server.whatif import routes as whatif
+
+# The whole API, one router per feature (each package holds its routes, schemas and jobs).
+ROUTERS = [
+    model.router,
+    dataset.router,
+    images.router,
+    evaluation.router,
+    channels.router,
+    projection.router,
+    strips.router,
+    featurevis.router,
+    attribution.router,
+    whatif.router,
+    tray.router,
+    ablation.router,
+    jobs.router,
+]
+TITLE = "Deepling"
+DESCRIPTION = "See inside a trained CNN: graph, activations, evaluation."
 
 BUNDLED_UI = Path(__file__).resolve().parent.parent / "_static"
 
@@ -58,12 +81,7 @@ def create_app(session: Session, *, access: Access | None = None) -> FastAPI:
         yield
         session.close()  # cancel running jobs so the process can exit; restore the model
 
-    app = FastAPI(
-        title="Deepling",
-        version=__version__,
-        lifespan=lifespan,
-        description="See inside a trained CNN: graph, activations, evaluation.",
-    )
+    app = _api(lifespan)
     app.state.session = session
     app.add_middleware(AccessMiddleware, access=access or Access())
 
@@ -81,17 +99,6 @@ def create_app(session: Session, *, access: Access | None = None) -> FastAPI:
             status_code=500,
         )
 
-    for module in (
-        routes_model,
-        routes_images,
-        routes_jobs,
-        routes_strips,
-        routes_semantics,
-        routes_attribution,
-        routes_whatif,
-        routes_ablation,
-    ):
-        app.include_router(module.router)
     static = ui_dir()
     if (static / "index.html").is_file():
         app.mount("/", StaticFiles(directory=static, html=True), name="ui")
@@ -102,3 +109,15 @@ def create_app(session: Session, *, access: Access | None = None) -> FastAPI:
             return HTMLResponse(MISSING_UI, status_code=503)
 
     return app
+
+
+def _api(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None) -> FastAPI:
+    app = FastAPI(title=TITLE, version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI document, as ``/openapi.json`` serves it (no model needed)."""
+    return _api().openapi()

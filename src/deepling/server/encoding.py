@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import io
 import math
+from typing import Annotated, Any
 
 import numpy as np
-from fastapi import Response
+from fastapi import Query, Response
 from PIL import Image
 from torch import Tensor
 
 PNG = "image/png"
+# OpenAPI ``responses`` of routes that answer with a PNG, raw float32, or either.
+PNG_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {PNG: {}}}}
+FLOAT32_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}}
+}
+PNG_OR_FLOAT32: dict[int | str, dict[str, Any]] = {
+    200: {"content": {PNG: {}, "application/octet-stream": {}}}
+}
+Scale = Annotated[int, Query(ge=1, le=16, description="enlarge (nearest neighbour)")]
 
 
 def png_bytes(pixels: np.ndarray) -> bytes:

@@ -5,19 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deepling.analysis.channel_stats import (
-    ChannelStatistics,
-    cached_channel_statistics,
-    channel_statistics,
-)
-from deepling.analysis.evaluation import Evaluation, cached_evaluation, evaluate
+from deepling.analysis.channel_stats import ChannelStatistics, cached_channel_statistics
+from deepling.analysis.evaluation import Evaluation, cached_evaluation
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
 from deepling.models.ablated import Ablation
 from deepling.models.model import Model
 from deepling.paths import cache_dir
-from deepling.server.jobs import Job, JobManager
-from deepling.server.tray import ImageTray
+from deepling.server.jobs.manager import JobManager
+from deepling.server.tray.store import ImageTray
 
 
 @dataclass
@@ -30,7 +26,7 @@ class Session:
     tray: ImageTray = field(default_factory=ImageTray)
     # Channel statistics found so far, by node: reading them again costs a weights digest.
     _channel_stats: dict[str, ChannelStatistics] = field(default_factory=dict)
-    # Named sets of channel ablations (routes_ablation), applied per request, never in place.
+    # Named sets of channel ablations (the ablation feature), applied per request, never in place.
     ablation_sets: dict[str, tuple[Ablation, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -55,28 +51,9 @@ class Session:
         session.evaluation = cached_evaluation(model, dataset, session.cache)
         return session
 
-    def start_evaluation(self) -> Job:
-        """Start (or join) the evaluation job; its result becomes ``self.evaluation``."""
-
-        def work(job: Job) -> None:
-            self.evaluation = evaluate(
-                self.model, self.dataset, progress=job.report, cache=self.cache
-            )
-
-        return self.jobs.submit("evaluation", work, join_active=True)
-
-    def start_channel_statistics(self, node: str) -> Job:
-        """Start (or join) the job computing ``node``'s channel statistics over the dataset."""
-        self.model.graph()[node]  # 404 before queueing
-
-        def work(job: Job) -> ChannelStatistics:
-            stats = channel_statistics(
-                self.model, self.dataset, node, progress=job.report, cache=self.cache
-            )
-            self._channel_stats[node] = stats
-            return stats
-
-        return self.jobs.submit(f"channel-stats:{node}", work, join_active=True)
+    def keep_channel_statistics(self, node: str, stats: ChannelStatistics) -> None:
+        """Remember statistics a job computed (channels.stats)."""
+        self._channel_stats[node] = stats
 
     def channel_statistics(self, node: str) -> ChannelStatistics | None:
         """``node``'s statistics if a job computed them (in this or an earlier run)."""

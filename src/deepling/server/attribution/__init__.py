@@ -1,0 +1,1 @@
+"""Attribution maps: what in an image a prediction rests on (captum methods)."""

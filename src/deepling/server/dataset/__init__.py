@@ -1,0 +1,1 @@
+"""The served dataset: its description, its image list and thumbnail sprite sheets."""

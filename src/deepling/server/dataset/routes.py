@@ -1,0 +1,79 @@
+"""The dataset: its description, its images' labels page by page, and thumbnail sprite sheets.
+Per-image outputs (pixels, predictions, activations) are the images feature's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+import torch
+from fastapi import APIRouter, Path, Query, Response
+
+from deepling.errors import NotFoundError
+from deepling.server.dataset.schemas import DatasetInfo, ImageEntry, ImagePage
+from deepling.server.deps import SessionDep
+from deepling.server.encoding import PNG, PNG_RESPONSE, image_png
+
+router = APIRouter(prefix="/api", tags=["dataset"])
+
+
+@router.get("/dataset", response_model=DatasetInfo)
+def dataset_info(session: SessionDep) -> DatasetInfo:
+    data = session.dataset
+    labels = data.labels
+    counts = np.bincount(labels[labels >= 0], minlength=len(data.classes)) if data.labelled else ()
+    return DatasetInfo(
+        name=data.name,
+        size=len(data),
+        classes=data.classes,
+        labelled=data.labelled,
+        class_counts=[int(c) for c in counts],
+        skipped_files=len(getattr(data, "skipped", [])),
+        evaluated=session.evaluation is not None,
+    )
+
+
+@router.get("/dataset/images", response_model=ImagePage)
+def list_images(
+    session: SessionDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> ImagePage:
+    labels = session.dataset.labels[offset : offset + limit]
+    return ImagePage(
+        total=len(session.dataset),
+        offset=offset,
+        images=[ImageEntry(index=offset + i, label=int(v)) for i, v in enumerate(labels)],
+    )
+
+
+SPRITE_COLUMNS = 16
+SPRITE_IMAGES = SPRITE_COLUMNS * SPRITE_COLUMNS
+
+
+@router.get("/dataset/sprites/{sheet}.png", response_class=Response, responses=PNG_RESPONSE)
+def sprite_sheet(
+    session: SessionDep,
+    sheet: Annotated[int, Path(ge=0, description="sheet number: images 256*sheet onwards")],
+    size: Annotated[int, Query(ge=8, le=128, description="thumbnail edge in pixels")] = 32,
+) -> Response:
+    """Thumbnails of 256 consecutive images on a 16 x 16 grid, row-major (RGB, ``size`` px
+    each): one request per 256 images lets a grid of 50,000 scroll smoothly."""
+    n = len(session.dataset)
+    first = sheet * SPRITE_IMAGES
+    if first >= n:
+        raise NotFoundError(
+            f"Sprite sheet {sheet} is out of range: the dataset has "
+            f"{(n + SPRITE_IMAGES - 1) // SPRITE_IMAGES} sheets."
+        )
+    indices = range(first, min(first + SPRITE_IMAGES, n))
+    thumbs = session.dataset.batch(indices, (3, size, size))
+    grid = torch.zeros(SPRITE_IMAGES, 3, size, size)
+    grid[: len(indices)] = thumbs
+    grid = grid.view(SPRITE_COLUMNS, SPRITE_COLUMNS, 3, size, size).permute(2, 0, 3, 1, 4)
+    sheet_image = grid.reshape(3, SPRITE_COLUMNS * size, SPRITE_COLUMNS * size)
+    return Response(
+        image_png(sheet_image),
+        media_type=PNG,
+        headers={"Cache-Control": "max-age=3600", "X-Columns": str(SPRITE_COLUMNS)},
+    )

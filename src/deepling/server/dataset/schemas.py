@@ -1,0 +1,26 @@
+"""The dataset over HTTP."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class DatasetInfo(BaseModel):
+    name: str
+    size: int
+    classes: list[str]
+    labelled: bool
+    class_counts: list[int]
+    skipped_files: int
+    evaluated: bool
+
+
+class ImageEntry(BaseModel):
+    index: int
+    label: int
+
+
+class ImagePage(BaseModel):
+    total: int
+    offset: int
+    images: list[ImageEntry]

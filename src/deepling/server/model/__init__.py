@@ -1,0 +1,1 @@
+"""The served model: its description and its graph."""

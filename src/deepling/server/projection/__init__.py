@@ -1,0 +1,2 @@
+"""Layer-by-layer projections of chosen images (PivotMDS, Procrustes-aligned) with each
+layer's class separability."""

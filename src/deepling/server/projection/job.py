@@ -1,0 +1,108 @@
+"""Projection jobs: layer-by-layer PivotMDS of chosen images (dataset images, then any tray
+images) with each layer's class separability, cached on disk by their key."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from deepling.analysis.keys import model_data_key
+from deepling.analysis.projection import Projection, default_nodes, layer_projection
+from deepling.errors import DeeplingError
+from deepling.graph.types import Graph
+from deepling.progress import Progress
+from deepling.server.jobs.cached import CachedAnalysis
+from deepling.server.jobs.manager import Job
+from deepling.server.projection.schemas import ProjectionRequest
+from deepling.server.session import Session
+from deepling.server.tray.store import TrayImage
+
+PROJECTION = CachedAnalysis(
+    "projection", "projection", "api/projections/{key}", "POST /api/jobs/projection"
+)
+
+SEED = 0
+# Part of the cache key: bumped when an entry's content changes (2: with the scores), so entries
+# written before are recomputed rather than served without them.
+VERSION = 2
+# The chosen images are held in memory as float32 model inputs while they are projected.
+MAX_INPUT_VALUES = 2**28  # 1 GiB
+
+
+def conv_pool_nodes(graph: Graph) -> list[str]:
+    """The input, every convolution and pooling node, and the output."""
+    picked = [n.name for n in graph.nodes[1:-1] if "conv" in n.op or "pool" in n.op]
+    return [graph.input.name, *picked, graph.output.name]
+
+
+def _check(session: Session, request: ProjectionRequest) -> tuple[np.ndarray, list[str]]:
+    n = len(session.dataset)
+    # Checked as Python ints: a JSON number past int64 must be a 400, not an overflow.
+    bad = next((i for i, v in enumerate(request.indices) if not 0 <= v < n), None)
+    if bad is not None:
+        raise DeeplingError(
+            f"indices[{bad}] = {request.indices[bad]} is out of range: the dataset has {n} images."
+        )
+    indices = np.asarray(request.indices, dtype=np.int64)
+    per_image = int(np.prod(session.model.input_shape))
+    count = len(indices) + len(request.tray)
+    if count * per_image > MAX_INPUT_VALUES:
+        raise DeeplingError(
+            f"{count} images are too many for inputs of shape "
+            f"{session.model.input_shape}: at most {MAX_INPUT_VALUES // per_image} at once."
+        )
+    graph = session.model.graph()
+    nodes = graph.check(request.nodes) if request.nodes is not None else default_nodes(graph)
+    return indices, nodes
+
+
+def projection_key(
+    session: Session,
+    indices: np.ndarray,
+    nodes: list[str],
+    pivots: int,
+    tray: Sequence[TrayImage] = (),
+) -> str:
+    digest = hashlib.blake2b(indices.tobytes(), digest_size=16)
+    # Tray images by their pixels, so an id reused after a restart never returns a stale layout;
+    # without tray images the key does not depend on the tray at all.
+    for image in tray:
+        digest.update(bytes.fromhex(image.digest))
+    return model_data_key(
+        "projection",
+        session.model,
+        session.dataset,
+        digest.hexdigest(),
+        nodes,
+        pivots,
+        SEED,
+        VERSION,
+    )
+
+
+def load_projection(session: Session, key: str) -> Projection:
+    return Projection.from_arrays(PROJECTION.load(session, key))
+
+
+def start_projection(session: Session, request: ProjectionRequest) -> Job:
+    """Queue (or join) the projection job; a cached result finishes at once."""
+    indices, nodes = _check(session, request)
+    tray = [session.tray.get(image_id) for image_id in request.tray]  # unknown id: 404
+    key = projection_key(session, indices, nodes, request.pivots, tray)
+
+    def compute(progress: Progress) -> dict[str, np.ndarray]:
+        x = session.dataset.batch(indices.tolist(), session.model.input_shape)
+        # Scored by the dataset images' true classes. Tray images (edits, uploads) are
+        # laid out but not scored: an edit may no longer show its original's class.
+        labels = np.concatenate([session.dataset.labels[indices], np.full(len(tray), -1)])
+        if tray:  # the tray images' points follow the dataset images', in request order
+            x = torch.cat([x, torch.stack([image.pixels for image in tray]).to(x)])
+        projection = layer_projection(
+            session.model, x, nodes, request.pivots, SEED, labels=labels, progress=progress
+        )
+        return projection.arrays()
+
+    return PROJECTION.submit(session, key, compute)

@@ -1,0 +1,69 @@
+"""Projections: start one (a job), read its coordinates and scores, list the layers."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from fastapi import APIRouter, Response
+
+from deepling.analysis.projection import default_nodes
+from deepling.errors import NotFoundError
+from deepling.server.deps import SessionDep
+from deepling.server.encoding import FLOAT32_RESPONSE, float32_response
+from deepling.server.jobs.routes import job_out
+from deepling.server.jobs.schemas import JobOut
+from deepling.server.projection.job import conv_pool_nodes, load_projection, start_projection
+from deepling.server.projection.schemas import (
+    ProjectionLayers,
+    ProjectionRequest,
+    ProjectionScores,
+)
+
+router = APIRouter(prefix="/api", tags=["projection"])
+
+
+@router.post("/jobs/projection", response_model=JobOut, status_code=202)
+def start_projection_job(session: SessionDep, request: ProjectionRequest) -> JobOut:
+    """Project the chosen images at every chosen layer (PivotMDS, Procrustes-aligned); the
+    finished job's ``result_url`` serves the coordinates."""
+    return job_out(start_projection(session, request))
+
+
+@router.get("/projections/{key}", response_class=Response, responses=FLOAT32_RESPONSE)
+def projection(session: SessionDep, key: str) -> Response:
+    """Coordinates ``(L, N, 2)`` as little-endian float32 in [-1, 1], point order as requested;
+    ``X-Nodes`` names the L layers. Their separability scores: ``{key}/scores``."""
+    result = load_projection(session, key)
+    response = float32_response(torch.from_numpy(result.coords))
+    response.headers["X-Nodes"] = ",".join(result.nodes)
+    return response
+
+
+def _finite(values: np.ndarray) -> list[float | None]:
+    return [round(float(v), 5) if np.isfinite(v) else None for v in values]
+
+
+@router.get("/projections/{key}/scores", response_model=ProjectionScores)
+def projection_scores(session: SessionDep, key: str) -> ProjectionScores:
+    """Per layer, how well the true classes separate: kNN accuracy of the 2-D layout and of the
+    full activations, and the layout's silhouette."""
+    result = load_projection(session, key)
+    scores = result.scores
+    if scores is None:  # entries are written with scores; this one was not
+        raise NotFoundError(f"Projection {key!r} has no scores.", "Run it again.")
+    return ProjectionScores(
+        nodes=result.nodes,
+        knn_layout=_finite(scores.knn_layout),
+        knn_full=_finite(scores.knn_full),
+        silhouette=_finite(scores.silhouette),
+        neighbours=scores.neighbours,
+        layout_points=scores.layout_points,
+        full_points=scores.full_points,
+        chance=_finite(np.array([scores.chance]))[0],
+    )
+
+
+@router.get("/projection-layers", response_model=ProjectionLayers)
+def projection_layers(session: SessionDep) -> ProjectionLayers:
+    graph = session.model.graph()
+    return ProjectionLayers(all=default_nodes(graph), conv_pool=conv_pool_nodes(graph))

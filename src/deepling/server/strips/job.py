@@ -1,0 +1,99 @@
+"""Strip jobs: an adversarial strip computed as a job with progress, cached on disk by the
+weights, the image and the parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from deepling.analysis.keys import model_data_key
+from deepling.analysis.strips import Strip, adversarial_strip, check_targets
+from deepling.progress import Progress
+from deepling.server.images.refs import resolve_image
+from deepling.server.jobs.cached import CachedAnalysis
+from deepling.server.jobs.manager import Job
+from deepling.server.session import Session
+from deepling.server.strips.schemas import StripOut, StripRequest, StripTargetOut
+
+STRIP = CachedAnalysis("strip", "strip", "api/strips/{key}", "POST /api/jobs/strip")
+ARRAYS = ("frames", "probs", "scores", "norms", "max_change", "steps")
+
+
+def start_strip(session: Session, request: StripRequest) -> Job:
+    """Check the request here (so that a bad one is a 4xx, not a failed job), then queue (or
+    join) its job; a cached strip finishes at once."""
+    image = resolve_image(session, request.image)
+    check_targets(session.model, [request.target], request.node)
+    parameters = sorted(request.model_dump(exclude={"image"}).items())
+    key = model_data_key(STRIP.kind, session.model, session.dataset, image.key, parameters)
+
+    def compute(progress: Progress) -> dict[str, np.ndarray]:
+        strip = adversarial_strip(
+            session.model,
+            image.pixels,
+            request.target,
+            request.frames,
+            request.steps,
+            node=request.node,
+            label=image.label if image.label >= 0 else None,
+            norm=request.norm,
+            budget=request.budget,
+            smoothing=request.smoothing,
+            until=request.until,
+            progress=progress,
+        )
+        return _arrays(strip, image.title, image.label)
+
+    return STRIP.submit(session, key, compute)
+
+
+def _arrays(strip: Strip, title: str, label: int) -> dict[str, np.ndarray]:
+    arrays = {name: getattr(strip, name).numpy() for name in ARRAYS}
+    target = strip.target
+    arrays["meta"] = np.array(
+        [target.kind, target.node or "", target.name, strip.norm, strip.spacing, title]
+    )
+    arrays["numbers"] = np.array(
+        [target.index, -1 if strip.flip_frame is None else strip.flip_frame, strip.budget, label]
+    )
+    return arrays
+
+
+def load_strip_arrays(session: Session, key: str) -> dict[str, np.ndarray]:
+    return STRIP.load(session, key)
+
+
+def strip_out(session: Session, key: str, stored: dict[str, np.ndarray]) -> StripOut:
+    kind, node, name, norm, spacing, title = (str(v) for v in stored["meta"])
+    index, flip, budget, label = stored["numbers"].tolist()
+    probs = stored["probs"]
+    frames = stored["frames"]
+    base = STRIP.url(key)
+    return StripOut(
+        key=key,
+        title=title,
+        label=None if label < 0 else int(label),
+        target=StripTargetOut(kind=kind, index=int(index), node=node or None, name=name),  # type: ignore[arg-type]
+        flip_frame=None if flip < 0 else int(flip),
+        frames=len(frames),
+        shape=list(frames.shape[1:]),
+        classes=session.model.classes,
+        probs=np.round(probs, 6).tolist(),
+        predictions=probs.argmax(1).tolist(),
+        scores=stored["scores"].tolist(),
+        norms=stored["norms"].tolist(),
+        max_change=stored["max_change"].tolist(),
+        steps=stored["steps"].astype(int).tolist(),
+        norm=norm,  # type: ignore[arg-type]
+        budget=float(budget),
+        spacing=spacing,
+        frames_url=f"{base}/frames",
+        diffs_url=f"{base}/diffs",
+        frame_png_urls=[f"{base}/frames/{i}.png" for i in range(len(frames))],
+    )
+
+
+def frame_tensor(stored: dict[str, np.ndarray], which: str) -> torch.Tensor:
+    """``frames`` or ``diffs`` ``(F, C, H, W)``."""
+    frames = torch.from_numpy(stored["frames"])
+    return frames if which == "frames" else frames - frames[0]

@@ -1,0 +1,61 @@
+"""Request and response models of the adversarial-strip routes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from deepling.analysis.strips import BUDGET, UNTIL
+from deepling.server.images.refs import ImageRef
+
+
+class StripRequest(BaseModel):
+    """A strip of ``image`` toward a class (``target``; None: the predicted class of a
+    misclassified image, else the runner-up) or, with ``node``, toward channel ``target`` of
+    that node."""
+
+    image: ImageRef
+    target: int | None = Field(default=None, ge=0, description="class, or channel of `node`")
+    node: str | None = Field(default=None, min_length=1, max_length=200)
+    frames: int = Field(default=8, ge=2, le=32)
+    steps: int = Field(default=64, ge=1, le=512)
+    norm: Literal["linf", "l2"] = "linf"
+    budget: float = Field(default=BUDGET, gt=0, le=1000, description="largest change (norm)")
+    smoothing: float | None = Field(default=None, ge=0, le=64, description="blur sigma, px")
+    until: float | None = Field(default=UNTIL, gt=0, le=1)
+
+
+class StripTargetOut(BaseModel):
+    kind: Literal["class", "channel"]
+    index: int
+    node: str | None
+    name: str
+
+
+class StripOut(BaseModel):
+    """A finished strip. ``frames_url``/``diffs_url`` serve ``(F, C, H, W)`` little-endian
+    float32 (shape in ``X-Shape``); ``frame_png_urls`` each frame as PNG. ``probs`` ``(F, K)``;
+    ``norms`` (L2) and ``max_change`` (L-infinity) per frame; ``steps`` the step each frame was
+    reached at; frames are spaced evenly in L2 norm along the path."""
+
+    key: str
+    title: str
+    label: int | None = Field(description="the image's true class, if known")
+    target: StripTargetOut
+    flip_frame: int | None
+    frames: int
+    shape: list[int]
+    classes: list[str]
+    probs: list[list[float]]
+    predictions: list[int]
+    scores: list[float]
+    norms: list[float]
+    max_change: list[float]
+    steps: list[int]
+    norm: Literal["linf", "l2"]
+    budget: float
+    spacing: str
+    frames_url: str
+    diffs_url: str
+    frame_png_urls: list[str]
