@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from platformdirs import user_cache_dir
 
-from deepling import feature_visualization, layer_atlas, load_model
+from deepling import FeatureVisSettings, feature_visualization, layer_atlas, load_model
 from deepling.analysis.featurevis import _optimised_node, channel_count, channel_objective
 from deepling.models.model import Model
 from deepling.models.state import eval_mode, frozen_parameters
@@ -93,7 +93,7 @@ def main() -> None:
         tapped = _optimised_node(model, node)  # the node the optimisation stops at
 
         def ours(node: str = node, channel: int = channel) -> None:
-            feature_visualization(model, node, channel, steps=steps)
+            feature_visualization(model, node, channel, FeatureVisSettings(steps=steps))
             sync(device)
 
         def bare(tapped: str = tapped, channel: int = channel) -> None:
@@ -118,7 +118,7 @@ def main() -> None:
         some = list(range(min(n, channel_count(model, node))))
 
         def atlas(node: str = node, some: list[int] = some) -> None:
-            layer_atlas(model, node, steps=atlas_steps, channels=some)
+            layer_atlas(model, node, FeatureVisSettings(steps=atlas_steps), channels=some)
             sync(device)
 
         def bare_batch(tapped: str = tapped, some: list[int] = some) -> None:
@@ -138,12 +138,12 @@ def main() -> None:
     for node in ("features_2", "features_16"):
 
         def batched(node: str = node) -> None:
-            layer_atlas(model, node, steps=atlas_steps, channels=channels)
+            layer_atlas(model, node, FeatureVisSettings(steps=atlas_steps), channels=channels)
             sync(device)
 
         def one_by_one(node: str = node) -> None:
             for c in channels:
-                feature_visualization(model, node, c, steps=atlas_steps)
+                feature_visualization(model, node, c, FeatureVisSettings(steps=atlas_steps))
             sync(device)
 
         batched()

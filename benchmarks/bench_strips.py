@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from deepling import adversarial_strip, adversarial_strips, load_dataset, load_model
+from deepling import StripSettings, adversarial_strip, adversarial_strips, load_dataset, load_model
 from deepling.models.state import eval_mode, frozen_parameters
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/cifar10/cifar-10-batches-py"
@@ -58,17 +58,17 @@ def compare(
                 (grad,) = torch.autograd.grad(out, x)
                 x = (x.detach() + 0.002 * grad.sign()).clamp(0, 1)
 
+    settings = StripSettings(steps=steps, until=None, step=step)
+
     def strip() -> object:
-        return adversarial_strip(model, image, target, steps=steps, until=None, step=step)
+        return adversarial_strip(model, image, target, settings)
 
     bare_loop(), strip()  # warm-up: allocator and kernels
     times: dict[str, list[float]] = {"bare": [], "strip": []}
     for _ in range(repeats):  # alternate, so that load from elsewhere hits both alike
         times["bare"].append(median_seconds(bare_loop, 1))
         times["strip"].append(median_seconds(strip, 1))
-    kept = int(
-        adversarial_strip(model, image, target, steps=steps, until=None, step=step).steps[-1]
-    )
+    kept = int(adversarial_strip(model, image, target, settings).steps[-1])
     return statistics.median(times["bare"]), statistics.median(times["strip"]), kept
 
 
@@ -113,13 +113,14 @@ def main() -> int:
 
     targets = [t for t in range(len(model.classes)) if t != label][: args.targets]
     k = len(targets)
+    settings = StripSettings(steps=steps, until=None)
 
     def singles() -> None:
         for t in targets:
-            adversarial_strip(model, image, t, steps=steps, until=None)
+            adversarial_strip(model, image, t, settings)
 
     def batched() -> None:
-        adversarial_strips(model, image, targets, steps=steps, until=None)
+        adversarial_strips(model, image, targets, settings)
 
     batched()
     one_by_one = median_seconds(singles, max(1, args.repeats // 2))

@@ -16,11 +16,17 @@ from deepling.analysis.ablation import AblationEffect, ablate, ablation_effect
 from deepling.analysis.attribution import attribute
 from deepling.analysis.edits import apply_edits
 from deepling.analysis.evaluation import Evaluation, evaluate
-from deepling.analysis.featurevis import feature_visualization, layer_atlas
+from deepling.analysis.featurevis import FeatureVisSettings, feature_visualization, layer_atlas
 from deepling.analysis.occlusion import OcclusionMap, occlusion_sensitivity
 from deepling.analysis.pivot_mds import pivot_mds, procrustes_align
 from deepling.analysis.projection import Projection, layer_projection
-from deepling.analysis.strips import Strip, StripTarget, adversarial_strip, adversarial_strips
+from deepling.analysis.strips import (
+    Strip,
+    StripSettings,
+    StripTarget,
+    adversarial_strip,
+    adversarial_strips,
+)
 from deepling.analysis.top_activations import top_activations
 from deepling.data import ArrayDataset, Dataset, fit_batch, load_dataset
 from deepling.errors import DeeplingError
@@ -36,12 +42,14 @@ __all__ = [
     "Dataset",
     "DeeplingError",
     "Evaluation",
+    "FeatureVisSettings",
     "Graph",
     "Model",
     "Node",
     "OcclusionMap",
     "Projection",
     "Strip",
+    "StripSettings",
     "StripTarget",
     "__version__",
     "adversarial_strip",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from deepling.analysis.featurevis import feature_visualization, layer_atlas
+from deepling.analysis.featurevis import FeatureVisSettings, feature_visualization, layer_atlas
 from deepling.analysis.featurevis_param import FourierImage, color_correlation
 from deepling.cache import weights_digest
 from deepling.data.base import ArrayDataset
@@ -49,7 +49,9 @@ def test_grayscale_result_beats_every_real_digit(trained_mnist, mnist_split) -> 
         best = real[:, channel].max()
         tried = []
         for seed in range(3):
-            image = feature_visualization(model, "relu_2", channel, steps=256, seed=seed)
+            image = feature_visualization(
+                model, "relu_2", channel, FeatureVisSettings(steps=256, seed=seed)
+            )
             assert image.shape == (1, 28, 28)
             assert image.min() >= 0 and image.max() <= 1
             assert image.max() - image.min() > 0.2, "a flat image shows nothing"
@@ -63,9 +65,9 @@ def test_grayscale_result_beats_every_real_digit(trained_mnist, mnist_split) -> 
 
 def test_same_seed_same_image_and_other_seed_differs(trained_mnist) -> None:  # type: ignore[no-untyped-def]
     model = trained_mnist[0]
-    a = feature_visualization(model, "relu_1", 3, steps=16, seed=1)
-    b = feature_visualization(model, "relu_1", 3, steps=16, seed=1)
-    c = feature_visualization(model, "relu_1", 3, steps=16, seed=2)
+    a = feature_visualization(model, "relu_1", 3, FeatureVisSettings(steps=16, seed=1))
+    b = feature_visualization(model, "relu_1", 3, FeatureVisSettings(steps=16, seed=1))
+    c = feature_visualization(model, "relu_1", 3, FeatureVisSettings(steps=16, seed=2))
     assert torch.equal(a, b)
     assert not torch.equal(a, c)
 
@@ -73,7 +75,9 @@ def test_same_seed_same_image_and_other_seed_differs(trained_mnist) -> None:  # 
 def test_class_logit_objective_reaches_its_class(trained_mnist) -> None:  # type: ignore[no-untyped-def]
     model = trained_mnist[0]
     for digit in (0, 3):
-        image = feature_visualization(model, None, digit, steps=128, seed=0)  # None: the output
+        image = feature_visualization(
+            model, None, digit, FeatureVisSettings(steps=128)
+        )  # None: the output
         assert model.predict(image[None])[0].argmax() == digit
 
 
@@ -85,8 +89,8 @@ def test_model_left_as_found(trained_mnist) -> None:  # type: ignore[no-untyped-
     flags = [p.requires_grad for p in module.parameters()]
     digest = weights_digest(module)
     try:
-        feature_visualization(model, "relu", 0, steps=8)
-        layer_atlas(model, "relu", steps=4, channels=[0, 1])
+        feature_visualization(model, "relu", 0, FeatureVisSettings(steps=8))
+        layer_atlas(model, "relu", FeatureVisSettings(steps=4), channels=[0, 1])
         assert all(m.training for m in module.modules())
         assert [p.requires_grad for p in module.parameters()] == flags
         assert all(p.grad is None for p in module.parameters())
@@ -98,7 +102,9 @@ def test_model_left_as_found(trained_mnist) -> None:  # type: ignore[no-untyped-
 
 def test_layer_atlas_each_image_excites_its_own_channel(trained_mnist) -> None:  # type: ignore[no-untyped-def]
     model = trained_mnist[0]
-    atlas = layer_atlas(model, "relu_1", steps=128, batch_size=12)  # 32 channels, 3 batches
+    atlas = layer_atlas(
+        model, "relu_1", FeatureVisSettings(steps=128), batch_size=12
+    )  # 32 channels, 3 batches
     assert atlas.shape == (32, 1, 28, 28)
     means = _channel_means(model, atlas, "relu_1")  # (image, channel)
     own = means.diagonal()
@@ -115,8 +121,8 @@ def test_bad_arguments_are_named(trained_mnist) -> None:  # type: ignore[no-unty
         feature_visualization(model, "no_such_node", 0)
     with pytest.raises(DeeplingError, match="input"):
         feature_visualization(model, "x", 0)
-    with pytest.raises(DeeplingError, match="steps"):
-        feature_visualization(model, "relu", 0, steps=0)
+    with pytest.raises(DeeplingError, match="settings must be a FeatureVisSettings"):
+        feature_visualization(model, "relu", 0, 8)  # type: ignore[arg-type]  # the old steps
 
 
 def test_colour_correlation_from_real_images(cifar_test) -> None:  # type: ignore[no-untyped-def]
@@ -136,7 +142,9 @@ def test_cifar_alexnet_visualisation_beats_every_real_image(reference_alexnet, c
 
     model = load_model("alexnet-cifar", reference_alexnet)
     node, channels = "features_16", [5, 40]
-    atlas = layer_atlas(model, node, steps=256, channels=channels, data=cifar_test)
+    atlas = layer_atlas(
+        model, node, FeatureVisSettings(steps=256), channels=channels, data=cifar_test
+    )
     real = torch.cat(
         [
             _channel_means(

@@ -17,10 +17,10 @@ from torch import nn
 from deepling.analysis.ablation import ablate, make_ablation
 from deepling.analysis.attribution import Settings, attribute
 from deepling.analysis.edits import Blur, Brightness, Occlude, Rotate, apply_edits
-from deepling.analysis.featurevis import feature_visualization
+from deepling.analysis.featurevis import FeatureVisSettings, feature_visualization
 from deepling.analysis.occlusion import occlusion_sensitivity
 from deepling.analysis.projection import layer_projection
-from deepling.analysis.strips import adversarial_strip
+from deepling.analysis.strips import StripSettings, adversarial_strip
 from deepling.analysis.top_activations import channel_regions
 from deepling.errors import Cancelled
 from deepling.models.loading import load_model
@@ -119,6 +119,7 @@ def _analyses(
     sizes = list(range(1, 9))  # batch sizes (torch keeps per-shape state)
     zero_sets = [(node, [0, c]) for node in spatial[:2] for c in (1, 2)]
     view_sets = [[make_ablation(model, node, [c])] for node in spatial[:2] for c in (3, 5)]
+    short_strip = StripSettings(frames=2, steps=3)
     all_edits = [
         Occlude(x=2, y=3, w=6, h=6),
         Rotate(degrees=20.0),
@@ -136,7 +137,11 @@ def _analyses(
 
         with pytest.raises(Cancelled):
             adversarial_strip(
-                model, image(), rng.randrange(CLASSES), 2, 4, until=None, progress=stop
+                model,
+                image(),
+                rng.randrange(CLASSES),
+                StripSettings(frames=2, steps=4, until=None),
+                progress=stop,
             )
 
     def whatif() -> object:
@@ -170,13 +175,20 @@ def _analyses(
         (2, lambda: occlusion_sensitivity(model, image(), patch=8, stride=8)),
         (1, lambda: attribute(model, image(), "integrated_gradients", settings=Settings(steps=4))),
         (1, lambda: attribute(model, image(), "smoothgrad", settings=Settings(samples=3))),
-        (1, lambda: adversarial_strip(model, image(), rng.randrange(CLASSES), 2, 3)),
+        (1, lambda: adversarial_strip(model, image(), rng.randrange(CLASSES), short_strip)),
         (
             1,
-            lambda: adversarial_strip(model, image(), choose(channels), 2, 3, node=choose(spatial)),
+            lambda: adversarial_strip(
+                model, image(), choose(channels), short_strip, node=choose(spatial)
+            ),
         ),
         (1, cancelled_strip),
-        (1, lambda: feature_visualization(model, choose(spatial), choose(channels), 2)),
+        (
+            1,
+            lambda: feature_visualization(
+                model, choose(spatial), choose(channels), FeatureVisSettings(steps=2)
+            ),
+        ),
         (1, lambda: layer_projection(model, images[:8], None, pivots=3)),
     ]
 

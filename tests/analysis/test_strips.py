@@ -3,11 +3,13 @@ exist, the AlexNet-CIFAR demo (RGB)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 from torch import nn
 
-from deepling import Model, adversarial_strip, adversarial_strips, load_model
+from deepling import Model, StripSettings, adversarial_strip, adversarial_strips, load_model
 from deepling.analysis.strip_priors import blur, gaussian_kernel
 from deepling.errors import Cancelled, DeeplingError
 
@@ -51,7 +53,7 @@ def test_misclassified_image_defaults_to_its_predicted_class(trained_mnist, mnis
     wrong = [i for i in range(len(data)) if int(predicted[i]) != int(data.labels[i])]
     assert wrong, "the trained model makes no mistakes on the held-out digits"
     i = wrong[0]
-    strip = adversarial_strip(model, x[i], label=int(data.labels[i]), frames=5)
+    strip = adversarial_strip(model, x[i], None, StripSettings(frames=5), label=int(data.labels[i]))
     assert strip.target.index == int(predicted[i]) and strip.flip_frame == 0
     _check_strip(strip, x[i], 5, strip.budget)
     # "Why this class?": the target is pushed further, not left where it was.
@@ -62,7 +64,9 @@ def test_l2_budget_and_chosen_target(trained_mnist, mnist_split) -> None:  # typ
     model, data = trained_mnist[0], mnist_split[1]
     image = data.batch([3], model.input_shape)[0]
     target = (int(data.labels[3]) + 3) % 10
-    strip = adversarial_strip(model, image, target, frames=6, steps=80, norm="l2", budget=6.0)
+    strip = adversarial_strip(
+        model, image, target, StripSettings(frames=6, steps=80, norm="l2", budget=6.0)
+    )
     assert strip.target.index == target and strip.norm == "l2"
     assert float(strip.norms.max()) <= 6.0 + 1e-4
     _check_strip(strip, image, 6, 1.0)
@@ -71,7 +75,9 @@ def test_l2_budget_and_chosen_target(trained_mnist, mnist_split) -> None:  # typ
 def test_frames_are_spaced_evenly_in_norm(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
     model, data = trained_mnist[0], mnist_split[1]
     image = data.batch([5], model.input_shape)[0]
-    strip = adversarial_strip(model, image, (int(data.labels[5]) + 1) % 10, frames=5, until=None)
+    strip = adversarial_strip(
+        model, image, (int(data.labels[5]) + 1) % 10, StripSettings(frames=5, until=None)
+    )
     gaps = strip.norms[1:] - strip.norms[:-1]
     assert (gaps >= 0).all() and (strip.steps[1:] >= strip.steps[:-1]).all()
     assert float(gaps.max()) < 0.5 * float(strip.norms[-1])  # not all the change in one frame
@@ -93,8 +99,9 @@ def test_smoothing_prior_gives_smoother_changes(trained_mnist, mnist_split) -> N
     for i in range(8):
         image = data.batch([i], model.input_shape)[0]
         target = (int(data.labels[i]) + 5) % 10
-        smooth = adversarial_strip(model, image, target, until=None, steps=20)
-        raw = adversarial_strip(model, image, target, until=None, steps=20, smoothing=0)
+        settings = StripSettings(steps=20, until=None)
+        smooth = adversarial_strip(model, image, target, settings)
+        raw = adversarial_strip(model, image, target, replace(settings, smoothing=0))
         ratios.append(_roughness(smooth.diffs[-1]) / _roughness(raw.diffs[-1]))
     assert max(ratios) < 1 and sorted(ratios)[4] < 0.7, ratios
 
@@ -111,7 +118,9 @@ def test_channel_target_raises_the_channel(trained_mnist, mnist_split) -> None: 
     image = data.batch([2], model.input_shape)[0]
     before = model.activations(image[None], ["conv3"])["conv3"][0].mean(dim=(1, 2))
     channel = int(before.argmin())  # a weak channel, so there is room to raise it
-    strip = adversarial_strip(model, image, channel, frames=6, steps=32, node="conv3")
+    strip = adversarial_strip(
+        model, image, channel, StripSettings(frames=6, steps=32), node="conv3"
+    )
     assert strip.target.kind == "channel" and strip.target.node == "conv3"
     after = model.activations(strip.frames, ["conv3"])["conv3"][:, channel].mean(dim=(1, 2))
     assert torch.allclose(after, strip.scores, atol=1e-4)
@@ -134,10 +143,11 @@ def test_batched_strips_match_single_strips(trained_mnist, mnist_split) -> None:
     model, data = trained_mnist[0], mnist_split[1]
     image = data.batch([9], model.input_shape)[0]
     targets = [t for t in range(10) if t != int(data.labels[9])][:3]
-    strips = adversarial_strips(model, image, targets, frames=4, steps=5, until=None)
+    settings = StripSettings(frames=4, steps=5, until=None)
+    strips = adversarial_strips(model, image, targets, settings)
     assert [s.target.index for s in strips] == targets
     for strip, target in zip(strips, targets, strict=True):
-        single = adversarial_strip(model, image, target, frames=4, steps=5, until=None)
+        single = adversarial_strip(model, image, target, settings)
         assert strip.steps.tolist() == single.steps.tolist() and int(strip.steps[-1]) == 5
         assert strip.flip_frame == single.flip_frame
         torch.testing.assert_close(strip.frames, single.frames, rtol=0, atol=1e-4)
@@ -153,8 +163,8 @@ def test_a_batched_strip_does_not_depend_on_the_other_targets(trained_mnist, mni
     model, data = trained_mnist[0], mnist_split[1]
     image = data.batch([9], model.input_shape)[0]
     others = [t for t in range(10) if t != int(data.labels[9])]
-    first = adversarial_strips(model, image, others[0:3], frames=4)
-    second = adversarial_strips(model, image, [others[0], *others[3:5]], frames=4)
+    first = adversarial_strips(model, image, others[0:3], StripSettings(frames=4))
+    second = adversarial_strips(model, image, [others[0], *others[3:5]], StripSettings(frames=4))
     for strip in (*first, *second):
         _check_strip(strip, image, 4, strip.budget)
     a, b = first[0], second[0]
@@ -183,7 +193,7 @@ def test_one_forward_per_step_and_model_left_as_found(trained_mnist, mnist_split
     flags = [p.requires_grad for p in counting.parameters()]
     weights = {k: v.clone() for k, v in counting.state_dict().items()}
     image = data.batch([0], model.input_shape)[0]
-    adversarial_strip(model, image, 3, steps=16, until=None)
+    adversarial_strip(model, image, 3, StripSettings(steps=16, until=None))
     assert counting.calls == 16 + 1  # 16 forward+backward steps and the last step's result
     assert counting.training and all(m.training for m in counting.modules())
     assert [p.requires_grad for p in counting.parameters()] == flags
@@ -218,11 +228,6 @@ def test_model_left_as_found_after_an_error(trained_mnist, mnist_split) -> None:
     ("kwargs", "names"),
     [
         ({"target": 10}, "target"),
-        ({"target": 1, "frames": 1}, "frames"),
-        ({"target": 1, "frames": 10_000}, "frames"),
-        ({"target": 1, "steps": 0}, "steps"),
-        ({"target": 1, "norm": "l1"}, "norm"),
-        ({"target": 1, "budget": 0.0}, "budget"),
         ({"target": 99, "node": "conv3"}, "channel 99"),
         ({"target": 0, "node": "nope"}, "nope"),
     ],
@@ -235,6 +240,53 @@ def test_bad_arguments_name_the_parameter(trained_mnist, mnist_split, kwargs, na
         adversarial_strip(model, torch.full((1, 28, 28), 2.0), 1)
     with pytest.raises(DeeplingError, match="shape"):
         adversarial_strip(model, torch.rand(3, 28, 28), 1)
+    with pytest.raises(DeeplingError, match="settings must be a StripSettings"):
+        adversarial_strip(model, data.batch([0], model.input_shape)[0], 1, 8)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("frames", 1),
+        ("frames", 10_000),
+        ("frames", 2.5),
+        ("steps", 0),
+        ("steps", 3000),
+        ("norm", "l1"),
+        ("budget", 0.0),
+        ("budget", float("nan")),
+        ("smoothing", -1.0),
+        ("smoothing", float("inf")),
+        ("step", 0.0),
+        ("until", 0.0),
+        ("until", 1.5),
+    ],
+)
+def test_bad_settings_name_the_field(field: str, value: object) -> None:
+    with pytest.raises(DeeplingError, match=rf"^{field} must"):
+        StripSettings(**{field: value})  # type: ignore[arg-type]
+    with pytest.raises(DeeplingError, match=rf"^{field} must"):
+        replace(StripSettings(), **{field: value})  # a copy is checked too
+
+
+def test_settings_accept_their_bounds() -> None:
+    StripSettings(frames=2, steps=1, until=1.0, smoothing=0, norm="l2", budget=1e-3)
+    StripSettings(frames=64, steps=2048, until=None)
+
+
+def test_arguments_are_left_as_given(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    """Targets left None are chosen from the first pass, and returned in the strips: the
+    caller's list and image are not touched."""
+    model, data = trained_mnist[0], mnist_split[1]
+    image = data.batch([4], model.input_shape)[0]
+    kept = image.clone()
+    targets: list[int | None] = [None, 3, None]
+    settings = StripSettings(frames=2, steps=3)
+    strips = adversarial_strips(model, image, targets, settings)
+    single = adversarial_strip(model, image, None, settings)
+    assert targets == [None, 3, None] and torch.equal(image, kept)
+    runner_up = int(model.predict(image[None])[0].topk(2).indices[1])
+    assert [s.target.index for s in (*strips, single)] == [runner_up, 3, runner_up, runner_up]
 
 
 def test_any_rgb_input_size() -> None:
@@ -248,7 +300,7 @@ def test_any_rgb_input_size() -> None:
     )
     model = Model(net, (3, 21, 37), classes=list("abcd"))
     image = torch.rand(3, 21, 37)
-    strip = adversarial_strip(model, image, 2, frames=5, steps=30, until=None)
+    strip = adversarial_strip(model, image, 2, StripSettings(frames=5, steps=30, until=None))
     assert strip.frames.shape == (5, 3, 21, 37) and torch.equal(strip.frames[0], image)
     p = strip.probs[:, 2]
     assert (p[1:] >= p[:-1]).all() and p[-1] > p[0]

@@ -49,11 +49,11 @@ def test_featurevis_job_serves_a_png_and_is_cached(client: TestClient) -> None:
 
 def test_featurevis_cache_misses_after_an_algorithm_change(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Results of older code are recomputed, not served: the version is part of the key."""
-    from deepling.server.featurevis import job as featurevis_job
+    from deepling.analysis import featurevis
 
     body = {"node": "relu_1", "channel": 3, "steps": 8}
     old = _finish(client, "/api/jobs/featurevis", body)
-    monkeypatch.setattr(featurevis_job, "FEATUREVIS_VERSION", featurevis_job.FEATUREVIS_VERSION + 1)
+    monkeypatch.setattr(featurevis, "FEATUREVIS_VERSION", featurevis.FEATUREVIS_VERSION + 1)
     new = _finish(client, "/api/jobs/featurevis", body)
     assert new["result_url"] != old["result_url"]
 

@@ -12,7 +12,10 @@ logit is the output node's channel (``node=None`` names the output node).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from numbers import Integral
 from typing import Any
 
 import torch
@@ -47,6 +50,61 @@ DEFAULT_SHRINK = 0.05
 # Bump when the algorithm or a default changes, so that cached results of older code are
 # not served as new ones.
 FEATUREVIS_VERSION = 4
+
+
+@dataclass(frozen=True)
+class FeatureVisSettings:
+    """How a feature visualisation is optimised (``feature_visualization``, ``layer_atlas``,
+    ``optimise_images``); a bad value raises a DeeplingError naming it.
+
+    ``steps`` of AdamW, deterministic for a given ``seed``; ``decay`` is the spectrum's 1/f
+    power, ``lr`` the step size, ``shrink`` the fraction the spectrum loses each step (0:
+    none). ``transforms`` are each step's random moves: None for jitter/scale/rotation sized to
+    the input, empty for none (kept as a tuple).
+    """
+
+    steps: int = 256
+    seed: int = 0
+    decay: float = DEFAULT_DECAY
+    lr: float = DEFAULT_LR
+    shrink: float = DEFAULT_SHRINK
+    transforms: Sequence[Transform] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.steps, Integral) or not 1 <= self.steps <= MAX_STEPS:
+            raise DeeplingError(f"steps must be between 1 and {MAX_STEPS}, got {self.steps}.")
+        if not isinstance(self.seed, Integral) or not -(2**63) <= self.seed < 2**64:
+            raise DeeplingError(
+                f"seed must be an integer from -2**63 to 2**64 - 1 (torch's range), "
+                f"got {self.seed!r}."
+            )
+        if not math.isfinite(self.decay):
+            raise DeeplingError(f"decay must be a finite number, got {self.decay}.")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise DeeplingError(f"lr must be positive, got {self.lr}.")
+        if not 0 <= self.shrink < 1:
+            raise DeeplingError(f"shrink must be in [0, 1), got {self.shrink}.")
+        if self.transforms is not None:
+            moves = tuple(self.transforms)
+            if not all(callable(t) for t in moves):
+                raise DeeplingError("transforms must be callables (images, generator) -> images.")
+            object.__setattr__(self, "transforms", moves)  # frozen: a list would stay mutable
+
+    def key_parts(self) -> tuple[object, ...]:
+        """What tells results of these settings apart in a cache key, with the version of the
+        algorithm: steps, seed, version, decay, lr, shrink (the order cached keys have always
+        used), then the transforms if they are not the default."""
+        parts = (self.steps, self.seed, FEATUREVIS_VERSION, self.decay, self.lr, self.shrink)
+        return parts if self.transforms is None else (*parts, self.transforms)
+
+
+def _checked(settings: object) -> FeatureVisSettings:
+    if not isinstance(settings, FeatureVisSettings):
+        raise DeeplingError(
+            f"settings must be a FeatureVisSettings, got {type(settings).__name__}.",
+            "Pass FeatureVisSettings(steps=..., seed=...).",
+        )
+    return settings
 
 
 def channel_objective(channels: Sequence[int] | int) -> Objective:
@@ -103,15 +161,10 @@ def feature_visualization(
     model: Model,
     node: str | None,
     channel: int | None,
-    steps: int = 256,
-    seed: int = 0,
+    settings: FeatureVisSettings = FeatureVisSettings(),
     *,
     objective: Objective | None = None,
     data: Dataset | Tensor | None = None,
-    transforms: list[Transform] | None = None,
-    decay: float = DEFAULT_DECAY,
-    lr: float = DEFAULT_LR,
-    shrink: float = DEFAULT_SHRINK,
     progress: Progress = no_progress,
 ) -> Tensor:
     """The image ``(C, H, W)`` in [0, 1], at the model's input shape, that maximises ``channel``
@@ -119,72 +172,51 @@ def feature_visualization(
     None). ``node=None`` is the output node, so ``channel`` is a class: its logit is maximised.
 
     ``data`` (RGB only) gives the colour statistics for the decorrelation; ImageNet's without.
-    ``transforms`` default to jitter/scale/rotation sized to the input; ``decay`` is the
-    spectrum's 1/f power; ``shrink`` the fraction the spectrum loses each step (0: none).
-    Deterministic for a given ``seed``.
+    ``settings``: the optimisation's steps, seed and tunables. Deterministic for given settings.
     """
     name = resolve_node(model, node)
     if objective is None:
         if channel is None:
             raise DeeplingError("Give a channel (or an objective) to visualise.")
         objective = channel_objective(check_channel(model, name, channel))
-    images = optimise_images(
-        model,
-        name,
-        objective,
-        1,
-        steps,
-        seed,
-        data=data,
-        transforms=transforms,
-        decay=decay,
-        lr=lr,
-        shrink=shrink,
-        progress=progress,
-    )
+    images = optimise_images(model, name, objective, 1, settings, data=data, progress=progress)
     return images[0]
 
 
 def layer_atlas(
     model: Model,
     node: str | None,
-    steps: int = 256,
-    seed: int = 0,
+    settings: FeatureVisSettings = FeatureVisSettings(),
     *,
     channels: Sequence[int] | None = None,
     batch_size: int = 128,
     data: Dataset | Tensor | None = None,
-    transforms: list[Transform] | None = None,
-    decay: float = DEFAULT_DECAY,
-    lr: float = DEFAULT_LR,
-    shrink: float = DEFAULT_SHRINK,
     progress: Progress = no_progress,
 ) -> Tensor:
     """Feature visualisations of every channel of ``node`` (or of ``channels``), optimised
     ``batch_size`` at a time as one batch: ``(Cn, C, H, W)`` in [0, 1]. Batching costs far less
-    than one optimisation per channel (see benchmarks/bench_featurevis.py)."""
+    than one optimisation per channel (see benchmarks/bench_featurevis.py). The batch starting
+    at channel index ``i`` runs with seed ``settings.seed + i``."""
+    settings = _checked(settings)
     name = resolve_node(model, node)
     wanted = list(range(channel_count(model, name))) if channels is None else list(channels)
     for c in wanted:
         check_channel(model, name, c)
     parts = []
+    steps = settings.steps
     total = len(wanted) * steps
     for start in range(0, len(wanted), batch_size):
         chunk = wanted[start : start + batch_size]
         report = _offset_progress(progress, start * steps, len(chunk), total)
+        chunk_settings = replace(settings, seed=settings.seed + start)
         parts.append(
             optimise_images(
                 model,
                 name,
                 channel_objective(chunk),
                 len(chunk),
-                steps,
-                seed + start,
+                chunk_settings,
                 data=data,
-                transforms=transforms,
-                decay=decay,
-                lr=lr,
-                shrink=shrink,
                 progress=report,
             )
         )
@@ -246,14 +278,9 @@ def optimise_images(
     node: str,
     objective: Objective,
     batch: int,
-    steps: int,
-    seed: int,
+    settings: FeatureVisSettings = FeatureVisSettings(),
     *,
     data: Dataset | Tensor | None = None,
-    transforms: list[Transform] | None = None,
-    decay: float = DEFAULT_DECAY,
-    lr: float = DEFAULT_LR,
-    shrink: float = DEFAULT_SHRINK,
     progress: Progress = no_progress,
 ) -> Tensor:
     """``batch`` images ``(B, C, H, W)`` in [0, 1] maximising ``objective`` at ``node``
@@ -263,24 +290,23 @@ def optimise_images(
     image leaf to the node (with the resampling and the normalisation, folded into one op, in
     front). The parameterisation's own steps, the sigmoid and its derivative, one irfft2 and
     one rfft2, run outside it, and the update is one fused AdamW call."""
-    if not 1 <= steps <= MAX_STEPS:
-        raise DeeplingError(f"steps must be between 1 and {MAX_STEPS}, got {steps}.")
-    if not lr > 0:
-        raise DeeplingError(f"lr must be positive, got {lr}.")
+    settings = _checked(settings)
+    steps = settings.steps
     tapped = _optimised_node(model, node)
     # A ReLU node: applied here with the redirected gradient until no image is silent, then
     # tapped itself (its plain gradient is then the true one, and a step costs no more than a
     # bare step; an image that falls silent again keeps moving on Adam's momentum).
     silent = [tapped != node]
     shape = model.input_shape
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(settings.seed)
     color = color_correlation(data, shape) if shape[0] == 3 else None
     image = FourierImage(
-        batch, shape, decay=decay, color=color, generator=generator, device=model.device
+        batch, shape, decay=settings.decay, color=color, generator=generator, device=model.device
     )
-    moves = standard_transforms(shape[1], shape[2]) if transforms is None else transforms
+    transforms = settings.transforms
+    moves = standard_transforms(shape[1], shape[2]) if transforms is None else list(transforms)
     move = plan_transforms(moves, steps, (batch, *shape), generator, model.device)
-    adam = AscentAdam(image.spectrum, lr, shrink=shrink)
+    adam = AscentAdam(image.spectrum, settings.lr, shrink=settings.shrink)
     # normalise(centred + 0.5) as one op: centred * scale + (shift + 0.5 * scale).
     scale, shift = model.input_affine()
     shift = shift + 0.5 * scale

@@ -5,12 +5,15 @@ kept as a row of frames with their differences to the original and their class p
     strip = deepling.adversarial_strip(model, image, label=3)         # "why not 3?" / runner-up
     strip = deepling.adversarial_strip(model, image, 12, node="conv3")  # channel 12 of conv3
     strips = deepling.adversarial_strips(model, image, targets=[1, 5, 9])  # one batched run
+    strip = deepling.adversarial_strip(model, image, 7, StripSettings(frames=5, norm="l2"))
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Integral
 
 import torch
 from torch import Tensor
@@ -39,6 +42,53 @@ STEP = 0.002
 UNTIL = 0.9
 MAX_FRAMES = 64
 MAX_STEPS = 2048
+
+
+@dataclass(frozen=True)
+class StripSettings:
+    """How a strip is made (``adversarial_strip``, ``adversarial_strips``); a bad value raises
+    a DeeplingError naming it.
+
+    ``frames``: how many frames the strip keeps. ``steps``: at most this many optimisation
+    steps. ``norm``/``budget``: the whole change stays inside this L-infinity or L2 ball.
+    ``smoothing``: standard deviation in pixels of the blur of every gradient (None: 2 px per
+    32 px of image; 0: none). ``step``: the first step's largest pixel change (later steps grow
+    while they help and halve when they do not). ``until``: stop once the target class has this
+    probability (None: run all ``steps``; channel targets always run all steps).
+    """
+
+    frames: int = 8
+    steps: int = 64
+    norm: Norm = "linf"
+    budget: float = BUDGET
+    smoothing: float | None = None
+    step: float = STEP
+    until: float | None = UNTIL
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.frames, Integral) or not 2 <= self.frames <= MAX_FRAMES:
+            raise DeeplingError(f"frames must be between 2 and {MAX_FRAMES}, got {self.frames}.")
+        if not isinstance(self.steps, Integral) or not 1 <= self.steps <= MAX_STEPS:
+            raise DeeplingError(f"steps must be between 1 and {MAX_STEPS}, got {self.steps}.")
+        if self.norm not in NORMS:
+            raise DeeplingError(f"norm must be one of {', '.join(NORMS)}, got {self.norm!r}.")
+        if not self.budget > 0:
+            raise DeeplingError(f"budget must be positive, got {self.budget}.")
+        if self.smoothing is not None and not (
+            self.smoothing >= 0 and math.isfinite(self.smoothing)
+        ):
+            raise DeeplingError(
+                f"smoothing must be a blur radius of 0 pixels or more, got {self.smoothing}."
+            )
+        if not (self.step > 0 and math.isfinite(self.step)):
+            raise DeeplingError(f"step must be positive, got {self.step}.")
+        if self.until is not None and not 0 < self.until <= 1:
+            raise DeeplingError(f"until must be a probability in (0, 1], got {self.until}.")
+
+    def path(self, height: int, width: int) -> PathSettings:
+        """The optimisation path's settings for an image of ``height`` x ``width``."""
+        smoothing = default_smoothing(height, width) if self.smoothing is None else self.smoothing
+        return PathSettings(self.norm, self.budget, float(smoothing), self.step)
 
 
 @dataclass(frozen=True)
@@ -92,16 +142,10 @@ def adversarial_strip(
     model: Model,
     image: Tensor,
     target: int | None = None,
-    frames: int = 8,
-    steps: int = 64,
+    settings: StripSettings = StripSettings(),
     *,
     node: str | None = None,
     label: int | None = None,
-    norm: Norm = "linf",
-    budget: float = BUDGET,
-    smoothing: float | None = None,
-    step: float = STEP,
-    until: float | None = UNTIL,
     progress: Progress = no_progress,
 ) -> Strip:
     """Change ``image`` ``(C, H, W)`` in [0, 1] step by step toward ``target``.
@@ -109,29 +153,13 @@ def adversarial_strip(
     ``target``: a class index; or, with ``node``, a channel of that graph node (its spatial-mean
     activation is maximised). None for a class: the predicted class if the image is
     misclassified (``label`` its true class: "why this class?"), otherwise the runner-up.
-    ``norm``/``budget``: the whole change stays inside this L-infinity or L2 ball.
-    ``smoothing``: standard deviation in pixels of the blur of every gradient (None: 2 px per
-    32 px of image; 0: none). ``step``: the first step's largest pixel change (later steps grow
-    while they help and halve when they do not). ``until``: stop once the target class has this
-    probability (None: run all ``steps``; channel targets always run all steps).
+    ``settings``: frames, steps, budget, smoothing and stopping (see ``StripSettings``).
 
-    Costs at most ``steps`` forward+backward passes (gradients for the input only) and one
-    forward pass; the model is left as found (mode, ``requires_grad``, no hooks).
+    Costs at most ``settings.steps`` forward+backward passes (gradients for the input only) and
+    one forward pass; the model is left as found (mode, ``requires_grad``, no hooks).
     """
     return adversarial_strips(
-        model,
-        image,
-        [target],
-        frames,
-        steps,
-        node=node,
-        label=label,
-        norm=norm,
-        budget=budget,
-        smoothing=smoothing,
-        step=step,
-        until=until,
-        progress=progress,
+        model, image, [target], settings, node=node, label=label, progress=progress
     )[0]
 
 
@@ -139,73 +167,50 @@ def adversarial_strips(
     model: Model,
     image: Tensor,
     targets: Sequence[int | None],
-    frames: int = 8,
-    steps: int = 64,
+    settings: StripSettings = StripSettings(),
     *,
     node: str | None = None,
     label: int | None = None,
-    norm: Norm = "linf",
-    budget: float = BUDGET,
-    smoothing: float | None = None,
-    step: float = STEP,
-    until: float | None = UNTIL,
     progress: Progress = no_progress,
 ) -> list[Strip]:
     """One strip per target for the same image, computed together: every step is one batched
     forward+backward pass over all targets (see ``adversarial_strip`` for the arguments)."""
-    original = _check(model, image, targets, frames, steps, norm, budget, step, until, node)
+    if not isinstance(settings, StripSettings):
+        raise DeeplingError(
+            f"settings must be a StripSettings, got {type(settings).__name__}.",
+            "Pass StripSettings(frames=..., steps=...).",
+        )
+    original = _check(model, image, targets, node)
     _, height, width = model.input_shape
-    settings = PathSettings(
-        norm,
-        budget,
-        default_smoothing(height, width) if smoothing is None else float(smoothing),
-        step,
-    )
-    wanted: list[int | None] = list(targets)
-    objective = (
-        _channel_objective(model, node, wanted)
-        if node is not None
-        else _class_objective(model, wanted, label)
-    )
+    channels = [int(t) for t in targets if t is not None]  # all of them for a node (checked)
     stop: StopRule | None = None
-    if node is None and until is not None:
-        stop = _reached(wanted, until, original.device)
+    classes: _ClassObjective | None = None
+    objective: Objective
+    if node is None:
+        classes = _ClassObjective(model, targets, label)
+        objective = classes
+        if settings.until is not None:
+            stop = _reached(classes, settings.until)
+    else:
+        objective = _channel_objective(model, node, channels)
+    path = settings.path(height, width)
     with eval_mode(model.module), frozen_parameters(model.module):
-        paths = optimise_path(objective, original, len(wanted), steps, settings, stop, progress)
-    resolved = [int(t) for t in wanted if t is not None]
+        paths = optimise_path(
+            objective, original, len(targets), settings.steps, path, stop, progress
+        )
+    resolved = channels if classes is None else classes.targets
     return [
-        _strip(model, path, original, t, node, settings, frames)
-        for path, t in zip(paths, resolved, strict=True)
+        _strip(model, points, original, t, node, settings)
+        for points, t in zip(paths, resolved, strict=True)
     ]
 
 
-def _check(
-    model: Model,
-    image: Tensor,
-    targets: Sequence[int | None],
-    frames: int,
-    steps: int,
-    norm: str,
-    budget: float,
-    step: float,
-    until: float | None,
-    node: str | None,
-) -> Tensor:
+def _check(model: Model, image: Tensor, targets: Sequence[int | None], node: str | None) -> Tensor:
     x = model.check_images(image.unsqueeze(0) if isinstance(image, Tensor) else image)
     if not bool(torch.isfinite(x).all()) or x.min() < 0 or x.max() > 1:
         raise DeeplingError("image: pixel values must lie in [0, 1].")
     if not targets:
         raise DeeplingError("targets: give at least one target.")
-    if not 2 <= frames <= MAX_FRAMES:
-        raise DeeplingError(f"frames must be between 2 and {MAX_FRAMES}, got {frames}.")
-    if not 1 <= steps <= MAX_STEPS:
-        raise DeeplingError(f"steps must be between 1 and {MAX_STEPS}, got {steps}.")
-    if norm not in NORMS:
-        raise DeeplingError(f"norm must be one of {', '.join(NORMS)}, got {norm!r}.")
-    if not budget > 0 or not step > 0:
-        raise DeeplingError(f"budget and step must be positive, got {budget} and {step}.")
-    if until is not None and not 0 < until <= 1:
-        raise DeeplingError(f"until must be a probability in (0, 1], got {until}.")
     check_targets(model, targets, node)
     return x[0].to(model.device)
 
@@ -233,28 +238,43 @@ def check_targets(model: Model, targets: Sequence[int | None], node: str | None)
         )
 
 
-def _class_objective(model: Model, targets: list[int | None], label: int | None) -> Objective:
-    """The target's log-probability. Targets left None are filled in from the first forward
-    pass (the unchanged image), so choosing them costs no extra pass."""
-    chosen: list[Tensor] = []
+class _ClassObjective:
+    """The target's log-probability. Targets given as None are chosen on the first call (the
+    unchanged image), so choosing them costs no extra pass; the caller's list is not touched."""
 
-    def objective(x: Tensor) -> tuple[Tensor, Tensor]:
+    def __init__(self, model: Model, targets: Sequence[int | None], label: int | None) -> None:
+        self._model, self._given, self._label = model, list(targets), label
+        self._index: Tensor | None = None
+
+    @property
+    def index(self) -> Tensor:
+        """Every target, the chosen ones filled in, ``(B,)`` on the model's device (known after
+        the first call)."""
+        if self._index is None:
+            raise RuntimeError("targets are chosen on the first call")
+        return self._index
+
+    @property
+    def targets(self) -> list[int]:
+        return [int(t) for t in self.index.tolist()]
+
+    def __call__(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        model = self._model
         logits = logits_of(model.module(model.normalise(x))).float()
-        if not chosen:
+        if self._index is None:
             top2 = logits[0].topk(min(2, logits.shape[1])).indices.tolist()
+            label = self._label
             fallback = top2[0] if label is not None and top2[0] != label else top2[-1]
-            targets[:] = [fallback if t is None else t for t in targets]
-            chosen.append(torch.tensor(targets, device=logits.device))
-        scores = logits.log_softmax(dim=1).gather(1, chosen[0].view(-1, 1)).squeeze(1)
+            chosen = [fallback if t is None else t for t in self._given]
+            self._index = torch.tensor(chosen, device=logits.device)
+        scores = logits.log_softmax(dim=1).gather(1, self._index.view(-1, 1)).squeeze(1)
         return scores, logits
 
-    return objective
 
-
-def _channel_objective(model: Model, node: str, channels: list[int | None]) -> Objective:
+def _channel_objective(model: Model, node: str, channels: list[int]) -> Objective:
     """The channel's spatial-mean activation at ``node``."""
     output = model.graph().output.name
-    index = torch.tensor([int(c) for c in channels if c is not None], device=model.device)
+    index = torch.tensor(channels, device=model.device)
 
     def objective(x: Tensor) -> tuple[Tensor, Tensor]:
         found = model.tap(model.normalise(x), [node, output])
@@ -266,15 +286,14 @@ def _channel_objective(model: Model, node: str, channels: list[int | None]) -> O
     return objective
 
 
-def _reached(targets: list[int | None], until: float, device: torch.device) -> StopRule:
+def _reached(objective: _ClassObjective, until: float) -> StopRule:
     """Done once the target's probability p has gained the fraction ``until`` of what it lacked
     at the start: p >= p0 + until * (1 - p0). An image already confidently in the target class
     (a misclassified one, asked "why this class?") is pushed further, not left unchanged."""
     bar: list[Tensor] = []
 
     def stop(probs: Tensor) -> Tensor:
-        index = torch.tensor([int(t) for t in targets if t is not None], device=device)
-        p = probs.gather(1, index.view(-1, 1)).squeeze(1)
+        p = probs.gather(1, objective.index.view(-1, 1)).squeeze(1)
         if not bar:  # the first call sees the unchanged image
             bar.append(p + until * (1 - p))
             return torch.zeros_like(p, dtype=torch.bool)
@@ -289,10 +308,9 @@ def _strip(
     original: Tensor,
     target: int,
     node: str | None,
-    settings: PathSettings,
-    frames: int,
+    settings: StripSettings,
 ) -> Strip:
-    chosen = pick_frames(path, original, frames)
+    chosen = pick_frames(path, original, settings.frames)
     pixels = torch.stack([p.pixels for p in chosen]).cpu()
     pixels[0] = original.cpu()  # exactly the input, not a copy through a forward pass
     diffs = pixels - original.cpu()

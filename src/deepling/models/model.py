@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import cached_property
 
 import torch
 from torch import Tensor, fx, nn
 
-from deepling.capture.fx_capture import FxTap
-from deepling.capture.hook_capture import capture_with_hooks
 from deepling.errors import DeeplingError
-from deepling.graph.fx_trace import trace_fx
-from deepling.graph.hook_trace import ModuleCall, trace_hooks
+from deepling.graph.hook_trace import ModuleCall
 from deepling.graph.types import Graph
-from deepling.models.ablated import (
-    Ablation,
-    HookAblatedModule,
-    HookAblation,
-    ablated_graph_module,
-    check_ablations,
-)
+from deepling.models.ablated import Ablation, check_ablations
+from deepling.models.forwards import Forward, Forwards
 from deepling.models.state import eval_mode
 from deepling.progress import Progress, no_progress
 from deepling.tensors import logits_of
@@ -42,6 +32,8 @@ class Model:
 
     ``with_ablations`` gives a view of the model with channels held constant (see
     ``deepling.models.ablated``); ``ablating`` switches ablations on for the calling thread.
+    Methods run the model only through ``_run``, the forward pass with the ablations in effect
+    (see ``deepling.models.forwards``), so each of them sees the ablations.
     """
 
     def __init__(
@@ -55,14 +47,6 @@ class Model:
         device: torch.device | None = None,
         name: str | None = None,
     ) -> None:
-        self._user_module = module
-        self._forward: nn.Module = module  # what forward passes run; an ablated copy in views
-        self._ablations: tuple[Ablation, ...] = ()  # a view's own ablations
-        self._hook_ablation: HookAblation | None = None
-        self._active = threading.local()  # ablations switched on by ``ablating``, per thread
-        self._views: OrderedDict[tuple[Ablation, ...], Model] = OrderedDict()
-        self._views_lock = threading.Lock()
-        self._root = self  # the unablated model that views are made from
         self.input_shape = input_shape
         self.classes = list(classes)
         self.device = device or _module_device(module)
@@ -74,15 +58,27 @@ class Model:
             raise DeeplingError(f"std must be positive, got {self.std}.")
         self._mean = torch.tensor(self.mean, device=self.device).view(1, -1, 1, 1)
         self._std = torch.tensor(self.std, device=self.device).view(1, -1, 1, 1)
-        self._hook_calls: dict[str, ModuleCall] = {}
-        self._fx_tap: FxTap | None = None
+        self._ablations: tuple[Ablation, ...] = ()  # a view's own ablations
+        self._active = threading.local()  # ablations switched on by ``ablating``, per thread
+        # Traced (with a random example) only when the graph is first needed: a model that is
+        # only run, as in training's evaluations, leaves the global RNG alone.
+        self._forwards = Forwards(module, self._example, self.device)
+
+    def _example(self) -> Tensor:
+        return self.normalise(torch.rand(1, *self.input_shape, device=self.device))
+
+    @property
+    def _run(self) -> Forward:
+        """The forward pass for this thread's calls: with the view's and ``ablating``'s
+        ablations, if any."""
+        return self._forwards.get(self.ablations)
 
     @property
     def module(self) -> nn.Module:
         """The nn.Module that forward passes run: the user's module, or, while ablations are
         active (a view, or inside ``ablating``), a module that runs it with those channels
         held constant. It shares the user's weights."""
-        return self._runner()._forward
+        return self._run.module
 
     # -- ablation ----------------------------------------------------------------------------
 
@@ -94,8 +90,13 @@ class Model:
     def with_ablations(self, ablations: Sequence[Ablation]) -> Model:
         """A view of this model with ``ablations`` added to those in effect: same weights,
         graph and preprocessing; its forward passes hold the ablated channels constant. Views
-        share no mutable state with the model, so threads can run them side by side."""
-        return self._root._view(self.ablations + tuple(ablations))
+        share only the (thread-safe) forward passes with the model, so threads can run them
+        side by side."""
+        view = copy.copy(self)  # shares the forward passes and the preprocessing
+        view._ablations = self.ablations + check_ablations(self.graph(), list(ablations))
+        view._active = threading.local()
+        view._forwards.get(view._ablations)  # built now, so that a bad ablation raises here
+        return view
 
     @contextmanager
     def ablating(self, ablations: Sequence[Ablation]) -> Iterator[Model]:
@@ -109,66 +110,22 @@ class Model:
         finally:
             self._active.stack = stack
 
-    def _runner(self) -> Model:
-        """The model that runs this thread's calls: ``self`` or an ablated view."""
-        stack = getattr(self._active, "stack", ())
-        return self._root._view(self._ablations + stack) if stack else self
-
-    def _view(self, ablations: tuple[Ablation, ...]) -> Model:
-        if not ablations:
-            return self
-        graph = self.graph()
-        with self._views_lock:
-            if ablations in self._views:
-                self._views.move_to_end(ablations)
-                return self._views[ablations]
-            checked = check_ablations(graph, ablations)
-            view = copy.copy(self)  # shares the module, graph and preprocessing
-            view._ablations = checked
-            view._active = threading.local()
-            view._views = OrderedDict()
-            if self._fx_tap is not None:
-                gm = ablated_graph_module(self._fx_tap.graph_module, checked, self.device)
-                view._fx_tap = FxTap(gm)
-                view._forward = gm
-            else:
-                view._hook_ablation = HookAblation(
-                    self._user_module, checked, self._hook_calls, self.device
-                )
-                view._forward = HookAblatedModule(view._hook_ablation)
-            self._views[ablations] = view
-            if len(self._views) > 16:
-                self._views.popitem(last=False)
-            return view
-
     # -- graph -------------------------------------------------------------------------------
 
     def graph(self) -> Graph:
         """Every tensor-valued op of the model (traced once, then cached)."""
-        return self._graph
-
-    @cached_property
-    def _graph(self) -> Graph:
-        example = torch.rand(1, *self.input_shape, device=self.device)
-        module = self._user_module
-        with eval_mode(module):
-            try:
-                graph, gm = trace_fx(module, self.normalise(example))
-            except Exception as exc:  # fx raises many types on untraceable code
-                reason = f"torch.fx could not trace the model ({type(exc).__name__}: {exc})"
-                graph, self._hook_calls = trace_hooks(module, self.normalise(example), reason)
-                return graph
-        self._fx_tap = FxTap(gm)
-        return graph
+        return self._forwards.graph
 
     @property
     def fx_module(self) -> fx.GraphModule | None:
         """The traced GraphModule (None for approximate graphs); shares the module's weights.
         With ablations in effect, the ablated copy of it."""
-        if (runner := self._runner()) is not self:
-            return runner.fx_module
-        self.graph()
-        return self._fx_tap.graph_module if self._fx_tap else None
+        return self._run.fx_module
+
+    @property
+    def _hook_calls(self) -> dict[str, ModuleCall]:
+        """Per node of an approximate graph, the module call it stands for (empty if traced)."""
+        return self._forwards.hook_calls
 
     # -- running -----------------------------------------------------------------------------
 
@@ -194,14 +151,13 @@ class Model:
 
     def logits(self, x: Tensor, batch_size: int = DEFAULT_BATCH) -> Tensor:
         """Class scores ``(N, K)`` on the CPU."""
-        if (runner := self._runner()) is not self:
-            return runner.logits(x, batch_size)
         x = self.check_images(x)
+        module = self.module
         out = []
-        with torch.no_grad(), eval_mode(self._user_module):
+        with torch.no_grad(), eval_mode(module):
             for start in range(0, x.shape[0], batch_size):
                 batch = self.normalise(x[start : start + batch_size])
-                out.append(logits_of(self._forward(batch)).float().cpu())
+                out.append(logits_of(module(batch)).float().cpu())
         return torch.cat(out) if out else torch.empty(0, len(self.classes))
 
     def predict(self, x: Tensor, batch_size: int = DEFAULT_BATCH) -> Tensor:
@@ -212,18 +168,17 @@ class Model:
         self, x: Tensor, nodes: Sequence[str], batch_size: int = DEFAULT_BATCH
     ) -> dict[str, Tensor]:
         """Activations at ``nodes``: each ``(N, *graph[node].shape)``, detached, on the CPU."""
-        if (runner := self._runner()) is not self:
-            return runner.activations(x, nodes, batch_size)
         names = list(dict.fromkeys(self.graph().check(list(nodes))))  # each node once
         x = self.check_images(x)
         if not names:
             return {}
         if x.shape[0] == 0:
             return {n: torch.empty(0, *self.graph()[n].shape) for n in names}
+        run = self._run
         parts: dict[str, list[Tensor]] = {n: [] for n in names}
-        with torch.no_grad(), eval_mode(self._user_module):
+        with torch.no_grad(), eval_mode(run.module):
             for start in range(0, x.shape[0], batch_size):
-                found = self.tap(self.normalise(x[start : start + batch_size]), names)
+                found = run.tap(self.normalise(x[start : start + batch_size]), names)
                 for name in names:
                     parts[name].append(found[name].cpu())
         return {n: torch.cat(p) for n, p in parts.items()}
@@ -242,22 +197,16 @@ class Model:
         activation is copied or kept: a pass over many images at many layers costs little
         more than the forward pass itself.
         """
-        if (runner := self._runner()) is not self:
-            return runner.reduce(x, reducers, batch_size, progress)
         self.graph().check(list(reducers))
         x = self.check_images(x)
         n = x.shape[0]
+        run = self._run
         parts: dict[str, list[Tensor]] = {name: [] for name in reducers}
-        reducing = self._fx_tap.reducing_module(reducers) if self._fx_tap else None
+        reducing = run.reducing(reducers)
         progress(0, n)
-        with torch.no_grad(), eval_mode(self._user_module):
+        with torch.no_grad(), eval_mode(run.module):
             for start in range(0, n, batch_size):
-                batch = self.normalise(x[start : start + batch_size])
-                if reducing is not None:
-                    found = reducing(batch)
-                else:
-                    acts = self._capture(batch, list(reducers))
-                    found = {name: reducers[name](acts[name]) for name in reducers}
+                found = reducing(self.normalise(x[start : start + batch_size]))
                 for name in reducers:
                     parts[name].append(found[name].cpu())
                 progress(min(start + batch_size, n), n)
@@ -266,17 +215,7 @@ class Model:
     def tap(self, x: Tensor, names: list[str]) -> dict[str, Tensor]:
         """Activations at ``names`` for a normalised batch, on the model's device, in whatever
         grad mode and training mode the caller set (the building block for gradients)."""
-        if (runner := self._runner()) is not self:
-            return runner.tap(x, names)
-        self.graph()
-        if self._fx_tap is not None:
-            return self._fx_tap.run(x, names)
-        return self._capture(x, names)
-
-    def _capture(self, x: Tensor, names: list[str]) -> dict[str, Tensor]:
-        if self._hook_ablation is not None:
-            return self._hook_ablation.capture(x, names, self._hook_calls)
-        return capture_with_hooks(self._user_module, x, names, self._hook_calls)
+        return self._run.tap(x, names)
 
     def __repr__(self) -> str:
         ablated = f", ablations={len(self._ablations)}" if self._ablations else ""

@@ -8,10 +8,7 @@ import numpy as np
 import torch
 
 from deepling.analysis.featurevis import (
-    DEFAULT_DECAY,
-    DEFAULT_LR,
-    DEFAULT_SHRINK,
-    FEATUREVIS_VERSION,
+    FeatureVisSettings,
     check_channel,
     feature_visualization,
     layer_atlas,
@@ -36,10 +33,10 @@ ATLAS = CachedAnalysis(
 MAX_ATLAS_IMAGE_STEPS = 1024 * 512
 
 
-def _key(session: Session, kind: str, *parts: object) -> str:
-    """The version makes results of older code miss the cache rather than be served."""
-    settings = (FEATUREVIS_VERSION, DEFAULT_DECAY, DEFAULT_LR, DEFAULT_SHRINK)
-    return model_data_key(kind, session.model, session.dataset, *parts, *settings)
+def _key(session: Session, kind: str, settings: FeatureVisSettings, *parts: object) -> str:
+    """The settings' key parts hold the algorithm's version, so results of older code miss the
+    cache rather than be served."""
+    return model_data_key(kind, session.model, session.dataset, *parts, *settings.key_parts())
 
 
 def _colour_data(session: Session) -> Dataset | None:
@@ -52,15 +49,15 @@ def start_featurevis(session: Session, request: FeatureVisRequest) -> Job:
     """Queue (or join) one channel's feature visualisation; a cached result finishes at once."""
     node = resolve_node(session.model, request.node)
     check_channel(session.model, node, request.channel)
-    key = _key(session, FEATUREVIS.kind, node, request.channel, request.steps, request.seed)
+    settings = FeatureVisSettings(steps=request.steps, seed=request.seed)
+    key = _key(session, FEATUREVIS.kind, settings, node, request.channel)
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
         image = feature_visualization(
             session.model,
             node,
             request.channel,
-            request.steps,
-            request.seed,
+            settings,
             data=_colour_data(session),
             progress=progress,
         )
@@ -84,14 +81,14 @@ def start_atlas(session: Session, request: AtlasRequest) -> Job:
             f"steps={request.steps} is too many for the {channels} channels of "
             f"{node!r}: at most {steps}."
         )
-    key = _key(session, ATLAS.kind, node, request.steps, request.seed)
+    settings = FeatureVisSettings(steps=request.steps, seed=request.seed)
+    key = _key(session, ATLAS.kind, settings, node)
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
         images = layer_atlas(
             session.model,
             node,
-            request.steps,
-            request.seed,
+            settings,
             data=_colour_data(session),
             progress=progress,
         )

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from deepling.analysis.keys import model_data_key
-from deepling.analysis.strips import Strip, adversarial_strip, check_targets
+from deepling.analysis.strips import Strip, StripSettings, adversarial_strip, check_targets
 from deepling.progress import Progress
 from deepling.server.images.refs import resolve_image
 from deepling.server.jobs.cached import CachedAnalysis
@@ -26,20 +26,23 @@ def start_strip(session: Session, request: StripRequest) -> Job:
     check_targets(session.model, [request.target], request.node)
     parameters = sorted(request.model_dump(exclude={"image"}).items())
     key = model_data_key(STRIP.kind, session.model, session.dataset, image.key, parameters)
+    settings = StripSettings(  # checked here, so that a bad value is a 4xx, not a failed job
+        frames=request.frames,
+        steps=request.steps,
+        norm=request.norm,
+        budget=request.budget,
+        smoothing=request.smoothing,
+        until=request.until,
+    )
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
         strip = adversarial_strip(
             session.model,
             image.pixels,
             request.target,
-            request.frames,
-            request.steps,
+            settings,
             node=request.node,
             label=image.label if image.label >= 0 else None,
-            norm=request.norm,
-            budget=request.budget,
-            smoothing=request.smoothing,
-            until=request.until,
             progress=progress,
         )
         return _arrays(strip, image.title, image.label)
