@@ -12,6 +12,7 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
 fi
 ruff check src tests benchmarks
 ruff format --check src tests benchmarks setup.py
+python scripts/api_types.py --check
 (cd frontend && npm run --silent format:check && npm run --silent typecheck && npm test --silent)
 mypy
 python -m pytest "$@"

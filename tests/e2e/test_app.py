@@ -41,8 +41,9 @@ def test_data_view_evaluation_confusion_filter_and_bookmark(  # type: ignore[no-
     page.click("#evaluate")
     page.wait_for_selector("#confusion-matrix [data-true='0'][data-predicted='0']", timeout=60_000)
     counts = page.evaluate(
-        """() => [...document.querySelectorAll('#confusion-matrix [data-true]')].map(
-               c => [c.dataset.true, c.dataset.predicted, Number(c.dataset.count)])"""
+        r"""() => [...document.querySelectorAll('#confusion-matrix [data-true]')].map(
+               c => [c.dataset.true, c.dataset.predicted,
+                     Number(c.title.match(/: ([\d,]+) images/)[1].replaceAll(',', ''))])"""
     )
     true_class, predicted, count = max(counts, key=lambda c: c[2])
     page.click(f"#confusion-matrix [data-true='{true_class}'][data-predicted='{predicted}']")

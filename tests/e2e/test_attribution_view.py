@@ -18,7 +18,10 @@ BLANK = """(selector) => [...document.querySelectorAll(selector)].map(c => {
 
 
 def _shown(page, method: str) -> str:  # type: ignore[no-untyped-def]
-    selector = f"#attribution-grid .at-card[data-method='{method}'][data-state='shown']"
+    # Shown: its map's legend is there and the card is not busy loading another.
+    selector = (
+        f"#attribution-grid .at-card[data-method='{method}']:not([aria-busy='true']) .at-legend"
+    )
     page.wait_for_selector(selector, timeout=60_000)
     return selector
 

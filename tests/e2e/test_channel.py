@@ -94,7 +94,7 @@ def test_open_a_channel_from_the_architecture_view(page, demo_server: LiveServer
     _loaded(page, "#top-images .ch-top-item img")
     page.click("#atlas-button")
     _loaded(page, ".ch-atlas-img")
-    assert page.get_attribute(".ch-atlas-frame", "data-channels") == "32"
+    assert page.locator(".ch-atlas-frame .ch-atlas-tile").count() == 32  # a tile per channel
     page.wait_for_timeout(500)
     _shot(page, "channel-early-conv")
 
@@ -102,7 +102,7 @@ def test_open_a_channel_from_the_architecture_view(page, demo_server: LiveServer
     box = page.locator(".ch-atlas-img").bounding_box()
     page.mouse.click(box["x"] + 3, box["y"] + 3)  # the first tile: channel 0
     _title_has(page, "channel 0")
-    page.wait_for_selector("#top-images .ch-top-body[data-shown='features_2:0'] img")
+    page.wait_for_selector("#top-images .ch-top-body:has-text('of features_2 · channel 0.') img")
     first = page.get_attribute("#top-images .ch-top-item", "data-index")
     page.click("#top-images .ch-top-item")
     assert f"image={first}" in page.url
@@ -116,7 +116,7 @@ def test_open_a_channel_from_the_architecture_view(page, demo_server: LiveServer
     _loaded(page, "#feature-vis-image")
     page.click("#top-images-button")
     page.wait_for_selector(
-        "#top-images .ch-top-body[data-shown='features_16:12'] img", timeout=180_000
+        "#top-images .ch-top-body:has-text('of features_16 · channel 12.') img", timeout=180_000
     )
     page.wait_for_timeout(500)
     _shot(page, "channel-late-conv")

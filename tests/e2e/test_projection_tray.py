@@ -6,7 +6,10 @@ artifacts/e2e/."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from canvas_points import at_rest, css_rgb, drawn_centre, hover, lone_dot
 
 from live_server import REPO
 from page_gestures import drag
@@ -19,25 +22,16 @@ def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def _probe(page, attribute: str) -> tuple[int, int, str]:  # type: ignore[no-untyped-def]
-    """Where a point is drawn once the transition has come to rest: x, y (canvas px), name."""
-    probe = ""
-    for _ in range(20):
-        page.wait_for_selector(f"#projection-canvas[{attribute}]")
-        previous, probe = probe, page.get_attribute("#projection-canvas", attribute) or ""
-        if probe == previous:
-            break
-        page.wait_for_timeout(400)
-    x, y, name = probe.split(",")
-    return int(x), int(y), name
-
-
-def _point_at(page, x: int, y: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    box = page.locator("#projection-canvas").bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + x - 8, box["y"] + y - 8)
-    page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
-    return box["x"] + x, box["y"] + y
+def _tray_point(page, entry) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Where the tray point is drawn at rest, in canvas pixels: shown alone (a double-click on
+    its legend entry), found in the canvas's pixels; then every entry is shown again."""
+    entry.dblclick()
+    page.mouse.move(5, 5)
+    x, y = drawn_centre(at_rest(page))
+    hidden = page.locator("#projection-legend .pj-legend-item[aria-pressed='false']")
+    while hidden.count():  # each click draws the legend anew
+        hidden.first.click()
+    return x, y
 
 
 def test_tray_image_in_the_layer_projection(page, mnist_server) -> None:  # type: ignore[no-untyped-def]
@@ -66,45 +60,52 @@ def test_tray_image_in_the_layer_projection(page, mnist_server) -> None:  # type
     page.wait_for_selector("#projection-summary:has-text('+ 1 tray image')")
     page.fill("#projection-per-class", "10")
     page.click("#projection-run")
-    page.wait_for_selector("#projection-canvas[data-layers]", timeout=60_000)
+    page.wait_for_selector("#projection-status:has-text('layers in')", timeout=60_000)
+    status = page.inner_text("#projection-status")
     # 2 classes x 10, the 7 the edit was made from, and the edit itself.
-    assert page.get_attribute("#projection-canvas", "data-points") == "22"
-    assert page.get_attribute("#projection-canvas", "data-tray") == "1"
+    assert status.startswith("22 images × "), status
+    layers = int(re.findall(r"× (\d+) layers", status)[0])
+    trays = page.locator("#projection-legend .pj-legend-item:has(.pj-swatch-tray)")
+    assert trays.count() == 1
     entry = page.locator(f"#projection-legend [data-tray='{tray_id}']")
     assert entry.inner_text().startswith("tray: image #")
-    x, y, probed = _probe(page, "data-tray-probe")
-    assert probed == tray_id
+    x, y = _tray_point(page, entry)
     _shot(page, "projection-tray")
 
     # Hover: the tray image's card, with its thumbnail and its original.
-    _point_at(page, x, y)
+    hover(page, x, y)
     page.wait_for_selector("#projection-tray-card:visible")
     card = page.inner_text("#projection-tray-card")
     assert "tray:" in card and f"#{seven}, outlined" in card
     thumbnail = page.get_attribute("#projection-tray-card img", "src") or ""
-    assert f"api/tray/{tray_id}/image.png" in thumbnail
-    page.wait_for_selector("#projection-tray-card .dv-hc-top li .dv-hc-prob")
+    assert f"api/image/image.png?tray={tray_id}&" in thumbnail
+    page.wait_for_selector("#projection-tray-card .hc-top li .hc-prob")
     _shot(page, "projection-tray-hover")
 
-    # Click a dataset point: it becomes current; click the tray point: the edit is current again.
-    dx, dy, index = _probe(page, "data-probe")
-    page.mouse.click(*_point_at(page, dx, dy))
+    # Click a dataset point (a lone dot of the first class's colour, named by its hover card):
+    # it becomes current; click the tray point: the edit is current again.
+    swatch = page.locator("#projection-legend .pj-legend-item .pj-swatch").first
+    colour = css_rgb(swatch.evaluate("e => getComputedStyle(e).backgroundColor"))
+    page.mouse.move(5, 5)
+    dot = hover(page, *lone_dot(at_rest(page), colour))
+    page.wait_for_selector("#projection-hover-card:visible")
+    index = re.findall(r"#(\d+)", page.inner_text("#projection-hover-card .hc-title"))[0]
+    page.mouse.click(*dot)
     current = "document.querySelector('#current-image').src"
-    page.wait_for_function(f"i => {current}.includes('images/' + i + '/')", arg=index)
-    page.mouse.click(*_point_at(page, x, y))
+    page.wait_for_function(f"i => {current}.includes('index=' + i + '&')", arg=index)
+    page.mouse.click(*hover(page, x, y))
     page.wait_for_function(f"id => {current}.includes('tray=' + id)", arg=tray_id)
 
     # At the last layer the edit and its original are laid out side by side.
-    layers = int(page.get_attribute("#projection-canvas", "data-layers") or 0)
     page.locator("#layer-slider").fill(str(layers - 1))
     page.mouse.move(10, 10)
-    page.wait_for_timeout(1500)
+    at_rest(page)
     _shot(page, "projection-tray-last-layer")
-    x, y, _ = _probe(page, "data-tray-probe")
+    x, y = _tray_point(page, entry)
 
     # Hiding the tray entry in the legend hides the point: nothing left to hover there.
     entry.click()
     page.mouse.move(10, 10)
-    _point_at(page, x, y)
+    hover(page, x, y)
     page.wait_for_timeout(300)
     assert page.is_hidden("#projection-tray-card")

@@ -5,10 +5,25 @@ residual CNN over real CIFAR-10 images (the app_server of conftest.py)."""
 from __future__ import annotations
 
 import math
+import re
 
+from canvas_points import at_rest, css_rgb, hover, lone_dot
 from screens import shot
 
 from live_server import LiveServer
+
+
+def _projected(page) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Wait for the projection to be shown; its points and layers, as the status line reads."""
+    page.wait_for_selector("#projection-status:has-text('layers in')", timeout=60_000)
+    found = re.search(r"([\d,]+) images × (\d+) layers in", page.inner_text("#projection-status"))
+    assert found, page.inner_text("#projection-status")
+    points, layers = int(found[1].replace(",", "")), int(found[2])
+    # The slider spans the layers, and the legend counts every point once.
+    assert page.get_attribute("#layer-slider", "max") == str(layers - 1)
+    counts = page.locator("#projection-legend .pj-legend-count").all_inner_texts()
+    assert sum(int(c.replace(",", "")) for c in counts) == points
+    return points, layers
 
 
 def test_layer_projection_pick_run_scrub_play_hover(  # type: ignore[no-untyped-def]
@@ -24,9 +39,8 @@ def test_layer_projection_pick_run_scrub_play_hover(  # type: ignore[no-untyped-
             box.uncheck()
     page.fill("#projection-per-class", "10")
     page.click("#projection-run")
-    page.wait_for_selector("#projection-canvas[data-layers]", timeout=60_000)
-    assert page.get_attribute("#projection-canvas", "data-points") == "20"
-    layers = int(page.get_attribute("#projection-canvas", "data-layers") or 0)
+    points, layers = _projected(page)
+    assert points == 20
     graph_nodes = page.evaluate("fetch('api/projection-layers').then(r => r.json())")["all"]
     assert layers == len(graph_nodes)
     # Drag the slider to the last layer: its node name is shown.
@@ -36,26 +50,25 @@ def test_layer_projection_pick_run_scrub_play_hover(  # type: ignore[no-untyped-
     )
     assert f"layer {layers - 1} of 0–{layers - 1}" in page.inner_text("#layer-detail")
     shot(page, "projection-last-layer")
-    # Hover the first point once the transition has come to rest: the card names the image.
-    probe = ""
-    for _ in range(20):  # the probe is where the point is drawn at rest; wait until it holds
-        page.wait_for_selector("#projection-canvas[data-probe]")
-        previous, probe = probe, page.get_attribute("#projection-canvas", "data-probe") or ""
-        if probe == previous:
-            break
-        page.wait_for_timeout(400)
-    x, y, index = (int(v) for v in probe.split(","))
-    box = page.locator("#projection-canvas").bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + x - 6, box["y"] + y - 6)
-    page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
-    page.wait_for_selector("#projection-hover-card:visible")
-    assert f"#{index}" in page.inner_text("#projection-hover-card")
-    shot(page, "projection-hover")
-    # Play the loop: frames are drawn and the layer advances.
+    # Once the transition has come to rest, hover a dot of each colour where it is drawn: the
+    # card names an image of the class that colour stands for.
+    pixels = at_rest(page)
+    items = page.locator("#projection-legend .pj-legend-item")
+    for i in range(items.count()):
+        name = items.nth(i).locator(".pj-legend-label").inner_text()
+        swatch = items.nth(i).locator(".pj-swatch")
+        colour = css_rgb(swatch.evaluate("e => getComputedStyle(e).backgroundColor"))
+        hover(page, *lone_dot(pixels, colour))
+        card = page.locator("#projection-hover-card")
+        card.locator(f".hc-line:has-text('true'):has-text('{name}')").wait_for()
+        assert re.search(r"#\d+", card.inner_text())
+        shot(page, f"projection-hover-{name}")
+        page.mouse.move(5, 5)  # off the canvas: the card goes
+        card.wait_for(state="hidden")
+    # Play the loop: frames are drawn (the rate shows beside the hint) and the layer advances.
     page.click("#projection-play")
-    page.wait_for_selector("#projection-canvas[data-fps]", timeout=30_000)
-    assert float(page.get_attribute("#projection-canvas", "data-fps") or 0) > 10
+    page.wait_for_selector(".pj-fps:has-text('fps')", timeout=30_000)
+    assert float(page.inner_text(".pj-fps").split()[0]) > 10
     page.click("#projection-play")
 
 
@@ -72,8 +85,8 @@ def test_separation_curve_layer_labels_and_two_class_colours(  # type: ignore[no
     page.wait_for_selector("#projection-view #projection-classes input:enabled")
     _pick_classes(page, ("0", "2"), 12)  # cat and ship
     page.click("#projection-run")
-    page.wait_for_selector("#projection-canvas[data-layers]", timeout=60_000)
-    layers = int(page.get_attribute("#projection-canvas", "data-layers") or 0)
+    points, layers = _projected(page)
+    assert points == 24
     nodes = page.evaluate("fetch('api/projection-layers').then(r => r.json())")["all"]
     graph = {n["name"]: n for n in page.evaluate("fetch('api/graph').then(r => r.json())")["nodes"]}
     jobs = page.evaluate("fetch('api/jobs').then(r => r.json())")

@@ -97,8 +97,8 @@ def test_tour_of_every_section(page, tour: tuple[str, LiveServer]) -> None:  # t
     page.wait_for_selector("#projection-classes input")
     page.fill("#projection-per-class", "100")
     page.click("#projection-run")
-    page.wait_for_selector("#projection-canvas[data-layers]", timeout=300_000)
-    layers = int(page.get_attribute("#projection-canvas", "data-layers") or 0)
+    page.wait_for_selector("#projection-status:has-text('layers in')", timeout=300_000)
+    layers = int(page.get_attribute("#layer-slider", "max") or 0) + 1
     assert layers > 2
     page.locator("#layer-slider").fill(str(layers - 2))
     page.wait_for_timeout(900)  # the jump's morph
@@ -107,7 +107,9 @@ def test_tour_of_every_section(page, tour: tuple[str, LiveServer]) -> None:  # t
 
     # Semantics → Attribution: the fast maps of the current image.
     _open(page, "semantics", None)
-    page.wait_for_selector(".at-card[data-method='grad_cam'][data-state='shown']", timeout=120_000)
+    page.wait_for_selector(
+        ".at-card[data-method='grad_cam']:not([aria-busy='true']) .at-legend", timeout=120_000
+    )
     _assert_only(page, VIEW[("semantics", None)])
     _save(page, demo, "attribution")
 
@@ -128,7 +130,7 @@ def test_tour_of_every_section(page, tour: tuple[str, LiveServer]) -> None:  # t
     # Semantics → Adversarial strip of the current image, toward its default target.
     _open(page, "semantics", "strip")
     page.click("#strip-run")
-    page.wait_for_selector("#strip-row .st-column[data-frame='7']", timeout=300_000)
+    page.wait_for_selector("#strip-row .st-column:nth-child(8)", timeout=300_000)
     _assert_only(page, VIEW[("semantics", "strip")])
     _save(page, demo, "strip")
 

@@ -76,7 +76,7 @@ def _open_misclassified(page, url: str, true_class: int | None) -> int:  # type:
 
 def _predicted(page, index: int) -> str:  # type: ignore[no-untyped-def]
     return str(
-        page.evaluate(f"fetch('api/dataset/images/{index}/predictions?top=1').then(r => r.json())")[
+        page.evaluate(f"fetch('api/image/predictions?index={index}&top=1').then(r => r.json())")[
             "top"
         ][0]["name"]
     )
@@ -87,7 +87,10 @@ def _make_strip(page) -> dict:  # type: ignore[no-untyped-def, type-arg]
     page.wait_for_url("**panel=strip**")
     page.wait_for_selector("#strip-view #strip-run")
     page.click("#strip-run")
-    page.wait_for_selector("#strip-row .st-column[data-frame='7']", timeout=120_000)
+    # Eight frames, the last captioned with its number.
+    page.wait_for_selector(
+        "#strip-row .st-column:nth-child(8) .st-caption:has-text('frame 7')", timeout=120_000
+    )
     assert page.locator("#strip-row canvas.st-image").count() == 8
     assert page.locator("#strip-row canvas.st-diff").count() == 8
     assert page.locator("#strip-chart polyline").count() >= 1
@@ -111,7 +114,7 @@ def test_strip_of_a_misclassified_digit(page, mnist_server) -> None:  # type: ig
     assert "already predicted at the start" in made["summary"]
     assert page.locator("#strip-flip-mark").count() == 1
     page.click("#strip-play")  # play: the shown frame advances
-    page.wait_for_selector("#strip-view[data-frame='2']")
+    page.wait_for_selector("#strip-player-label:has-text('frame 2:')")
     page.click("#strip-play")
     with page.expect_download() as download:
         page.click("#strip-download")

@@ -176,7 +176,8 @@ def test_top_images_and_atlas_tiles_on_mnist(page, mnist_server: LiveServer) -> 
     page.goto(mnist_server.url + "/?section=semantics&panel=channel&node=conv1&channel=3")
     page.click("#top-images-button")
     page.wait_for_selector(
-        "#top-images .ch-top-body[data-shown='conv1:3'] canvas.ch-top-heat", timeout=120_000
+        "#top-images .ch-top-body:has-text('of conv1 · channel 3.') canvas.ch-top-heat",
+        timeout=120_000,
     )
     page.wait_for_function(
         "[...document.querySelectorAll('#top-images canvas.ch-top-heat')].every(c => c.width > 1)",
@@ -220,7 +221,7 @@ def test_top_images_and_atlas_tiles_on_mnist(page, mnist_server: LiveServer) -> 
     page.wait_for_selector("#channel-stat dl", timeout=60_000)
     page.click("#atlas-button")
     page.wait_for_selector(".ch-atlas-frame .ch-atlas-tile", timeout=300_000)
-    channels = int(page.get_attribute(".ch-atlas-frame", "data-channels") or 0)
+    channels = page.locator(".ch-atlas-frame .ch-atlas-tile").count()
     assert channels == 16
     numbers = page.eval_on_selector_all(".ch-atlas-tile", "ts => ts.map(t => t.textContent)")
     assert numbers == [str(c) for c in range(channels)]

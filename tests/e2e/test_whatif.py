@@ -22,11 +22,14 @@ def _changes(page) -> list[str]:  # type: ignore[no-untyped-def]
     )
 
 
+TOP_CLASS = "#edited-top5 li:first-child .name"  # the edited image's top class, as shown
+
+
 def test_occlude_keep_and_follow_a_tray_image(page, mnist_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page.goto(mnist_server.url + "/?section=whatif&image=0")
     page.wait_for_selector("#edited-top5 li")
     assert set(_changes(page)) == {"+0.0"}  # no edit yet: edited = original
-    before = page.get_attribute("#whatif-editor", "data-top")
+    before = page.inner_text(TOP_CLASS)
     # Drag a patch over the middle of the digit: the model's answer changes.
     drag(page, "#edit-canvas", (0.2, 0.15), (0.8, 0.85))
     page.wait_for_function(
@@ -36,16 +39,16 @@ def test_occlude_keep_and_follow_a_tray_image(page, mnist_server, tmp_path: Path
     assert page.is_enabled("#undo")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "whatif-occluded.png"))
-    occluded_top = page.get_attribute("#whatif-editor", "data-top")
+    occluded_top = page.inner_text(TOP_CLASS)
     page.click("#undo")  # back to the unedited image
     page.wait_for_function(
         "() => [...document.querySelectorAll('#class-changes td:last-child')]"
         ".every(c => c.textContent === '+0.0')"
     )
-    assert page.get_attribute("#whatif-editor", "data-top") == before
+    assert page.inner_text(TOP_CLASS) == before
     page.click("#redo")
     page.wait_for_function(
-        "top => document.querySelector('#whatif-editor').dataset.top === top", arg=occluded_top
+        f"top => document.querySelector('{TOP_CLASS}').textContent === top", arg=occluded_top
     )
 
     # Keep it: the tray gets it; a click makes it the current image of every view.
@@ -55,7 +58,7 @@ def test_occlude_keep_and_follow_a_tray_image(page, mnist_server, tmp_path: Path
     page.wait_for_function("() => document.querySelector('#current-image').src.includes('tray=')")
     page.wait_for_selector(".current-title:has-text('tray image')")
     page.wait_for_selector("#tray-strip .we-tray-item.current")
-    assert "api/tray/" in page.get_attribute("#original-image", "src")
+    assert "api/image/image.png?tray=" in page.get_attribute("#original-image", "src")
     # The architecture view's feature maps follow the tray image too.
     page.click(".tabs [data-section='architecture']")
     node = next(

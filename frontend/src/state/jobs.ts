@@ -1,5 +1,5 @@
 // Long work on the server: start a job, show its progress with a cancel button, poll until done.
-import { ApiError, type Api } from "../api/client";
+import { ApiError, waitForJob, type Api } from "../api/client";
 import type { Job } from "../api/types";
 import { el } from "../ui/dom";
 
@@ -18,20 +18,24 @@ export interface JobRunner {
 export function createJobRunner(api: Api, tray: HTMLElement): JobRunner {
   return {
     async run(label, start) {
-      let job = await start();
+      const started = await start();
       const bar = el("progress", { max: "1", value: "0" });
       const cancel = el("button", { class: "link", title: "Cancel this job" }, "cancel");
       const text = el("span", {}, label);
       const item = el("div", { class: "job" }, text, bar, cancel);
-      cancel.onclick = () => void api.cancelJob(job.id);
+      cancel.onclick = () => void api.cancelJob(started.id);
       tray.append(item);
+      let job: Job;
       try {
-        while (job.state === "queued" || job.state === "running") {
-          bar.value = job.progress;
-          text.textContent = job.total ? `${label} ${job.done.toLocaleString()}/${job.total.toLocaleString()}` : label;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-          job = await api.job(job.id);
-        }
+        job = await waitForJob(started, {
+          get: api.job,
+          onUpdate: (update) => {
+            bar.value = update.progress;
+            text.textContent = update.total
+              ? `${label} ${update.done.toLocaleString()}/${update.total.toLocaleString()}`
+              : label;
+          },
+        });
       } finally {
         item.remove();
       }

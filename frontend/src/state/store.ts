@@ -81,34 +81,44 @@ export class Store extends Observable<AppState> {
   }
 }
 
+/** A count written as the URL writes one (decimal digits only: not "1e2", "0x10", " 5" or "5.0"). */
+function parseCount(text: string | null): number | null {
+  return text !== null && /^\d{1,15}$/.test(text) ? Number(text) : null;
+}
+
 /** The state a URL asks for: known sections, images, nodes and their channels only. */
 export function stateFromUrl(url: URL, imageCount: number, nodes: ChannelCounts): AppState {
   const section = url.searchParams.get("section");
-  const image = Number(url.searchParams.get("image") ?? "0");
+  const image = parseCount(url.searchParams.get("image"));
   const node = url.searchParams.get("node");
-  const channel = Number(url.searchParams.get("channel") ?? "NaN");
+  const channel = parseCount(url.searchParams.get("channel"));
   const validNode = node !== null && nodes.has(node) ? node : null;
   return {
     section: (SECTIONS as readonly string[]).includes(section ?? "") ? (section as Section) : "architecture",
-    panel: url.searchParams.get("panel"),
-    image: Number.isInteger(image) && image >= 0 && image < imageCount ? image : 0,
+    panel: url.searchParams.get("panel") || null,
+    image: image !== null && image < imageCount ? image : 0,
     tray: null,
     node: validNode,
     channel: validChannel(channel, validNode, nodes) ? channel : null,
   };
 }
 
+/** `url` with the state's parameters (the others it has are kept); the tray is never written. */
+export function urlWithState(url: URL, state: AppState): URL {
+  const next = new URL(url);
+  next.searchParams.set("section", state.section);
+  next.searchParams.set("image", String(state.image));
+  for (const key of ["panel", "node", "channel"] as const) {
+    const value = state[key];
+    if (value === null) next.searchParams.delete(key);
+    else next.searchParams.set(key, String(value));
+  }
+  return next;
+}
+
 /** Keep the address bar in step with the state (replaceState: no history entry per click). */
 export function mirrorToUrl(store: Store): void {
   store.subscribe((state) => {
-    const url = new URL(window.location.href);
-    url.searchParams.set("section", state.section);
-    url.searchParams.set("image", String(state.image));
-    for (const key of ["panel", "node", "channel"] as const) {
-      const value = state[key];
-      if (value === null) url.searchParams.delete(key);
-      else url.searchParams.set(key, String(value));
-    }
-    window.history.replaceState(null, "", url);
+    window.history.replaceState(null, "", urlWithState(new URL(window.location.href), state));
   });
 }

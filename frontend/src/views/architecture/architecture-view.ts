@@ -108,8 +108,6 @@ export function createArchitectureView(context: AppContext): View {
       first = false;
       // ELK's layout, then cutting it into columns and drawing it.
       const ms = Math.round(layout.milliseconds + performance.now() - started);
-      canvas.element.dataset.layoutMs = String(ms);
-      canvas.element.dataset.boxes = String(layout.items.filter((i) => i.type !== "frame").length);
       console.debug(
         `architecture: ELK layout of ${layout.items.length} items, ${layout.edges.length} edges in ${Math.round(layout.milliseconds)} ms; ${ms} ms drawn`,
       );

@@ -74,7 +74,6 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
       "transform",
       `translate(${view.x.toFixed(2)},${view.y.toFixed(2)}) scale(${view.k.toFixed(4)})`,
     );
-    element.dataset.zoom = view.k.toFixed(3);
   };
   const size = (): { width: number; height: number } => {
     const rect = element.getBoundingClientRect();
@@ -95,7 +94,6 @@ export function createGraphCanvas(handlers: GraphCanvasHandlers): GraphCanvas {
     }
     for (const edge of next.edges) edges.append(drawEdge(edge));
     viewport.replaceChildren(frames, edges, headers, items);
-    element.dataset.columns = String(next.columns);
     markSelection();
   };
 

@@ -5,10 +5,9 @@ import type { Activations, ChannelStats, GraphNode } from "../../api/types";
 import { imageRef, type ImageRef } from "../../state/image-ref";
 import { el, formatShape, showError } from "../../ui/dom";
 import type { AppContext } from "../view";
-import { ablateChannelAction } from "../whatif/ablation/ablate-action";
-import { explainChannelAction } from "../semantics/channel/explain-action";
+import { ablateChannelAction, explainChannelAction } from "./channel-actions";
 import { createChannelStats, type StatsSection } from "./channel-stats";
-import { createFeatureMaps, type ChannelView, type FeatureSettings } from "./feature-maps";
+import { createFeatureMaps, type ChannelView, type FeatureSettings } from "../../ui/feature-maps";
 import { opKind } from "./op-style";
 import { createScalarView, createVectorView } from "./vector-view";
 
@@ -43,7 +42,7 @@ export function createNodeDetails(context: AppContext, onSelect: (name: string) 
     const key = `${"tray" in image ? `tray=${image.tray}` : `index=${image.index}`}:${name}`;
     let entry = cache.get(key);
     if (!entry) {
-      entry = "tray" in image ? context.api.activationsFor(image, name) : context.api.activations(image.index, name);
+      entry = context.api.activations(image, name);
       entry.catch(() => cache.delete(key));
       cache.set(key, entry);
       if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value ?? key);

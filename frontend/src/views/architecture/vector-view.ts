@@ -3,8 +3,8 @@
 import type { Activations, ChannelStats } from "../../api/types";
 import { formatNumber, viridisLegend } from "../../ui/colors";
 import { el, formatPercent } from "../../ui/dom";
-import { cssColor, paint, type Scale } from "./color-scale";
-import type { ChannelView } from "./feature-maps";
+import { cssColor, paint, type Scale } from "../../ui/color-scale";
+import type { ChannelView } from "../../ui/feature-maps";
 
 const BAR_LIMIT = 64;
 const GRID_COLUMNS = 32;

@@ -4,7 +4,7 @@
 import type { EvaluationSummary } from "../../api/types";
 import { classColor } from "../../ui/colors";
 import { el, formatPercent } from "../../ui/dom";
-import { createEvaluatePrompt } from "./evaluate-prompt";
+import { createEvaluatePrompt } from "../../ui/evaluate-prompt";
 
 // ColorBrewer "Blues": sequential, colour-blind safe, and it reads in grayscale.
 const BLUES: [number, number, number][] = [
@@ -198,7 +198,7 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
           "data-row": String(t),
           title: `true ${name}: ${support.toLocaleString()} images; click to filter`,
         },
-        el("span", { class: "dv-swatch", style: `background:${classColor(t)}` }),
+        el("span", { class: "swatch", style: `background:${classColor(t)}` }),
         labels ? el("span", { class: "dv-cm-name" }, name) : null,
       );
       rowLabel.onclick = () => pick(t, null);
@@ -210,7 +210,6 @@ export function createConfusionMatrix(o: ConfusionMatrixOptions): ConfusionMatri
           role: "cell",
           "data-true": String(t),
           "data-predicted": String(p),
-          "data-count": String(count),
           title: `true ${name} → predicted ${classes[p] ?? p}: ${count.toLocaleString()} images (${formatPercent(share)} of ${name})`,
         });
         if (count > 0) {

@@ -7,9 +7,9 @@ import type { AppContext, EvaluationData, View } from "../view";
 import { createConfusionMatrix, matrixLayout } from "./confusion-matrix";
 import "./data.css";
 import { THUMB_SIZES, createFilterBar } from "./filters";
-import { createHoverCard } from "./hover-card";
+import { createHoverCard } from "../../ui/hover-card";
 import { createImageGrid } from "./image-grid";
-import { loadLabels } from "./labels";
+import { loadLabels } from "../../ui/labels";
 import { NO_FILTERS, selectImages, type Filters } from "./selection";
 
 const DEFAULT_THUMB = THUMB_SIZES[1];

@@ -2,7 +2,7 @@
 // of matching images. Prediction controls wait for the evaluation and say so.
 import type { EvaluationImages } from "../../api/types";
 import { el } from "../../ui/dom";
-import { createEvaluatePrompt } from "./evaluate-prompt";
+import { createEvaluatePrompt } from "../../ui/evaluate-prompt";
 import { NO_FILTERS, SORT_LABELS, isFiltered, type Correctness, type Filters, type SortKey } from "./selection";
 
 export const THUMB_SIZES = [32, 48, 64] as const;

@@ -1,7 +1,7 @@
 // The image choice of a projection: how (per class, misclassified, random, grid selection), which
 // true classes, and how many. It only holds the form; chooseImages turns it into indices.
 import { el } from "../../ui/dom";
-import { createEvaluatePrompt } from "../data/evaluate-prompt";
+import { createEvaluatePrompt } from "../../ui/evaluate-prompt";
 import { MAX_POINTS, type PickMode, type PickSpec } from "./choose";
 import { classPalette } from "./coloring";
 

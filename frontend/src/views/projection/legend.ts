@@ -57,7 +57,6 @@ export function createLegend(onChange: () => void): Legend {
           {
             type: "button",
             class: "pj-legend-item",
-            "data-key": String(entry.key),
             ...(entry.tray ? { "data-tray": entry.tray } : {}),
             "aria-pressed": String(!off.has(entry.key)),
             title: "Click: hide or show · double-click: show only these",

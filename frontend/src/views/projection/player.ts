@@ -10,10 +10,8 @@ export interface PlayerOptions {
   /** The target layer changed (slider, name). */
   onLayer(layer: number): void;
   onPlaying(playing: boolean): void;
-  /** Frames per second over the last second of playing. */
-  onFps(fps: number, frames: number): void;
-  /** Called after each drawn frame (to keep overlays on their points). */
-  onFrame?(blend: Blend): void;
+  /** Frames per second over the last second of playing (shown beside the hint). */
+  onFps(fps: number): void;
 }
 
 export interface Player {
@@ -89,7 +87,6 @@ export function createPlayer(o: PlayerOptions): Player {
     if (playing && !moving && now >= holdUntil) goTo((to + 1) % layers, MOVE_MS / speed);
     const blend = blendAt(now);
     o.render(blend);
-    o.onFrame?.(blend);
     dirty = false;
     if (playing) {
       fpsFrames++;
@@ -97,7 +94,7 @@ export function createPlayer(o: PlayerOptions): Player {
         fpsStart = now;
         fpsFrames = 0;
       } else if (now - fpsStart >= 1000) {
-        o.onFps((fpsFrames * 1000) / (now - fpsStart), fpsFrames);
+        o.onFps((fpsFrames * 1000) / (now - fpsStart));
         fpsStart = now;
         fpsFrames = 0;
       }

@@ -1,11 +1,11 @@
 // Pointer handling on the scatter: hover (pick the nearest point), click (select it), drag (pan),
 // wheel (zoom about the cursor), double-click (reset the view).
-import type { Blend, Scatter } from "./scatter";
+import type { Scatter } from "./scatter";
 
 export interface PointerOptions {
   scatter: Scatter;
-  /** What is drawn now (null before there is a projection: nothing reacts). */
-  blend(): Blend | null;
+  /** Whether there is a projection (before there is one, nothing reacts). */
+  active(): boolean;
   onHover(point: number | null): void;
   onClick(point: number): void;
   /** The view changed (pan, zoom): draw again. */
@@ -20,8 +20,7 @@ export function attachPointer(o: PointerOptions): void {
     canvas.setPointerCapture(event.pointerId);
   });
   canvas.addEventListener("pointermove", (event) => {
-    const blend = o.blend();
-    if (!blend) return;
+    if (!o.active()) return;
     if (drag && (drag.moved || Math.abs(event.clientX - drag.x) + Math.abs(event.clientY - drag.y) > 4)) {
       o.scatter.pan(event.clientX - drag.x, event.clientY - drag.y);
       drag = { x: event.clientX, y: event.clientY, moved: true };
@@ -29,14 +28,13 @@ export function attachPointer(o: PointerOptions): void {
       o.redraw();
       return;
     }
-    o.onHover(o.scatter.pick(event.clientX, event.clientY, blend));
+    o.onHover(o.scatter.pick(event.clientX, event.clientY));
   });
   canvas.addEventListener("pointerup", (event) => {
     const click = drag !== null && !drag.moved;
     drag = null;
-    const blend = o.blend();
-    if (!click || !blend) return;
-    const point = o.scatter.pick(event.clientX, event.clientY, blend);
+    if (!click || !o.active()) return;
+    const point = o.scatter.pick(event.clientX, event.clientY);
     if (point !== null) o.onClick(point);
   });
   canvas.addEventListener("pointerleave", () => o.onHover(null));
@@ -47,7 +45,7 @@ export function attachPointer(o: PointerOptions): void {
   canvas.addEventListener(
     "wheel",
     (event) => {
-      if (!o.blend()) return;
+      if (!o.active()) return;
       event.preventDefault();
       o.scatter.zoom(Math.exp(-event.deltaY * 0.0015), event.clientX, event.clientY);
       o.onHover(null);

@@ -7,15 +7,14 @@
 import { JobCancelled } from "../../state/jobs";
 import { classColor } from "../../ui/colors";
 import { el, showError } from "../../ui/dom";
-import "../data/data.css"; // the hover card's styles (scoped .dv-*), when shown outside the Data grid
-import { createHoverCard } from "../data/hover-card";
-import { loadLabels } from "../data/labels";
+import { createHoverCard } from "../../ui/hover-card";
+import { loadLabels } from "../../ui/labels";
 import type { AppContext, View } from "../view";
 import { chooseImages, withOriginals, type Pick } from "./choose";
 import { createControls } from "./controls";
 import { createImagePicker } from "./image-picker";
 import { createLayerPicker } from "./layer-picker";
-import { colorKeys, pointColors, trayKey, type ColorInputs } from "./coloring";
+import { pointColors, trayKey, type ColorInputs } from "./coloring";
 import { createLegend } from "./legend";
 import { createPlayer } from "./player";
 import { attachPointer } from "./pointer";
@@ -67,34 +66,8 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     snapshot: (blend) => scatter.snapshot(blend),
     onLayer: (layer) => controls.setLayer(layer),
     onPlaying: (playing) => controls.setPlaying(playing),
-    onFps(fps, frames) {
-      canvas.dataset.fps = fps.toFixed(1);
-      canvas.dataset.frames = String(frames);
-      fpsText.textContent = `${Math.round(fps)} fps`;
-    },
-    onFrame(blend) {
-      // For tests and tools: where the first visible point is drawn, in canvas pixels, at rest.
-      if (!shown || blend.t !== 0) return;
-      const first = legend.hidden().size ? firstVisible() : 0;
-      const at = first === null ? null : scatter.clientPosition(first, blend);
-      const box = canvas.getBoundingClientRect();
-      if (at)
-        canvas.dataset.probe = `${Math.round(at.x - box.left)},${Math.round(at.y - box.top)},${shown.indices[first ?? 0] ?? -1}`;
-      else delete canvas.dataset.probe;
-      // The same for the first tray point: x,y,tray id.
-      const tray = shown.tray.length ? scatter.clientPosition(shown.indices.length, blend) : null;
-      if (tray)
-        canvas.dataset.trayProbe = `${Math.round(tray.x - box.left)},${Math.round(tray.y - box.top)},${shown.tray[0]?.id ?? ""}`;
-      else delete canvas.dataset.trayProbe;
-    },
+    onFps: (fps) => (fpsText.textContent = `${Math.round(fps)} fps`),
   });
-  const firstVisible = (): number | null => {
-    if (!shown) return null;
-    const key = colorKeys(legend.mode(), shown.indices, colorInputs());
-    const hidden = legend.hidden();
-    const i = key.findIndex((k) => !hidden.has(k));
-    return i < 0 ? null : i;
-  };
   const controls = createControls({
     onLayer(layer, scrub) {
       player.pause();
@@ -279,10 +252,7 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     empty.hidden = true;
     hint.hidden = false;
     legend.element.hidden = false;
-    canvas.dataset.points = String(result.count);
-    canvas.dataset.layers = String(result.layers);
-    canvas.dataset.tray = String(tray.length);
-    delete canvas.dataset.fps;
+    fpsText.textContent = "";
     recolor();
     highlight();
     player.setLayers(result.layers);
@@ -325,7 +295,7 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
 
   attachPointer({
     scatter,
-    blend: () => (shown ? player.blend() : null),
+    active: () => shown !== null,
     onHover: setHover,
     onClick(point) {
       const tray = shown?.tray[point - shown.indices.length];

@@ -3,8 +3,17 @@
 // library does not expose: every layer's positions resident on the GPU at once, and any two of
 // them mixed by a uniform t per frame (scrubbing, interrupting a transition half way), with
 // nothing re-uploaded while it plays. Each layer's fit to the canvas (fit.ts), zoom and pan are
-// uniforms too; picking is done on the CPU with the same arithmetic.
+// uniforms too; picking is done on the CPU with the same arithmetic (picking.ts).
 import { canvasEdges, fitExtent, IDENTITY, layerExtents, squash, type Edges, type Fit } from "./fit";
+import {
+  buildIndex,
+  pickNearest,
+  pixelsPerUnit,
+  toClient,
+  toView,
+  type PointIndex,
+  type ViewTransform,
+} from "./picking";
 import { SHADERS } from "./shaders";
 
 export interface Blend {
@@ -35,8 +44,9 @@ export interface Scatter {
   /** Write the positions shown by `blend` into the snapshot slot; returns that slot. */
   snapshot(blend: Blend): number;
   render(blend: Blend): void;
-  /** The visible point nearest to a client position (within a few pixels), or null. */
-  pick(clientX: number, clientY: number, blend: Blend): number | null;
+  /** The visible point drawn nearest to a client position (within a few pixels), or null:
+   * picked among the positions of the last frame drawn, which is what the pointer is over. */
+  pick(clientX: number, clientY: number): number | null;
   /** Where point `index` is drawn, in client pixels. */
   clientPosition(index: number, blend: Blend): { x: number; y: number } | null;
   /** Zoom by `factor` about a client position, or pan by client pixels. */
@@ -132,6 +142,15 @@ export function createScatter(): Scatter {
   let zoomLevel = 1;
   let offset: [number, number] = [0, 0]; // pan, in data units
   let lost = false;
+  let drawn: Blend | null = null; // the blend of the last frame rendered
+  // Picking indices: one per slot at rest (a layer, or the snapshot), valid until the data, the
+  // fit or the canvas size change; and one of the moving frame, rebuilt once per drawn frame.
+  const restIndex = new Map<number, PointIndex>();
+  let frameIndex: { blend: Blend; index: PointIndex } | null = null;
+  const dropIndices = (): void => {
+    restIndex.clear();
+    frameIndex = null;
+  };
   const onLost = (event: Event): void => {
     event.preventDefault();
     lost = true;
@@ -178,12 +197,30 @@ export function createScatter(): Scatter {
     const [bx, by] = fittedAt(i, f.blend.to, f.to, f.edges);
     return [ax + (bx - ax) * f.blend.t, ay + (by - ay) * f.blend.t];
   };
-  const toClient = (x: number, y: number): [number, number] => {
-    const [fx, fy] = fit();
+  /** The current mapping of view units to client pixels (measures the canvas once). */
+  const transform = (): ViewTransform => {
+    const [fitX, fitY] = fit();
     const box = canvas.getBoundingClientRect();
-    const cx = (x * zoomLevel + offset[0]) * fx;
-    const cy = (y * zoomLevel + offset[1]) * fy;
-    return [box.left + ((cx + 1) / 2) * box.width, box.top + ((1 - cy) / 2) * box.height];
+    return { left: box.left, top: box.top, width: box.width, height: box.height, fitX, fitY, zoom: zoomLevel, offset };
+  };
+  /** Every point's position under `blend`, in view units, indexed for picking. */
+  const indexOf = (blend: Blend): PointIndex => {
+    // At rest (t = 0 or 1) the positions are one slot's: its index outlives the frame.
+    const slot = blend.t === 0 ? blend.from : blend.t === 1 ? blend.to : null;
+    if (slot === null && frameIndex?.blend === blend) return frameIndex.index;
+    const cached = slot === null ? undefined : restIndex.get(slot);
+    if (cached) return cached;
+    const at = new Float64Array(count * 2);
+    const frame = frameOf(blend);
+    for (let i = 0; i < count; i++) {
+      const [x, y] = slot === null ? position(i, frame) : fittedAt(i, slot, fitOf(slot), frame.edges);
+      at[i * 2] = x;
+      at[i * 2 + 1] = y;
+    }
+    const index = buildIndex(at);
+    if (slot === null) frameIndex = { blend, index };
+    else restIndex.set(slot, index);
+    return index;
   };
 
   const bindBlend = (blend: Blend): void => {
@@ -215,8 +252,11 @@ export function createScatter(): Scatter {
       highlights = { hover: null, current: null };
       zoomLevel = 1;
       offset = [0, 0];
+      drawn = null;
+      dropIndices();
     },
     setFitted(value) {
+      if (value !== fitted) dropIndices();
       fitted = value;
     },
     setColors(values) {
@@ -239,10 +279,12 @@ export function createScatter(): Scatter {
       coords.set(shown, slot * count * 2);
       gl.bindBuffer(gl.ARRAY_BUFFER, positions);
       gl.bufferSubData(gl.ARRAY_BUFFER, slot * count * 8, shown);
+      restIndex.delete(slot);
       return slot;
     },
     render(blend) {
       if (lost) return;
+      drawn = blend;
       gl.viewport(0, 0, canvas.width, canvas.height);
       gl.clearColor(1, 1, 1, 1);
       gl.clear(gl.COLOR_BUFFER_BIT);
@@ -280,28 +322,24 @@ export function createScatter(): Scatter {
       if (highlights.hover !== highlights.current) drawRing(highlights.hover, 6, 0.22, [0.84, 0.37, 0]);
       gl.bindVertexArray(null);
     },
-    pick(clientX, clientY, blend) {
-      if (!count) return null;
-      const radius = Math.max(6, sizePx() / 2 + 3);
-      let best: number | null = null;
-      let bestDistance = radius * radius;
-      const frame = frameOf(blend);
-      for (let i = 0; i < count; i++) {
-        if ((rgba[i * 4 + 3] ?? 0) === 0) continue;
-        const [x, y] = position(i, frame);
-        const [sx, sy] = toClient(x, y);
-        const d = (sx - clientX) ** 2 + (sy - clientY) ** 2;
-        if (d <= bestDistance) {
-          bestDistance = d;
-          best = i;
-        }
-      }
-      return best;
+    pick(clientX, clientY) {
+      if (!count || !drawn) return null;
+      const view = transform();
+      const [x, y] = toView(view, clientX, clientY);
+      const [scaleX, scaleY] = pixelsPerUnit(view);
+      return pickNearest(indexOf(drawn), {
+        x,
+        y,
+        scaleX,
+        scaleY,
+        radius: Math.max(6, sizePx() / 2 + 3),
+        visible: (i) => (rgba[i * 4 + 3] ?? 0) !== 0,
+      });
     },
     clientPosition(index, blend) {
       if (index < 0 || index >= count) return null;
       const [x, y] = position(index, frameOf(blend));
-      const [sx, sy] = toClient(x, y);
+      const [sx, sy] = toClient(transform(), x, y);
       return { x: sx, y: sy };
     },
     zoom(factor, clientX, clientY) {
@@ -331,6 +369,7 @@ export function createScatter(): Scatter {
       if (w === canvas.width && h === canvas.height) return false;
       canvas.width = w;
       canvas.height = h;
+      dropIndices(); // the fit of each layer follows the canvas's shape
       return true;
     },
     pointSize: sizePx,

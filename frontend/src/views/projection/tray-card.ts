@@ -1,11 +1,11 @@
 // The card beside a hovered tray point: the tray image enlarged, its name, true class, the dataset
-// image it was made from and the model's top-3 for it. It is built from the Data grid's card parts
-// (hover-card-parts.ts) so that dataset and tray points read alike.
+// image it was made from and the model's top-3 for it. It is built from the shared card parts
+// (ui/hover-card-parts.ts) so that dataset and tray points read alike.
 import type { Api } from "../../api/client";
 import type { ImagePrediction } from "../../api/types";
 import { el } from "../../ui/dom";
-import { cardLine, cardSkeleton, placeBeside, topRows } from "../data/hover-card-parts";
-import { projectionApi, type TrayPoint } from "./projection-api";
+import { cardLine, cardSkeleton, placeBeside, topRows } from "../../ui/hover-card-parts";
+import type { TrayPoint } from "./projection-api";
 
 const TOP = 3;
 
@@ -31,7 +31,7 @@ export function createTrayCard(o: { api: Api; trueClasses: readonly string[]; na
 
   const show = (point: TrayPoint, anchor: HTMLElement): void => {
     shown = point.id;
-    image.src = projectionApi.trayImageUrl(point.id, scale);
+    image.src = o.api.imageUrl({ tray: point.id }, scale);
     title.replaceChildren(el("strong", {}, "tray: "), point.name);
     facts.replaceChildren(
       cardLine("true", point.label, point.label >= 0 ? (o.trueClasses[point.label] ?? String(point.label)) : "unknown"),
@@ -43,16 +43,14 @@ export function createTrayCard(o: { api: Api; trueClasses: readonly string[]; na
     element.hidden = false;
     placeBeside(element, anchor);
     if (cached) return;
-    o.api.predictionsFor({ tray: point.id }, TOP).then(
+    o.api.predictions({ tray: point.id }, TOP).then(
       (prediction) => {
         cache.set(point.id, prediction);
         if (shown === point.id) showTop(prediction, point.label);
       },
       (error: unknown) => {
         if (shown === point.id)
-          top.replaceChildren(
-            el("li", { class: "dv-hc-error" }, error instanceof Error ? error.message : String(error)),
-          );
+          top.replaceChildren(el("li", { class: "hc-error" }, error instanceof Error ? error.message : String(error)));
       },
     );
   };

@@ -27,10 +27,10 @@ export function createCurrentImage(context: AppContext): View {
     const mine = ++request;
     // A tray image (an edit or upload) is served by the per-image routes that take ?tray=.
     const ref = imageRef(state);
-    image.src = state.tray !== null ? context.api.imageUrlFor(ref, scale) : context.api.imageUrl(state.image, scale);
+    image.src = context.api.imageUrl(ref, scale);
     title.textContent = state.tray !== null ? "tray image" : `image #${state.image}`;
     try {
-      const prediction = await context.api.predictionsFor(ref, 5);
+      const prediction = await context.api.predictions(ref, 5);
       if (mine !== request) return;
       const top = prediction.top[0];
       const wrong = top !== undefined && prediction.label >= 0 && top.index !== prediction.label;

@@ -25,7 +25,7 @@ export function createMethodCard(method: AttributionMethod): MethodCard {
   const status = el("div", { class: "at-status" });
   const element = el(
     "figure",
-    { class: "at-card", "data-method": method.name, "data-state": "empty" },
+    { class: "at-card", "data-method": method.name, "aria-busy": "false" },
     el("figcaption", {}, el("strong", {}, method.title), note),
     el("div", { class: "at-canvas-box" }, canvas, status),
     el("p", { class: "at-description" }, method.description),
@@ -39,7 +39,7 @@ export function createMethodCard(method: AttributionMethod): MethodCard {
     map: null,
     show(map, image, opacity) {
       card.map = map;
-      element.dataset.state = "shown";
+      element.setAttribute("aria-busy", "false");
       status.replaceChildren();
       legendSlot.replaceChildren(heatLegend(map));
       paintOverlay(canvas, image, map, opacity, CANVAS_SIZE);
@@ -49,14 +49,14 @@ export function createMethodCard(method: AttributionMethod): MethodCard {
     },
     loading(image) {
       card.map = null;
-      element.dataset.state = "loading";
+      element.setAttribute("aria-busy", "true"); // a screen reader waits for the map
       legendSlot.replaceChildren();
       paintOverlay(canvas, image, null, 0, CANVAS_SIZE);
       status.replaceChildren(el("span", { class: "at-badge" }, method.fast ? "computing…" : "loading…"));
     },
     missing(image, compute) {
       card.map = null;
-      element.dataset.state = "missing";
+      element.setAttribute("aria-busy", "false");
       legendSlot.replaceChildren();
       paintOverlay(canvas, image, null, 0, CANVAS_SIZE);
       const button = el("button", { class: "at-compute", "data-method": method.name }, "Compute");
@@ -68,7 +68,7 @@ export function createMethodCard(method: AttributionMethod): MethodCard {
     },
     failed(message) {
       card.map = null;
-      element.dataset.state = "failed";
+      element.setAttribute("aria-busy", "false");
       legendSlot.replaceChildren();
       status.replaceChildren(el("div", { class: "error", role: "alert" }, message));
     },

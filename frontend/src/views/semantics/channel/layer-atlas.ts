@@ -80,13 +80,7 @@ export function createLayerAtlas(context: AppContext): LayerAtlas {
       if (!described) void describe(tiles, node, mine).then((known) => (described = known));
     };
     refresh();
-    const frame = el(
-      "div",
-      { class: "ch-atlas-frame", "data-channels": String(result.channels) },
-      image,
-      ...tiles,
-      marker,
-    );
+    const frame = el("div", { class: "ch-atlas-frame" }, image, ...tiles, marker);
     frame.style.maxWidth = `${result.cols * 72}px`;
     // The statistics may have been computed since (the Statistics card): refresh the tooltips.
     frame.onpointerenter = refresh;

@@ -46,7 +46,7 @@ export function createTopImages(context: AppContext): TopImages {
     top.indices.forEach((index, i) => {
       const canvas = canvases[i];
       if (!canvas) return;
-      context.api.activations(index, top.node).then(
+      context.api.activations({ index }, top.node).then(
         (acts) => {
           if (mine === request) paintFire(canvas, channelMap(acts, top.channel), top.overlay_max);
         },
@@ -76,7 +76,7 @@ export function createTopImages(context: AppContext): TopImages {
         el(
           "div",
           { class: "ch-top-frame" },
-          el("img", { src: context.api.imageUrl(index, 3), alt: `image ${index}` }),
+          el("img", { src: context.api.imageUrl({ index }, 3), alt: `image ${index}` }),
           heat,
         ),
         el("figcaption", {}, el("span", {}, name), el("span", { class: "muted" }, formatNumber(top.scores[i] ?? 0))),
@@ -84,7 +84,6 @@ export function createTopImages(context: AppContext): TopImages {
       figure.onclick = () => context.store.update({ image: index, tray: null });
       return figure;
     });
-    body.dataset.shown = `${top.node}:${top.channel}`;
     const note = !overlay
       ? []
       : top.overlay_max > 0
@@ -99,7 +98,7 @@ export function createTopImages(context: AppContext): TopImages {
       el(
         "p",
         { class: "muted small" },
-        `Of ${top.images.toLocaleString()} images, ranked by the channel's spatial ${top.reduce}.`,
+        `Of ${top.images.toLocaleString()} images, ranked by the spatial ${top.reduce} of ${top.node} · channel ${top.channel}.`,
         ...note,
       ),
     );

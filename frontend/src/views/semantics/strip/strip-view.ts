@@ -106,7 +106,7 @@ export function createStripView(context: AppContext): View {
     scale: number,
     f: number,
   ): HTMLElement => {
-    const image = el("canvas", { class: "st-image", "data-frame": String(f) });
+    const image = el("canvas", { class: "st-image" });
     const diff = el("canvas", { class: "st-diff" });
     paintFrame(image, pixels, f);
     paintDiff(diff, diffs, f, scale);
@@ -120,14 +120,7 @@ export function createStripView(context: AppContext): View {
     const flips = f === strip.flip_frame && f > 0; // at frame 0 the image already was the target
     const caption = el("div", { class: "st-caption" }, f === 0 ? "original" : `frame ${f}`,
       flips ? el("span", { class: "st-flip-tag" }, " flip") : null); // prettier-ignore
-    const node = el(
-      "div",
-      { class: flips ? "st-column st-flipped" : "st-column", "data-frame": String(f) },
-      caption,
-      image,
-      diff,
-      list,
-    );
+    const node = el("div", { class: flips ? "st-column st-flipped" : "st-column" }, caption, image, diff, list);
     node.onclick = () => select(f);
     return node;
   };
@@ -170,7 +163,6 @@ export function createStripView(context: AppContext): View {
       label.textContent = `frame ${f}: ${shown.strip.classes[k] ?? k} ${formatPercent(shown.strip.probs[f]?.[k])}`;
     shown.columns.forEach((node, i) => node.classList.toggle("st-current", i === f));
     shown.chart.setCursor(f);
-    element.dataset.frame = String(f);
   };
 
   const stop = (): void => {

@@ -16,7 +16,7 @@ import {
   type AblationMode,
   type AblationSet,
   type AblationSpec,
-} from "./ablation-api";
+} from "../../../api/ablation";
 import { createBatchNormNote } from "./batch-norm-note";
 import { createChannelPicker, parseChannels, type ChannelPicker } from "./channel-picker";
 import { effectView } from "./effect-view";
@@ -245,7 +245,7 @@ export function createAblationView(context: AppContext): View {
     if (!target) return;
     pickerBox.replaceChildren(el("p", { class: "muted" }, "Loading feature maps…"));
     try {
-      const acts: Activations = await context.api.activationsFor(imageRef(context.store.get()), node);
+      const acts: Activations = await context.api.activations(imageRef(context.store.get()), node);
       if (target.name !== node) return;
       const shape = target.shape.length === 3 ? target.shape : [acts.values.length];
       picker = createChannelPicker({ ...acts, shape }, toggle);
@@ -327,7 +327,7 @@ export function createAblationView(context: AppContext): View {
     try {
       await saveDraft();
       const job = await context.jobs.run("Re-evaluating with ablation", () => ablationApi.startEffect(DRAFT));
-      effectBox.replaceChildren(effectView(context, await ablationApi.effect(job.result_url ?? "")));
+      effectBox.replaceChildren(effectView(context, await ablationApi.effect(job)));
     } catch (error) {
       if (!(error instanceof JobCancelled)) showError(effectBox, error);
     } finally {

@@ -4,7 +4,7 @@
 import type { Activations } from "../../../api/types";
 import { viridisLegend } from "../../../ui/colors";
 import { el } from "../../../ui/dom";
-import { paint, type Scale } from "../../architecture/color-scale";
+import { paint, type Scale } from "../../../ui/color-scale";
 
 export interface ChannelPicker {
   readonly element: HTMLElement;

@@ -3,7 +3,7 @@
 // thumbnails; a click makes one the current image.
 import { el, formatPercent } from "../../../ui/dom";
 import type { AppContext } from "../../view";
-import type { AblationEffect } from "./ablation-api";
+import type { AblationEffect } from "../../../api/ablation";
 import { legend } from "./prediction-bars";
 
 const THUMBS = 240;
@@ -61,7 +61,7 @@ export function effectView(context: AppContext, effect: AblationEffect): HTMLEle
     const now = after[i] ?? 0;
     const truth = labels[i] ?? -1;
     const verdict = now === truth ? "fixed" : was === truth ? "broken" : "other";
-    const img = el("img", { src: context.api.imageUrl(index, 2), alt: `image ${index}`, loading: "lazy" });
+    const img = el("img", { src: context.api.imageUrl({ index }, 2), alt: `image ${index}`, loading: "lazy" });
     const button = el(
       "button",
       {

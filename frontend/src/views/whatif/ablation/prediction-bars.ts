@@ -1,7 +1,7 @@
 // The current image's class probabilities without and with the ablation, side by side: the
 // classes that matter most (top either way), a pair of bars each and the change.
 import { el, formatPercent } from "../../../ui/dom";
-import type { AblatedPrediction } from "./ablation-api";
+import type { AblatedPrediction } from "../../../api/ablation";
 
 const ROWS = 6;
 

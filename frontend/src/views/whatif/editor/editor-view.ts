@@ -4,10 +4,10 @@
 // live (debounced, one request in flight). Keep edits in the tray; upload images of your own.
 import "./editor.css";
 import type { Activations } from "../../../api/types";
-import { imageQuery, imageRef, sameImage } from "../../../state/image-ref";
+import { imageRef, sameImage } from "../../../state/image-ref";
 import { el, showError } from "../../../ui/dom";
 import { nodeOptionText } from "../../../ui/node-names";
-import { createFeatureMaps, type ChannelView, type FeatureSettings } from "../../architecture/feature-maps";
+import { createFeatureMaps, type ChannelView, type FeatureSettings } from "../../../ui/feature-maps";
 import type { AppContext, View } from "../../view";
 import { createAdjustments } from "./adjustments";
 import { createBrushColour } from "./brush-colour";
@@ -171,7 +171,12 @@ export function createEditorView(context: AppContext): View {
       );
       return;
     }
-    const values: Activations = { shape: acts.shape, values: decodeFloat32(acts.data), min: acts.min, max: acts.max };
+    const values: Activations = {
+      shape: acts.shape,
+      values: decodeFloat32(acts.data, acts.shape),
+      min: acts.min,
+      max: acts.max,
+    };
     maps?.destroy();
     maps = createFeatureMaps(values, settings, null);
     mapsBody.replaceChildren(maps.element);
@@ -191,7 +196,6 @@ export function createEditorView(context: AppContext): View {
       lastImage = result.image;
       canvas.setImage(result.image);
       comparison.replaceChildren(renderComparison(result, context.model.classes));
-      element.dataset.top = String(result.top[0]?.index ?? "");
       showActivations(result);
     } catch (error) {
       showError(comparison, error);
@@ -230,10 +234,7 @@ export function createEditorView(context: AppContext): View {
   const loadImage = (): void => {
     const state = context.store.get();
     const scale = Math.max(1, Math.min(16, Math.ceil(DISPLAY / Math.max(width, height))));
-    original.src =
-      state.tray !== null
-        ? editorApi.trayImageUrl(state.tray, scale)
-        : `api/image/image.png?${imageQuery(state)}&scale=${scale}`;
+    original.src = context.api.imageUrl(imageRef(state), scale);
     colour.follow(original.src);
     originalTitle.textContent = state.tray !== null ? "(tray image)" : `(image #${state.image})`;
     nodeSelect.value = state.node ?? "";

@@ -5,7 +5,7 @@ import type { ImageRef } from "../../../state/image-ref";
 import { JobCancelled } from "../../../state/jobs";
 import { viridisLegend } from "../../../ui/colors";
 import { el, formatPercent, showError } from "../../../ui/dom";
-import { paint } from "../../architecture/color-scale";
+import { paint } from "../../../ui/color-scale";
 import type { AppContext } from "../../view";
 import { editorApi, type Edit } from "./editor-api";
 

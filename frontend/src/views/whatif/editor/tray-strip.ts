@@ -38,7 +38,7 @@ export function createTrayStrip(context: AppContext, onKeep: () => Promise<void>
   const predictionOf = (id: string): Promise<ImagePrediction> => {
     let known = predictions.get(id);
     if (!known) {
-      known = context.api.predictionsFor({ tray: id }, 1);
+      known = context.api.predictions({ tray: id }, 1);
       known.catch(() => predictions.delete(id)); // asked again on the next render
       predictions.set(id, known);
     }
@@ -75,7 +75,7 @@ export function createTrayStrip(context: AppContext, onKeep: () => Promise<void>
     list.replaceChildren(
       ...entries.map((entry) => {
         const thumb = el("img", {
-          src: editorApi.trayImageUrl(entry.id, 2),
+          src: context.api.imageUrl({ tray: entry.id }, 2),
           alt: `${entry.name}, true: ${label(entry)}`,
         });
         const remove = el("button", { class: "link we-remove", title: "Remove from the tray" }, "×");

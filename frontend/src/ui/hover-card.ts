@@ -1,15 +1,20 @@
 // The card shown beside a hovered thumbnail: the image enlarged, its true and predicted labels and
 // the top-3 probabilities. It waits ~100 ms of rest before asking the server, only for the image
 // still under the pointer, and keeps a fixed size so nothing jumps while it fills in.
-import type { Api } from "../../api/client";
-import type { Prediction } from "../../api/types";
-import { el, formatPercent } from "../../ui/dom";
-import type { EvaluationData } from "../view";
+import type { Api } from "../api/client";
+import type { EvaluationImages, EvaluationSummary, ImagePrediction } from "../api/types";
+import { el, formatPercent } from "./dom";
 import { cardLine, cardSkeleton, placeBeside, topRows } from "./hover-card-parts";
 
 const DELAY_MS = 100;
 const TOP = 3;
 const CACHE_LIMIT = 300;
+
+/** What the card reads of the dataset evaluation (the app's EvaluationData). */
+export interface CardEvaluation {
+  summary: Pick<EvaluationSummary, "classes">;
+  images: Pick<EvaluationImages, "predictions" | "confidence" | "loss">;
+}
 
 export interface HoverCardOptions {
   api: Api;
@@ -17,7 +22,7 @@ export interface HoverCardOptions {
   /** Largest edge of the model input, to pick the enlargement of the image. */
   nativeSize: number;
   labels(): Int32Array | null;
-  evaluation(): EvaluationData | null;
+  evaluation(): CardEvaluation | null;
   /** Class colours, where the view's differ from the shared palette (a two-class projection). */
   classColor?: (index: number) => string;
 }
@@ -33,12 +38,12 @@ const formatLoss = (loss: number): string => (loss !== 0 && loss < 0.001 ? loss.
 
 export function createHoverCard(o: HoverCardOptions): HoverCard {
   const { element, image, title, facts, top, scale } = cardSkeleton("hover-card", "", o.nativeSize);
-  const cache = new Map<number, Prediction>();
+  const cache = new Map<number, ImagePrediction>();
   let timer: number | undefined;
   let shown: number | null = null;
   let request = 0;
 
-  const showTop = (prediction: Prediction | null, trueLabel: number): void => {
+  const showTop = (prediction: ImagePrediction | null, trueLabel: number): void => {
     top.replaceChildren(...topRows(prediction?.top ?? null, trueLabel, TOP, o.classColor));
   };
 
@@ -47,7 +52,7 @@ export function createHoverCard(o: HoverCardOptions): HoverCard {
     const labels = o.labels();
     const trueLabel = labels ? (labels[index] ?? -1) : -1;
     const evaluation = o.evaluation();
-    image.src = o.api.imageUrl(index, scale);
+    image.src = o.api.imageUrl({ index }, scale);
     title.replaceChildren(el("strong", {}, `#${index}`));
     const lines = [
       cardLine(
@@ -66,18 +71,18 @@ export function createHoverCard(o: HoverCardOptions): HoverCard {
       lines.push(cardLine("predicted", p, name, formatPercent(confidence), o.classColor));
       if (trueLabel >= 0)
         title.append(
-          el("span", { class: p === trueLabel ? "dv-hc-right" : "dv-hc-wrong" }, p === trueLabel ? " right" : " wrong"),
+          el("span", { class: p === trueLabel ? "hc-right" : "hc-wrong" }, p === trueLabel ? " right" : " wrong"),
         );
       lines.push(
         el(
           "div",
-          { class: "dv-hc-line" },
-          el("span", { class: "dv-hc-key" }, "loss"),
-          el("span", { class: "dv-hc-value" }, loss === null ? "–" : formatLoss(loss)),
+          { class: "hc-line" },
+          el("span", { class: "hc-key" }, "loss"),
+          el("span", { class: "hc-value" }, loss === null ? "–" : formatLoss(loss)),
         ),
       );
     } else {
-      lines.push(el("div", { class: "dv-hc-line muted" }, "not evaluated yet"));
+      lines.push(el("div", { class: "hc-line muted" }, "not evaluated yet"));
     }
     facts.replaceChildren(...lines);
     const cached = cache.get(index);
@@ -86,7 +91,7 @@ export function createHoverCard(o: HoverCardOptions): HoverCard {
     placeBeside(element, cell);
     if (cached) return;
     const mine = ++request;
-    o.api.predictions(index, TOP).then(
+    o.api.predictions({ index }, TOP).then(
       (prediction) => {
         if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value ?? -1);
         cache.set(index, prediction);
@@ -94,9 +99,7 @@ export function createHoverCard(o: HoverCardOptions): HoverCard {
       },
       (error: unknown) => {
         if (mine === request && shown === index)
-          top.replaceChildren(
-            el("li", { class: "dv-hc-error" }, error instanceof Error ? error.message : String(error)),
-          );
+          top.replaceChildren(el("li", { class: "hc-error" }, error instanceof Error ? error.message : String(error)));
       },
     );
   };

@@ -1,9 +1,10 @@
-// The pieces of an image hover card (.dv-hover-card): its skeleton, a labelled line, the top-k
+// The pieces of an image hover card (.hover-card): its skeleton, a labelled line, the top-k
 // probability rows and its placement beside the hovered element. The Data grid's card and the
 // projection's tray card are built from them, so dataset and tray images read alike.
-import type { ClassScore } from "../../api/types";
-import { classColor } from "../../ui/colors";
-import { el, formatPercent } from "../../ui/dom";
+import type { ClassScore } from "../api/types";
+import { classColor } from "./colors";
+import { el, formatPercent } from "./dom";
+import "./hover-card.css";
 
 const IMAGE_PX = 128;
 
@@ -19,16 +20,16 @@ export interface CardSkeleton {
 
 export function cardSkeleton(id: string, extraClass: string, nativeSize: number): CardSkeleton {
   const scale = Math.min(16, Math.max(1, Math.round(IMAGE_PX / Math.max(1, nativeSize))));
-  const image = el("img", { class: "dv-hc-image", width: String(IMAGE_PX), height: String(IMAGE_PX), alt: "" });
-  const title = el("div", { class: "dv-hc-title" });
-  const facts = el("div", { class: "dv-hc-facts" });
-  const top = el("ol", { class: "dv-hc-top" });
-  const classes = extraClass ? `dv-hover-card ${extraClass}` : "dv-hover-card";
+  const image = el("img", { class: "hc-image", width: String(IMAGE_PX), height: String(IMAGE_PX), alt: "" });
+  const title = el("div", { class: "hc-title" });
+  const facts = el("div", { class: "hc-facts" });
+  const top = el("ol", { class: "hc-top" });
+  const classes = extraClass ? `hover-card ${extraClass}` : "hover-card";
   const element = el(
     "div",
     { id, class: classes, hidden: "", role: "tooltip" },
     image,
-    el("div", { class: "dv-hc-text" }, title, facts, top),
+    el("div", { class: "hc-text" }, title, facts, top),
   );
   return { element, image, title, facts, top, scale };
 }
@@ -38,11 +39,11 @@ export function cardSkeleton(id: string, extraClass: string, nativeSize: number)
 export function cardLine(key: string, classIndex: number, value: string, extra = "", color = classColor): HTMLElement {
   return el(
     "div",
-    { class: "dv-hc-line" },
-    el("span", { class: "dv-hc-key" }, key),
-    classIndex >= 0 ? el("span", { class: "dv-swatch", style: `background:${color(classIndex)}` }) : null,
-    el("span", { class: "dv-hc-value" }, value),
-    extra ? el("span", { class: "dv-hc-extra" }, extra) : null,
+    { class: "hc-line" },
+    el("span", { class: "hc-key" }, key),
+    classIndex >= 0 ? el("span", { class: "swatch", style: `background:${color(classIndex)}` }) : null,
+    el("span", { class: "hc-value" }, value),
+    extra ? el("span", { class: "hc-extra" }, extra) : null,
   );
 }
 
@@ -60,18 +61,18 @@ export function topRows(
       el(
         "li",
         { class: score && score.index === trueLabel ? "true-class" : "" },
-        el("span", { class: "dv-hc-name" }, score ? score.name : "…"),
+        el("span", { class: "hc-name" }, score ? score.name : "…"),
         el(
           "span",
-          { class: "dv-hc-track" },
+          { class: "hc-track" },
           score
             ? el("span", {
-                class: "dv-hc-fill",
+                class: "hc-fill",
                 style: `width:${(score.probability * 100).toFixed(1)}%;background:${color(score.index)}`,
               })
             : null,
         ),
-        el("span", { class: "dv-hc-prob" }, score ? formatPercent(score.probability) : ""),
+        el("span", { class: "hc-prob" }, score ? formatPercent(score.probability) : ""),
       ),
     );
   }

@@ -1,5 +1,5 @@
 // The true label of every image, loaded once in pages from GET /api/dataset/images.
-import { api } from "../../api/client";
+import { api } from "../api/client";
 
 const PAGE = 10_000; // the route's largest page
 

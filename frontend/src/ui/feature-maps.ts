@@ -1,11 +1,12 @@
 // Feature maps of a (C, H, W) node for one image: a grid of channel tiles on ONE shared colour
 // scale (the node's min to max for this image), sortable, drawn progressively, capped at
 // CAP tiles until "show all"; a click on a tile opens it large with its numbers.
-import type { Activations, ChannelStats } from "../../api/types";
-import { formatNumber, viridisLegend } from "../../ui/colors";
-import { el, formatPercent } from "../../ui/dom";
+import type { Activations, ChannelStats } from "../api/types";
+import { formatNumber, viridisLegend } from "./colors";
+import { el, formatPercent } from "./dom";
 import { summarise } from "./channel-summary";
 import { paint, type Scale } from "./color-scale";
+import "./feature-maps.css";
 
 export type SortMode = "channel" | "mean" | "dataset-mean" | "dead";
 
@@ -131,7 +132,6 @@ export function createFeatureMaps(
       }
       grid.append(...tiles);
       if (next < shown.length) frame = requestAnimationFrame(step);
-      else grid.dataset.drawn = String(shown.length);
     };
     step();
     if (shown.length < channels) {

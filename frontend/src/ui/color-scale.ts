@@ -1,6 +1,6 @@
 // One shared colour scale per node and image: viridis from the node's min to max, as a lookup
 // table so a 1024-channel node paints in a few milliseconds.
-import { viridis } from "../../ui/colors";
+import { viridis } from "./colors";
 
 const LUT = new Uint8ClampedArray(256 * 3);
 for (let i = 0; i < 256; i++) {
@@ -15,12 +15,13 @@ export interface Scale {
   max: number;
 }
 
-/** Index into the LUT for a value (a flat scale maps everything to the middle). */
+/** Index into the LUT for a value (a flat scale maps everything to the middle; a value that is
+ * not a number, to the low end). */
 export function level(scale: Scale, value: number): number {
   const span = scale.max - scale.min;
   if (!(span > 0)) return 128;
   const t = (value - scale.min) / span;
-  return t <= 0 ? 0 : t >= 1 ? 255 : Math.round(t * 255);
+  return !(t > 0) ? 0 : t >= 1 ? 255 : Math.round(t * 255);
 }
 
 export function cssColor(scale: Scale, value: number): string {

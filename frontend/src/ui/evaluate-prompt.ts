@@ -1,11 +1,12 @@
 // The empty state shown where a tool needs the dataset's evaluation: a line saying so and a
 // button that starts (or joins) the evaluation job.
-import { JobCancelled } from "../../state/jobs";
-import { el, showError } from "../../ui/dom";
+import { JobCancelled } from "../state/jobs";
+import { el, showError } from "./dom";
+import "./evaluate-prompt.css";
 
 export function createEvaluatePrompt(message: string, evaluate: () => Promise<void>, className: string): HTMLElement {
-  const button = el("button", { class: "dv-evaluate" }, "Evaluate dataset");
-  const error = el("span", { class: "dv-evaluate-error" });
+  const button = el("button", { class: "evaluate-button" }, "Evaluate dataset");
+  const error = el("span", { class: "evaluate-error" });
   button.onclick = async () => {
     button.disabled = true;
     button.textContent = "Evaluating…";
@@ -19,5 +20,5 @@ export function createEvaluatePrompt(message: string, evaluate: () => Promise<vo
       button.textContent = "Evaluate dataset";
     }
   };
-  return el("div", { class: `dv-evaluate-prompt ${className}` }, el("span", {}, message), button, error);
+  return el("div", { class: `evaluate-prompt ${className}` }, el("span", {}, message), button, error);
 }
