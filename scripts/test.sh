@@ -10,8 +10,10 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
   (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
     || echo "warning: could not install chromium; browser tests will be skipped" >&2
 fi
-ruff check src tests benchmarks
-ruff format --check src tests benchmarks setup.py
+# The front end's checks need its dev tools (the editable install builds only a stale bundle).
+[ -d frontend/node_modules ] || (cd frontend && npm ci --no-audit --no-fund)
+ruff check src tests benchmarks scripts
+ruff format --check src tests benchmarks scripts setup.py
 python scripts/api_types.py --check
 (cd frontend && npm run --silent format:check && npm run --silent typecheck && npm test --silent)
 mypy
