@@ -1,46 +1,70 @@
-"""Fuzz a running Deepling server with schemathesis: requests generated from its OpenAPI schema.
+"""Fuzz a running Deepling server with schemathesis' own command line (``st run``): requests
+generated from the OpenAPI schema the server serves.
 
-Shared by tests/server/test_fuzz.py (a bounded run) and scripts/fuzz.py (a longer one). Each
-operation gets ``examples`` valid requests and ``examples`` invalid ones (wrong types, values
-out of bounds, missing fields); every answer must be no 5xx and match its documented schema.
-Invalid requests must also be refused with a 4xx.
+Shared by tests/server/test_fuzz.py (a bounded run) and benchmarks/fuzz_api.py (a longer one).
+The phases: ``examples`` (the schema's examples), ``coverage`` (boundary values and each
+constraint broken in turn), ``fuzzing`` (``examples`` valid and invalid requests per operation)
+and ``stateful`` (chains of requests that follow the schema's OpenAPI links, so that a result
+route gets the key of a job just started). Every answer must be no 5xx and match its documented
+schema and content type; invalid requests must be refused with a 4xx.
+
+Schemathesis' warnings are read from its own report, so they are exactly what ``st run`` says.
+Two of them say that the schema does not tell the truth: ``validation_mismatch`` (every valid
+request of a phase was refused with a 4xx other than 404: the server enforces a constraint the
+schema does not declare) and ``missing_test_data`` (valid requests found nothing, 404, in every
+phase: no link or example names a real key or id). See ``WarningCollector._check_warnings`` in
+schemathesis/cli/commands/run/warnings.py.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import shlex
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import hypothesis
-import requests
-import schemathesis
 import torch
-from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis import GenerationMode
-from schemathesis.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    not_a_server_error,
-    response_schema_conformance,
-)
-from schemathesis.core.failures import FailureGroup
 
 import deepling
 from deepling.data.base import ArrayDataset
 from deepling.data.demo_mnist import load_demo_mnist
+from deepling.server.jobs.manager import LEASE_ENV
 from deepling.server.run import BackgroundServer
 
 TOKEN = "fuzzing-token-0123456789"
-CHECKS = [
-    not_a_server_error,
-    response_schema_conformance,
-    content_type_conformance,
-    negative_data_rejection,
-]
+CHECKS = (
+    "not_a_server_error",
+    "response_schema_conformance",
+    "content_type_conformance",
+    "negative_data_rejection",
+)
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+# The warnings a truthful schema (constraints, links, examples) answers.
+SCHEMA_WARNINGS = ("validation_mismatch", "missing_test_data")
+# A job route refuses a new job while the queue is full: a 503 with Retry-After, documented as
+# such in the schema (jobs.links.QUEUE_FULL), which is load shedding rather than a server error.
+CONFIG = """
+[[operations]]
+include-method = "POST"
+include-path-regex = "^/api/jobs/"
+checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "503"]
+
+[phases.stateful]
+max-steps = {steps}
+generation.max-examples = {scenarios}
+"""
+# Jobs nobody polls are cancelled after this many seconds (the server's lease; 90 s in use):
+# the fuzzer starts many and polls few, and a short lease keeps the worker on live ones.
+LEASE_S = "3"
 
 
 @dataclass
@@ -59,14 +83,39 @@ class FuzzReport:
     by_status: dict[int, int] = field(default_factory=dict)
     seconds_by_operation: dict[str, float] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    # schemathesis' warnings: kind (e.g. "validation_mismatch") -> the operations it names
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    # per operation, over every phase: (valid requests served with a 2xx, valid requests sent)
+    accepted: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # per operation: stateful requests that took a value from an OpenAPI link (a job's key, a
+    # tray image's id, ...), and how many of them were served with a 2xx
+    linked: dict[str, tuple[int, int]] = field(default_factory=dict)
+    phases: dict[str, str] = field(default_factory=dict)  # phase -> its status
     seconds: float = 0.0
+    output: str = ""  # st run's own report
 
     def summary(self) -> str:
         statuses = ", ".join(f"{s}: {n}" for s, n in sorted(self.by_status.items()))
+        warned = ", ".join(f"{k} {len(self.warnings.get(k, []))}" for k in SCHEMA_WARNINGS)
         return (
             f"{self.requests} requests to {self.operations} operations in "
-            f"{self.seconds:.1f} s ({statuses}); {len(self.failures)} failures"
+            f"{self.seconds:.1f} s ({statuses}); {len(self.failures)} failures; "
+            f"warnings: {warned}"
         )
+
+    def warned(self, kind: str) -> set[str]:
+        return set(self.warnings.get(kind, []))
+
+    def warning_lines(self) -> list[str]:
+        """One line per warned operation, with how many of its valid requests were served."""
+        lines = []
+        for kind in SCHEMA_WARNINGS:
+            for label in self.warnings.get(kind, []):
+                served, sent = self.accepted.get(label, (0, 0))
+                lines.append(f"{kind}: {label} ({served} of {sent} valid requests served)")
+        other = sorted(k for k, v in self.warnings.items() if v and k not in SCHEMA_WARNINGS)
+        lines += [f"{k}: {', '.join(self.warnings[k])}" for k in other]
+        return lines
 
 
 def fuzz(
@@ -75,72 +124,141 @@ def fuzz(
     *,
     examples: int,
     seed: int = 0,
-    operations: Callable[[str], bool] = lambda label: True,
+    phases: Sequence[str] = PHASES,
+    scenarios: int = 100,
+    steps: int = 20,
+    timeout_s: float = 3600,
+    keep: Path | None = None,
 ) -> FuzzReport:
-    """Fuzz the server at ``url`` (ending in ``/``), sending ``token`` as a bearer token."""
-    auth = {"Authorization": f"Bearer {token}"}
-    schema = schemathesis.openapi.from_url(url + "openapi.json", headers=auth)
-    report = FuzzReport()
-    started = time.perf_counter()
-    with requests.Session() as http:
-        for result in schema.get_all_operations():
-            operation = result.ok()
-            if not operations(operation.label):
-                continue
-            report.operations += 1
-            began = time.perf_counter()
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                _fuzz_operation(operation, mode, url, auth, http, examples, seed, report)
-            report.seconds_by_operation[operation.label] = time.perf_counter() - began
-    report.seconds = time.perf_counter() - started
+    """Run ``st run`` against the server at ``url`` (ending in ``/``), sending ``token`` as a
+    bearer token; ``examples`` per operation and generation mode, and ``scenarios`` chains of up
+    to ``steps`` linked requests (a result route is reached only once its job has finished, so
+    chains must be long enough to poll it). ``keep``: a folder to leave st's reports in
+    (report.json, events.ndjson with every request and response)."""
+    with tempfile.TemporaryDirectory() as folder:
+        work = keep or Path(folder)
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "schemathesis.toml").write_text(CONFIG.format(steps=steps, scenarios=scenarios))
+        command = [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--config-file",
+            str(work / "schemathesis.toml"),
+            "run",
+            url + "openapi.json",
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--checks",
+            ",".join(CHECKS),
+            "--phases",
+            ",".join(phases),
+            "--max-examples",
+            str(examples),
+            "--seed",
+            str(seed),
+            "--workers",
+            "1",
+            "--request-timeout",
+            "60",
+            "--generation-database",
+            "none",
+            "--no-color",
+            "--report",
+            "json,ndjson",
+            "--report-json-path",
+            str(work / "report.json"),
+            "--report-ndjson-path",
+            str(work / "events.ndjson"),
+        ]
+        started = time.perf_counter()
+        # Its own folder: no schemathesis.toml or stored examples of another run are read.
+        done = subprocess.run(
+            command, cwd=work, capture_output=True, text=True, timeout=timeout_s, check=False
+        )
+        seconds = time.perf_counter() - started
+        if not (work / "report.json").is_file():
+            raise RuntimeError(f"st run wrote no report:\n{done.stdout}\n{done.stderr}")
+        report = _read_reports(work / "report.json", work / "events.ndjson")
+    report.seconds = seconds
+    report.output = done.stdout + done.stderr
     return report
 
 
-def _fuzz_operation(operation, mode, url, auth, http, examples, seed, report) -> None:  # type: ignore[no-untyped-def]
-    @hypothesis.seed(seed)
-    @settings(
-        max_examples=examples,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        print_blob=False,
+def _read_reports(summary_path: Path, events_path: Path) -> FuzzReport:
+    summary = json.loads(summary_path.read_text())
+    report = FuzzReport(
+        operations=int(summary["operations"]["tested"]),
+        warnings={kind: list(labels) for kind, labels in summary["warnings"].items()},
+        phases={phase: info["status"] for phase, info in summary["phases"].items()},
     )
-    @given(case=operation.as_strategy(generation_mode=mode))
-    def run(case) -> None:  # type: ignore[no-untyped-def]
-        response = case.call(base_url=url.rstrip("/"), session=http, headers=auth, timeout=60)
+    for label, by_phase in summary["valid_rates"].items():
+        rates = by_phase.values()
+        report.accepted[label] = (
+            sum(r["accepted"] for r in rates),
+            sum(r["accepted"] + r["unreachable"] + r["conflicts"] + r["rejected"] for r in rates),
+        )
+    with events_path.open() as events:
+        for line in events:
+            event = json.loads(line)
+            if "ScenarioFinished" in event:
+                _add_scenario(report, event["ScenarioFinished"].get("recorder") or {})
+    return report
+
+
+def _add_scenario(report: FuzzReport, recorder: dict[str, Any]) -> None:
+    for case_id, node in recorder.get("cases", {}).items():
+        case = node["value"]
+        label = f"{case['method'].upper()} {case['path']}"
+        interaction = recorder.get("interactions", {}).get(case_id)
+        response = interaction and interaction["response"]
+        if response is None:
+            continue
+        status = int(response["status_code"])
+        if node.get("is_transition_applied"):
+            served, sent = report.linked.get(label, (0, 0))
+            report.linked[label] = (served + (200 <= status < 300), sent + 1)
         report.requests += 1
-        report.by_status[response.status_code] = report.by_status.get(response.status_code, 0) + 1
-        try:
-            case.validate_response(response, checks=CHECKS, headers=auth)
-        except (Exception, FailureGroup) as exc:  # failed checks come as exceptions
-            failed = getattr(exc, "exceptions", (exc,))
-            error = "; ".join(
-                f"{getattr(f, 'title', type(f).__name__)}: {getattr(f, 'message', str(f))}"
-                for f in failed
+        report.by_status[status] = report.by_status.get(status, 0) + 1
+        elapsed = float(response.get("elapsed") or 0.0)
+        report.seconds_by_operation[label] = report.seconds_by_operation.get(label, 0.0) + elapsed
+        checks = recorder.get("checks", {}).get(case_id, [])
+        failed = [c for c in checks if c["status"] == "failure"]
+        if failed:
+            errors = "; ".join(
+                f"{info['title']}: {info['message']}"
+                for info in (c["failure_info"]["failure"] for c in failed)
             )
+            mode = ((case.get("meta") or {}).get("generation") or {}).get("mode", "?")
             report.failures.append(
                 Failure(
-                    operation.label,
-                    mode.value,
-                    case.as_curl_command(headers=auth),
-                    response.status_code,
-                    " ".join(error.split())[:600],
+                    label,
+                    mode,
+                    _curl(interaction["request"]),
+                    status,
+                    " ".join(errors.split())[:600],
                 )
             )
 
-    try:
-        run()
-    except hypothesis.errors.Unsatisfiable:
-        pass  # e.g. no invalid request exists for an operation without parameters
+
+def _curl(request: dict[str, Any]) -> str:
+    """The recorded request as a curl command (its token left out, as schemathesis filters it)."""
+    parts = ["curl", "-X", request["method"]]
+    for name, values in request["headers"].items():
+        for value in values:
+            parts += ["-H", f"{name}: {value}"]
+    body = request.get("body")
+    if isinstance(body, dict) and "$base64" in body:
+        data = base64.b64decode(body["$base64"]).decode("utf-8", "backslashreplace")
+        parts += ["--data-raw", data]
+    return shlex.join([*parts, request["uri"]])
 
 
 @contextmanager
 def fuzz_target(cache: Path, images: int = 20) -> Iterator[BackgroundServer]:
     """A real server (background thread) with the demo MNIST CNN, seeded but untrained, on
     ``images`` real digits (two of each class), asking for ``TOKEN``; results cached in
-    ``cache``."""
+    ``cache``; jobs leased for ``LEASE_S`` seconds."""
     digits = load_demo_mnist()
     step = len(digits) // images
     data = ArrayDataset(
@@ -150,15 +268,17 @@ def fuzz_target(cache: Path, images: int = 20) -> Iterator[BackgroundServer]:
         f"digits-{images}",
     )
     torch.manual_seed(0)
-    before = os.environ.get("DEEPLING_CACHE_DIR")
-    os.environ["DEEPLING_CACHE_DIR"] = str(cache)
+    settings = {"DEEPLING_CACHE_DIR": str(cache), LEASE_ENV: LEASE_S}
+    before = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         handle = deepling.show(deepling.load_model("mnist-cnn"), data, token=TOKEN)
     finally:
-        if before is None:
-            del os.environ["DEEPLING_CACHE_DIR"]
-        else:
-            os.environ["DEEPLING_CACHE_DIR"] = before
+        for name, value in before.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
     try:
         yield handle
     finally:

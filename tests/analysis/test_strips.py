@@ -130,6 +130,20 @@ def test_channel_target_raises_the_channel(trained_mnist, mnist_split) -> None: 
     assert torch.allclose(strip.probs.sum(1), torch.ones(6), atol=1e-5)
 
 
+def test_channel_target_at_a_vector_node(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    """A unit of a fully connected layer is a channel too: one value per image, raised."""
+    model, data = trained_mnist[0], mnist_split[1]
+    image = data.batch([2], model.input_shape)[0]
+    # A linear layer (before its ReLU, so that every unit has a gradient), not the logits.
+    node = next(n.name for n in model.graph().nodes[1:-1] if "linear" in n.op and len(n.shape) == 1)
+    before = model.activations(image[None], [node])[node][0]
+    unit = int(before.argmin())
+    strip = adversarial_strip(model, image, unit, StripSettings(frames=4, steps=16), node=node)
+    after = model.activations(strip.frames, [node])[node][:, unit]
+    assert torch.allclose(after, strip.scores, atol=1e-4)
+    assert float(after[-1]) > float(before[unit])
+
+
 def test_batched_strips_match_single_strips(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
     """Over its first steps a batched strip is the strip each target gets alone, up to float32
     rounding: the batch and the single image run through different kernels (they differ by

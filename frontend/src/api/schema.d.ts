@@ -940,24 +940,17 @@ export interface components {
     /**
      * AblationSetIn
      * @description A named set: its own ablations plus those of the named sets in ``combine`` (at least
-     *     one of the two, or the set would ablate nothing).
+     *     one of the two, or the set would ablate nothing: a 400).
      */
-    AblationSetIn:
-      | {
-          /** Ablations */
-          ablations?: components["schemas"]["AblationIn"][];
-          /**
-           * Combine
-           * @description sets to add
-           */
-          combine?: string[];
-        }
-      | {
-          ablations: unknown;
-        }
-      | {
-          combine: unknown;
-        };
+    AblationSetIn: {
+      /** Ablations */
+      ablations?: components["schemas"]["AblationIn"][];
+      /**
+       * Combine
+       * @description sets to add
+       */
+      combine?: string[];
+    };
     /** AblationSetOut */
     AblationSetOut: {
       /** Ablations */
@@ -1895,9 +1888,8 @@ export interface components {
       /**
        * Source
        * @description the dataset image it was made from; -1: an upload
-       * @default -1
        */
-      source?: number;
+      source: number;
     };
     /**
      * TrayImageRef

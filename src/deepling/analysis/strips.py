@@ -281,7 +281,8 @@ def _channel_objective(model: Model, node: str, channels: list[int]) -> Objectiv
         acts = found[node].float()
         acts = acts.unsqueeze(1) if acts.dim() == 1 else acts
         picked = acts[torch.arange(acts.shape[0], device=acts.device), index]
-        return picked.flatten(1).mean(dim=1), logits_of(found[output]).float()
+        # A vector node's channel is one value per image; a map's, its spatial mean.
+        return picked.reshape(len(picked), -1).mean(dim=1), logits_of(found[output]).float()
 
     return objective
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -22,10 +23,31 @@ from deepling.server.channels import routes as channels
 from deepling.server.dataset import routes as dataset
 from deepling.server.evaluation import routes as evaluation
 from deepling.server.featurevis import routes as featurevis
+from deepling.server.featurevis.job import MAX_ATLAS_IMAGE_STEPS
+from deepling.server.featurevis.schemas import MAX_STEPS
 from deepling.server.images import routes as images
 from deepling.server.jobs import routes as jobs
+from deepling.server.jobs.links import add_links
 from deepling.server.model import routes as model
 from deepling.server.projection import routes as projection
+from deepling.server.projection.job import MAX_INPUT_VALUES
+from deepling.server.schemas import (
+    ABLATION_CHANNEL,
+    ABLATION_NODE,
+    ATLAS_STEPS,
+    CHANNEL,
+    CLASS,
+    DATASET_INDEX,
+    FEATUREVIS_CHANNEL,
+    FEATUREVIS_NODE,
+    IMAGE_SIDE,
+    NODE,
+    PROJECTED_IMAGES,
+    SPRITE_SHEET,
+    STRIP_CHANNEL,
+    Facts,
+    declare_facts,
+)
 from deepling.server.session import Session
 from deepling.server.strips import routes as strips
 from deepling.server.tray import routes as tray
@@ -81,7 +103,7 @@ def create_app(session: Session, *, access: Access | None = None) -> FastAPI:
         yield
         session.close()  # cancel running jobs so the process can exit; restore the model
 
-    app = _api(lifespan)
+    app = _api(lifespan, facts=lambda: session_facts(session))
     app.state.session = session
     app.add_middleware(AccessMiddleware, access=access or Access())
 
@@ -111,13 +133,64 @@ def create_app(session: Session, *, access: Access | None = None) -> FastAPI:
     return app
 
 
-def _api(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None) -> FastAPI:
+def _api(
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    facts: Callable[[], Facts] | None = None,
+) -> FastAPI:
+    """The API's routes; its OpenAPI document has the links between them and, given ``facts``,
+    the constraints that depend on the session (see ``server.schemas``)."""
     app = FastAPI(title=TITLE, version=__version__, description=DESCRIPTION, lifespan=lifespan)
     for router in ROUTERS:
         app.include_router(router)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = app.openapi_schema
+        if document is None:
+            document = generate()  # FastAPI keeps it as app.openapi_schema: completed once
+            add_links(document)
+            declare_facts(document, facts() if facts is not None else None)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 
 def openapi_document() -> dict[str, Any]:
-    """The API's OpenAPI document, as ``/openapi.json`` serves it (no model needed)."""
+    """The API's OpenAPI document without a session: what every server has in common (the
+    served ``/openapi.json`` adds the session's facts: node names, how many images, ...)."""
     return _api().openapi()
+
+
+def session_facts(session: Session) -> Facts:
+    """What the served schema states beyond the session-free document: the graph's node names,
+    the dataset's index range, the class count and each node's channels."""
+    model, size = session.model, len(session.dataset)
+    graph = model.graph()
+    channels = {n.name: int(n.shape[0]) if n.shape else 1 for n in graph.nodes}
+    # Feature visualisation: every node after the input, and "output" for the logits.
+    visual = {name: channels[name] for name in graph.names[1:]}
+    visual.setdefault("output", channels[graph.output.name])
+    ablatable = {n.name: int(n.shape[0]) for n in graph.nodes if n.shape}
+    per_image = math.prod(model.input_shape)
+    values: dict[str, dict[str, Any]] = {
+        NODE: {"enum": graph.names},
+        FEATUREVIS_NODE: {"enum": [*visual]},
+        ABLATION_NODE: {"enum": [*ablatable]},
+        CLASS: {"maximum": len(model.classes) - 1},
+        CHANNEL: {"maximum": max(channels.values()) - 1},
+        IMAGE_SIDE: {"maximum": min(model.input_shape[1:])},
+        PROJECTED_IMAGES: {"maxItems": MAX_INPUT_VALUES // per_image},
+    }
+    if size:
+        values[DATASET_INDEX] = {"maximum": size - 1}
+        values[SPRITE_SHEET] = {"maximum": (size - 1) // dataset.SPRITE_IMAGES}
+    steps = {name: min(MAX_STEPS, MAX_ATLAS_IMAGE_STEPS // c) for name, c in visual.items()}
+    by_node = {
+        FEATUREVIS_CHANNEL: {name: c - 1 for name, c in visual.items()},
+        ATLAS_STEPS: {name: n for name, n in steps.items() if n >= 1},
+        ABLATION_CHANNEL: {name: c - 1 for name, c in ablatable.items()},
+        # Channel targets need a graph traced by torch.fx.
+        STRIP_CHANNEL: {name: c - 1 for name, c in channels.items()} if model.fx_module else {},
+    }
+    return Facts(values, by_node)

@@ -2,25 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from deepling.server.schemas import (
+    ABLATION_CHANNEL,
+    ABLATION_NODE,
+    CHANNEL,
+    CHECKED_NON_NEGATIVE,
+    Body,
+    by_node,
+    fact,
+    served_only,
+)
+
+SET_NAME = r"^[\w .+-]{1,64}$"
+Channel = Annotated[int, Field(json_schema_extra=CHECKED_NON_NEGATIVE | fact(CHANNEL))]
 
 
-class AblationIn(BaseModel):
+class AblationIn(Body):
     """Hold ``channels`` of ``node`` constant: at 0 (``zero``) or at each channel's dataset
     mean (``mean``; needs the node's channel statistics)."""
 
-    node: str = Field(max_length=256)
-    channels: list[int] = Field(min_length=1, max_length=65536)
+    model_config = ConfigDict(json_schema_extra=by_node("node", "channels", ABLATION_CHANNEL))
+
+    node: str = Field(
+        min_length=1,
+        max_length=256,
+        description="a graph node with channels",
+        json_schema_extra=fact(ABLATION_NODE),
+    )
+    channels: list[Channel] = Field(min_length=1, max_length=65536)
     mode: Literal["zero", "mean"] = "zero"
 
 
-class AblationSetIn(BaseModel):
-    """A named set: its own ablations plus those of the named sets in ``combine``."""
+class AblationSetIn(Body):
+    """A named set: its own ablations plus those of the named sets in ``combine`` (at least
+    one of the two, or the set would ablate nothing: a 400)."""
+
+    # Served only: as an anyOf of two objects, the generated TypeScript type would be untyped.
+    model_config = ConfigDict(
+        json_schema_extra=served_only(
+            anyOf=[
+                {"required": ["ablations"], "properties": {"ablations": {"minItems": 1}}},
+                {"required": ["combine"], "properties": {"combine": {"minItems": 1}}},
+            ]
+        )
+    )
 
     ablations: list[AblationIn] = Field(default_factory=list, max_length=256)
-    combine: list[str] = Field(default_factory=list, max_length=64)
+    combine: list[str] = Field(default_factory=list, max_length=64, description="sets to add")
 
 
 class AblationOut(BaseModel):

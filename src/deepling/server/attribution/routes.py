@@ -10,15 +10,24 @@ from deepling.analysis.attribution import METHODS
 from deepling.analysis.attribution_layers import default_cam_node, spatial_nodes
 from deepling.errors import DeeplingError
 from deepling.server.attribution.heatmap import clip_value, heat_map
-from deepling.server.attribution.maps import cached_map, check_request, require_map, start_job
+from deepling.server.attribution.maps import (
+    ATTRIBUTION,
+    cached_map,
+    check_request,
+    require_map,
+    start_job,
+)
 from deepling.server.attribution.schemas import (
     AttributionJobRequest,
     AttributionMethodOut,
     AttributionMethods,
+    CamNode,
+    MethodName,
+    Target,
 )
 from deepling.server.deps import SessionDep
 from deepling.server.encoding import PNG, PNG_OR_FLOAT32, float32_response, png_bytes
-from deepling.server.images.refs import ImageRef, resolve_image
+from deepling.server.images.refs import IndexQuery, TrayQuery, image_ref, resolve_image
 from deepling.server.jobs.routes import job_out
 from deepling.server.jobs.schemas import JobOut
 
@@ -46,11 +55,11 @@ def methods(session: SessionDep) -> AttributionMethods:
 )
 def attribution(
     session: SessionDep,
-    method: Annotated[str, Query(max_length=64)],
-    target: Annotated[int | None, Query(description="class index; default: predicted")] = None,
-    node: Annotated[str | None, Query(max_length=256, description="Grad-CAM's node")] = None,
-    index: Annotated[int | None, Query(ge=0)] = None,
-    tray: Annotated[str | None, Query(max_length=64)] = None,
+    method: Annotated[MethodName, Query()],
+    target: Annotated[Target | None, Query(description="class index; default: predicted")] = None,
+    node: Annotated[CamNode | None, Query()] = None,
+    index: IndexQuery = None,
+    tray: TrayQuery = None,
     format: Annotated[
         Literal["f32", "png"],
         Query(description="f32: the (H, W) map as float32; png: a heat map clipped at X-Clip"),
@@ -64,9 +73,7 @@ def attribution(
     (``if_cached=true`` asks whether they are there without an error status).
     Headers: ``X-Shape`` (H,W), ``X-Target``, ``X-Node``, ``X-Signed``, ``X-Clip`` (the 99th
     percentile of |map|, the colour scale's end)."""
-    if (index is None) == (tray is None):
-        raise DeeplingError("Give exactly one of the query parameters `index` or `tray`.")
-    ref = ImageRef(index=index, tray=tray)
+    ref = image_ref(index, tray)
     request = check_request(session, resolve_image(session, ref), ref, method, target, node)
     if if_cached and cached_map(session, request) is None and not METHODS[method].fast:
         return Response(status_code=204)
@@ -90,7 +97,7 @@ def attribution(
     return response
 
 
-@router.post("/jobs/attribution", response_model=JobOut, status_code=202)
+@router.post("/jobs/attribution", **ATTRIBUTION.job_route())
 def start_attribution(session: SessionDep, body: AttributionJobRequest) -> JobOut:
     """Compute one attribution map as a job; its ``result_url`` serves the map."""
     image = resolve_image(session, body.image)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from deepling.analysis.channel_stats import ChannelStatistics, channel_statistics
 from deepling.analysis.featurevis import check_channel
@@ -14,9 +14,11 @@ from deepling.analysis.top_activations import activation_table, cached_activatio
 from deepling.errors import NotFoundError
 from deepling.server.channels.schemas import ChannelStatsOut, TopActivationsOut
 from deepling.server.deps import SessionDep
+from deepling.server.jobs.links import starts_job, takes
 from deepling.server.jobs.manager import Job
 from deepling.server.jobs.routes import job_out
 from deepling.server.jobs.schemas import JobOut
+from deepling.server.schemas import CHANNEL, CHECKED_NON_NEGATIVE, NODE, fact
 from deepling.server.session import Session
 
 router = APIRouter(prefix="/api", tags=["channels"])
@@ -24,6 +26,17 @@ IfCached = Annotated[bool, Query(description="204 instead of 404 when not comput
 NOT_YET: dict[int | str, dict[str, Any]] = {
     204: {"description": "not computed yet (asked with if_cached=true)"}
 }
+STATS, TOP = "channel-stats", "top-activations"  # what their jobs make, for their result routes
+Node = Annotated[str, Path(description="graph node", json_schema_extra=fact(NODE))]
+# A result route's node: the one whose job made the result.
+StatsNode = Annotated[
+    str, Path(description="graph node", json_schema_extra=fact(NODE) | takes(STATS))
+]
+TopNode = Annotated[str, Path(description="graph node", json_schema_extra=fact(NODE) | takes(TOP))]
+Channel = Annotated[
+    int,
+    Path(description="channel of the node", json_schema_extra=CHECKED_NON_NEGATIVE | fact(CHANNEL)),
+]
 
 
 def start_channel_statistics(session: Session, node: str) -> Job:
@@ -58,15 +71,15 @@ def start_top_table(session: Session, node: str) -> Job:
     return session.jobs.submit(f"top-activations:{name}", work, join_active=True, ready=ready)
 
 
-@router.post("/jobs/channel-stats/{node}", response_model=JobOut, status_code=202)
-def start_channel_stats_job(session: SessionDep, node: str) -> JobOut:
+@router.post("/jobs/channel-stats/{node}", **starts_job(**{STATS: "node"}))
+def start_channel_stats_job(session: SessionDep, node: Node) -> JobOut:
     """Compute every channel's mean activation and dead fraction for ``node`` over the data."""
     return job_out(start_channel_statistics(session, node))
 
 
 @router.get("/channel-stats/{node}", response_model=ChannelStatsOut, responses=NOT_YET)
 def channel_stats(
-    session: SessionDep, node: str, if_cached: IfCached = False
+    session: SessionDep, node: StatsNode, if_cached: IfCached = False
 ) -> ChannelStatsOut | Response:
     stats = session.channel_statistics(node)
     if stats is None and if_cached:
@@ -84,8 +97,8 @@ def channel_stats(
     )
 
 
-@router.post("/jobs/top-activations/{node}", response_model=JobOut, status_code=202)
-def start_top_job(session: SessionDep, node: str) -> JobOut:
+@router.post("/jobs/top-activations/{node}", **starts_job(**{TOP: "node"}))
+def start_top_job(session: SessionDep, node: Node) -> JobOut:
     """One pass over the dataset ranking the images for every channel of ``node``."""
     return job_out(start_top_table(session, node))
 
@@ -95,8 +108,8 @@ def start_top_job(session: SessionDep, node: str) -> JobOut:
 )
 def top_activations_of(
     session: SessionDep,
-    node: str,
-    channel: int,
+    node: TopNode,
+    channel: Channel,
     k: Annotated[int, Query(ge=1, le=100, description="how many images")] = 9,
     reduce: Annotated[Literal["mean", "max"], Query(description="rank by")] = "mean",
     if_cached: IfCached = False,

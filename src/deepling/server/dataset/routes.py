@@ -13,6 +13,7 @@ from deepling.errors import NotFoundError
 from deepling.server.dataset.schemas import DatasetInfo, ImageEntry, ImagePage
 from deepling.server.deps import SessionDep
 from deepling.server.encoding import PNG, PNG_RESPONSE, image_png
+from deepling.server.schemas import SPRITE_SHEET, fact
 
 router = APIRouter(prefix="/api", tags=["dataset"])
 
@@ -54,7 +55,14 @@ SPRITE_IMAGES = SPRITE_COLUMNS * SPRITE_COLUMNS
 @router.get("/dataset/sprites/{sheet}.png", response_class=Response, responses=PNG_RESPONSE)
 def sprite_sheet(
     session: SessionDep,
-    sheet: Annotated[int, Path(ge=0, description="sheet number: images 256*sheet onwards")],
+    sheet: Annotated[
+        int,
+        Path(
+            ge=0,
+            description="sheet number: images 256*sheet onwards",
+            json_schema_extra=fact(SPRITE_SHEET),
+        ),
+    ],
     size: Annotated[int, Query(ge=8, le=128, description="thumbnail edge in pixels")] = 32,
 ) -> Response:
     """Thumbnails of 256 consecutive images on a 16 x 16 grid, row-major (RGB, ``size`` px

@@ -8,6 +8,7 @@ from deepling.analysis.evaluation import Evaluation, evaluate
 from deepling.errors import NotFoundError
 from deepling.server.deps import SessionDep
 from deepling.server.evaluation.schemas import EvaluationImages, EvaluationSummary
+from deepling.server.jobs.links import starts_job
 from deepling.server.jobs.manager import Job
 from deepling.server.jobs.routes import job_out
 from deepling.server.jobs.schemas import JobOut
@@ -35,7 +36,7 @@ def _evaluation(session: Session) -> Evaluation:
     return session.evaluation
 
 
-@router.post("/jobs/evaluation", response_model=JobOut, status_code=202)
+@router.post("/jobs/evaluation", **starts_job())
 def start_evaluation_job(session: SessionDep) -> JobOut:
     """Run the model over the whole dataset (or join the run in progress)."""
     return job_out(start_evaluation(session))

@@ -1,35 +1,74 @@
 """Which image an analysis runs on: a dataset image by ``index`` or a tray image by ``tray`` id.
 
-Routes that act on one image take an ``ImageRef`` (in a JSON body) or the same two query
-parameters (``ImageQuery``); both resolve to the model's input through ``resolve_image``.
+Routes that act on one image take an ``ImageRef`` (in a JSON body: ``{"index": n}`` or
+``{"tray": id}``) or the same two query parameters (``ImageQuery``); both resolve to the
+model's input through ``resolve_image``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import torch
 from fastapi import Depends, Query
-from pydantic import BaseModel, Field, model_validator
+from pydantic import ConfigDict, Field, ValidatorFunctionWrapHandler, WrapValidator
 
 from deepling.cache import cache_key
 from deepling.errors import DeeplingError
 from deepling.server.deps import SessionDep
+from deepling.server.jobs.links import TRAY_IMAGE, takes
+from deepling.server.schemas import DATASET_INDEX, Body, DatasetIndex, fact
 from deepling.server.session import Session
 
 
-class ImageRef(BaseModel):
-    """Exactly one of ``index`` (a dataset image) or ``tray`` (a tray image's id)."""
+class DatasetImageRef(Body):
+    """A dataset image, by its index."""
 
-    index: int | None = Field(default=None, ge=0, description="dataset image index")
-    tray: str | None = Field(default=None, max_length=64, description="tray image id")
+    model_config = ConfigDict(extra="forbid")
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> ImageRef:
-        if (self.index is None) == (self.tray is None):
-            raise ValueError("give exactly one of `index` (dataset image) or `tray` (tray image)")
-        return self
+    index: DatasetIndex
+
+    @property
+    def tray(self) -> None:
+        return None
+
+
+TrayId = Annotated[str, Field(max_length=64, description="tray image id")]
+
+
+class TrayImageRef(Body):
+    """A tray image, by its id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tray: TrayId
+
+    @property
+    def index(self) -> None:
+        return None
+
+
+def _exactly_one(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """The union's errors, or one message where the object has both fields or neither."""
+    if isinstance(value, dict) and ("index" in value) == ("tray" in value):
+        raise ValueError("give exactly one of `index` (dataset image) or `tray` (tray image)")
+    return handler(value)
+
+
+# Exactly one of the two: {"index": n} or {"tray": id}, each model refusing the other's field.
+ImageRef = Annotated[
+    DatasetImageRef | TrayImageRef,
+    WrapValidator(_exactly_one),
+    Field(description="a dataset or tray image"),
+]
+
+
+def image_ref(index: int | None, tray: str | None) -> DatasetImageRef | TrayImageRef:
+    """The image two query parameters name (a 400 unless exactly one is given)."""
+    if (index is None) == (tray is None):
+        raise DeeplingError("Give exactly one of the query parameters `index` or `tray`.")
+    return DatasetImageRef(index=index) if index is not None else TrayImageRef(tray=str(tray))
 
 
 @dataclass(frozen=True)
@@ -43,13 +82,12 @@ class ResolvedImage:
     title: str
 
 
-def resolve_image(session: Session, ref: ImageRef) -> ResolvedImage:
-    if ref.tray is not None:
+def resolve_image(session: Session, ref: DatasetImageRef | TrayImageRef) -> ResolvedImage:
+    if isinstance(ref, TrayImageRef):
         image = session.tray.get(ref.tray)
         return ResolvedImage(
             image.pixels, image.label, cache_key("tray", image.digest), f"tray image {image.name}"
         )
-    assert ref.index is not None
     index = session.dataset.check_index(ref.index)
     pixels = session.dataset.batch([index], session.model.input_shape)[0]
     label = int(session.dataset.labels[index])
@@ -58,14 +96,30 @@ def resolve_image(session: Session, ref: ImageRef) -> ResolvedImage:
     )
 
 
+# The query parameters naming an image: exactly one of the two (a rule OpenAPI cannot state of
+# parameters; the body's ImageRef states it).
+IndexQuery = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        description="dataset image index (or give `tray`)",
+        json_schema_extra=fact(DATASET_INDEX),
+    ),
+]
+TrayQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="tray image id (or give `index`)",
+        json_schema_extra=takes(TRAY_IMAGE),
+    ),
+]
+
+
 def _image_query(
-    session: SessionDep,
-    index: Annotated[int | None, Query(ge=0, description="dataset image index")] = None,
-    tray: Annotated[str | None, Query(max_length=64, description="tray image id")] = None,
+    session: SessionDep, index: IndexQuery = None, tray: TrayQuery = None
 ) -> ResolvedImage:
-    if (index is None) == (tray is None):
-        raise DeeplingError("Give exactly one of the query parameters `index` or `tray`.")
-    return resolve_image(session, ImageRef(index=index, tray=tray))
+    return resolve_image(session, image_ref(index, tray))
 
 
 ImageQuery = Annotated[ResolvedImage, Depends(_image_query)]

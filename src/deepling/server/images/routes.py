@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from deepling.server.deps import SessionDep
 from deepling.server.encoding import PNG, PNG_OR_FLOAT32, PNG_RESPONSE, Scale, image_png
 from deepling.server.images.outputs import activations_response, label_name, top_scores
 from deepling.server.images.refs import ImageQuery
 from deepling.server.images.schemas import ImagePrediction
+from deepling.server.schemas import NODE, fact
 
 router = APIRouter(prefix="/api", tags=["images"])
 
@@ -41,7 +42,7 @@ def predictions(
 def activations(
     session: SessionDep,
     image: ImageQuery,
-    node: str,
+    node: Annotated[str, Path(description="graph node", json_schema_extra=fact(NODE))],
     format: Annotated[
         Literal["f32", "png"],
         Query(description="f32: raw little-endian float32; png: channel tiles, shared scale"),

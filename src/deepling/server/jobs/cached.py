@@ -4,18 +4,23 @@ cache under its key, and served by the analysis's result routes.
 A new cached analysis is a ``CachedAnalysis`` (its cache kind, its result route) and a compute
 function returning the arrays to store; the recipe checks the cache without reading the entry,
 joins a job already computing the same key, finishes at once when the result is stored, and
-answers a 404 naming how to make a missing result.
+answers a 404 naming how to make a missing result. Its routes declare themselves with
+``job_route()`` (the starting route) and ``key_parameter()`` (each result route's ``{key}``), from
+which the OpenAPI links between them are derived (``links``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from fastapi import Path
 
 from deepling.errors import NotFoundError
 from deepling.progress import Progress, no_progress
+from deepling.server.jobs.links import starts_job, takes
 from deepling.server.jobs.manager import Job
 from deepling.server.session import Session
 
@@ -34,6 +39,19 @@ class CachedAnalysis:
 
     def url(self, key: str) -> str:
         return self.route.format(key=key)
+
+    def job_route(self) -> dict[str, Any]:
+        """The route arguments of the operation starting this analysis's job (see
+        ``links.starts_job``): its 202 links to the job and to this analysis's result routes."""
+        return starts_job(key=self.kind)
+
+    def key_parameter(self) -> Any:
+        """The ``{key}`` path parameter of a result route (any string: an unknown key is a 404),
+        linked from the job that makes it."""
+        return Path(
+            description=f"the {self.title}'s key: the `key` of the job that made it",
+            json_schema_extra=takes(self.kind),
+        )
 
     def submit(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import torch
 from fastapi import APIRouter, Response
@@ -12,7 +14,12 @@ from deepling.server.deps import SessionDep
 from deepling.server.encoding import FLOAT32_RESPONSE, float32_response
 from deepling.server.jobs.routes import job_out
 from deepling.server.jobs.schemas import JobOut
-from deepling.server.projection.job import conv_pool_nodes, load_projection, start_projection
+from deepling.server.projection.job import (
+    PROJECTION,
+    conv_pool_nodes,
+    load_projection,
+    start_projection,
+)
 from deepling.server.projection.schemas import (
     ProjectionLayers,
     ProjectionRequest,
@@ -20,9 +27,10 @@ from deepling.server.projection.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["projection"])
+Key = Annotated[str, PROJECTION.key_parameter()]
 
 
-@router.post("/jobs/projection", response_model=JobOut, status_code=202)
+@router.post("/jobs/projection", **PROJECTION.job_route())
 def start_projection_job(session: SessionDep, request: ProjectionRequest) -> JobOut:
     """Project the chosen images at every chosen layer (PivotMDS, Procrustes-aligned); the
     finished job's ``result_url`` serves the coordinates."""
@@ -30,7 +38,7 @@ def start_projection_job(session: SessionDep, request: ProjectionRequest) -> Job
 
 
 @router.get("/projections/{key}", response_class=Response, responses=FLOAT32_RESPONSE)
-def projection(session: SessionDep, key: str) -> Response:
+def projection(session: SessionDep, key: Key) -> Response:
     """Coordinates ``(L, N, 2)`` as little-endian float32 in [-1, 1], point order as requested;
     ``X-Nodes`` names the L layers. Their separability scores: ``{key}/scores``."""
     result = load_projection(session, key)
@@ -44,7 +52,7 @@ def _finite(values: np.ndarray) -> list[float | None]:
 
 
 @router.get("/projections/{key}/scores", response_model=ProjectionScores)
-def projection_scores(session: SessionDep, key: str) -> ProjectionScores:
+def projection_scores(session: SessionDep, key: Key) -> ProjectionScores:
     """Per layer, how well the true classes separate: kNN accuracy of the 2-D layout and of the
     full activations, and the layout's silhouette."""
     result = load_projection(session, key)

@@ -6,12 +6,29 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from deepling.server.schemas import (
+    CHECKED_NON_NEGATIVE,
+    DATASET_INDEX,
+    PROJECTED_IMAGES,
+    Body,
+    NodeName,
+    fact,
+)
 
-class ProjectionRequest(BaseModel):
-    indices: list[int] = Field(
-        min_length=1, max_length=20_000, description="dataset indices of the images to project"
+# Checked by the job's _check (a 400 naming the bad entry, negative or past the dataset's end).
+ProjectionIndex = Annotated[
+    int, Field(json_schema_extra=CHECKED_NON_NEGATIVE | fact(DATASET_INDEX))
+]
+
+
+class ProjectionRequest(Body):
+    indices: list[ProjectionIndex] = Field(
+        min_length=1,
+        max_length=20_000,
+        description="dataset indices of the images to project",
+        json_schema_extra=fact(PROJECTED_IMAGES),
     )
-    nodes: list[str] | None = Field(
+    nodes: list[NodeName] | None = Field(
         None, min_length=1, max_length=1000, description="layers (node names); default: every layer"
     )
     pivots: int = Field(50, ge=2, le=500, description="PivotMDS pivots per layer")

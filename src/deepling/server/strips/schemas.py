@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from deepling.analysis.strips import BUDGET, UNTIL
 from deepling.server.images.refs import ImageRef
+from deepling.server.schemas import CHANNEL, CLASS, STRIP_CHANNEL, Body, NodeName, by_node, fact
 
 
-class StripRequest(BaseModel):
+class StripRequest(Body):
     """A strip of ``image`` toward a class (``target``; None: the predicted class of a
     misclassified image, else the runner-up) or, with ``node``, toward channel ``target`` of
     that node."""
 
+    # With a node the target is one of its channels (required); without, a class.
+    model_config = ConfigDict(
+        json_schema_extra=by_node("node", "target", STRIP_CHANNEL, without_node=CLASS)
+    )
+
     image: ImageRef
-    target: int | None = Field(default=None, ge=0, description="class, or channel of `node`")
-    node: str | None = Field(default=None, min_length=1, max_length=200)
+    target: Annotated[int, Field(ge=0, json_schema_extra=fact(CHANNEL))] | None = Field(
+        default=None, description="class, or channel of `node`"
+    )
+    node: NodeName | None = None
     frames: int = Field(default=8, ge=2, le=32)
     steps: int = Field(default=64, ge=1, le=512)
     norm: Literal["linf", "l2"] = "linf"

@@ -12,11 +12,17 @@ from starlette.datastructures import UploadFile
 from deepling.data.uploads import MAX_UPLOAD_BYTES, decode_upload
 from deepling.errors import DeeplingError
 from deepling.server.deps import SessionDep
+from deepling.server.jobs.links import TRAY_IMAGE, makes, takes
 from deepling.server.tray.entries import add_to_tray, tray_entry
 from deepling.server.tray.schemas import TrayAdd, TrayEntry
 
 router = APIRouter(prefix="/api", tags=["tray"])
-TrayId = Annotated[str, Path(max_length=64, description="tray image id")]
+TrayId = Annotated[
+    str, Path(max_length=64, description="tray image id", json_schema_extra=takes(TRAY_IMAGE))
+]
+# A new tray image's id is what the per-image routes' `tray` takes.
+MAKES_IMAGE = makes(201, **{TRAY_IMAGE: "$response.body#/id"})
+MAX_FORM_FIELDS = 4  # form fields besides the file (the server ignores them)
 UPLOAD_SCHEMA = {
     "requestBody": {
         "required": True,
@@ -25,21 +31,34 @@ UPLOAD_SCHEMA = {
                 "schema": {
                     "type": "object",
                     "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "maxLength": MAX_UPLOAD_BYTES,
+                            "description": "an image file in any format PIL reads",
+                        }
+                    },
+                    "maxProperties": 1 + MAX_FORM_FIELDS,
                 }
             }
         },
-    }
+    },
+    **MAKES_IMAGE,
 }
 
 
-@router.get("/tray", response_model=list[TrayEntry])
+@router.get(
+    "/tray",
+    response_model=list[TrayEntry],
+    openapi_extra=makes(200, **{TRAY_IMAGE: "$response.body#/0/id"}),
+)
 def list_tray(session: SessionDep) -> list[TrayEntry]:
     """The kept images, oldest first."""
     return [tray_entry(session, image) for image in session.tray.list()]
 
 
-@router.post("/tray", response_model=TrayEntry, status_code=201)
+@router.post("/tray", response_model=TrayEntry, status_code=201, openapi_extra=MAKES_IMAGE)
 def keep(session: SessionDep, body: TrayAdd) -> TrayEntry:
     """Keep ``image`` with ``edits`` applied as a tray image (any view can then use it)."""
     return tray_entry(session, add_to_tray(session, body.image, body.edits, body.name))
@@ -60,7 +79,7 @@ async def upload(session: SessionDep, request: Request) -> TrayEntry:
         raise DeeplingError(
             "Send the image as multipart/form-data with the field `file`.", status=415
         )
-    async with request.form(max_files=1, max_fields=4) as form:
+    async with request.form(max_files=1, max_fields=MAX_FORM_FIELDS) as form:
         file = form.get("file")
         if not isinstance(file, UploadFile):
             raise DeeplingError("The form has no file in the field `file`.")

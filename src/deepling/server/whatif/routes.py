@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import torch
 from fastapi import APIRouter, Response
 
@@ -14,6 +16,7 @@ from deepling.server.whatif.preview import preview
 from deepling.server.whatif.schemas import OcclusionRequest, PreviewOut, PreviewRequest
 
 router = APIRouter(prefix="/api", tags=["whatif"])
+OcclusionKey = Annotated[str, OCCLUSION.key_parameter()]
 
 
 @router.post("/whatif/preview", response_model=PreviewOut)
@@ -24,7 +27,7 @@ def edit_preview(session: SessionDep, request: PreviewRequest) -> PreviewOut:
     return preview(session, request)
 
 
-@router.post("/jobs/occlusion", response_model=JobOut, status_code=202)
+@router.post("/jobs/occlusion", **OCCLUSION.job_route())
 def start_occlusion_job(session: SessionDep, request: OcclusionRequest) -> JobOut:
     """Slide a grey ``patch`` over the (edited) image with step ``stride`` and measure the
     target's probability drop; the finished job's ``result_url`` serves the map."""
@@ -32,7 +35,7 @@ def start_occlusion_job(session: SessionDep, request: OcclusionRequest) -> JobOu
 
 
 @router.get("/occlusion/{key}", response_class=Response, responses=FLOAT32_RESPONSE)
-def occlusion_map(session: SessionDep, key: str) -> Response:
+def occlusion_map(session: SessionDep, key: OcclusionKey) -> Response:
     """The map ``(H, W)`` as little-endian float32: each pixel's mean drop in the target's
     probability when the patch covers it. ``X-Target``: the class; ``X-Probability``: its
     probability on the unoccluded image."""

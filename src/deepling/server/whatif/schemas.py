@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter
 
 from deepling.analysis.edits import MAX_BRUSH_POINTS, Edit
 from deepling.server.images.refs import ImageRef
 from deepling.server.images.schemas import ClassScore
+from deepling.server.schemas import IMAGE_SIDE, Body, ClassIndex, NodeName, fact, whole_numbers
 
 MAX_EDITS = 256
-EditList = list[Edit]
+_EDIT: TypeAdapter[Edit] = TypeAdapter(Edit)
 
 
-class PreviewRequest(BaseModel):
+def _strict_edits(value: Any) -> Any:
+    """Each edit validated as ``Body`` validates (the edit models are lax: ``false`` would pass
+    as a sigma of 0), in JSON mode, where an array is a tuple as the schema says."""
+    if not isinstance(value, list):
+        return value
+    return [
+        _EDIT.validate_json(json.dumps(whole_numbers(v)), strict=True) if isinstance(v, dict) else v
+        for v in value
+    ]
+
+
+EditList = Annotated[list[Edit], BeforeValidator(_strict_edits)]
+ImageSide = Annotated[int, Field(ge=1, le=512, json_schema_extra=fact(IMAGE_SIDE))]
+
+
+class PreviewRequest(Body):
     image: ImageRef
     edits: EditList = Field(
         default_factory=list,
@@ -22,9 +39,7 @@ class PreviewRequest(BaseModel):
         description=f"applied in order (at most {MAX_EDITS}; a brush "
         f"stroke takes at most {MAX_BRUSH_POINTS} points)",
     )
-    node: str | None = Field(
-        None, max_length=512, description="also return this node's activations"
-    )
+    node: NodeName | None = Field(None, description="also return this node's activations")
     format: Literal["f32", "png"] = Field(
         "f32", description="activations as raw float32 or a PNG atlas of channel tiles"
     )
@@ -58,13 +73,13 @@ class PreviewOut(BaseModel):
     activations: ActivationsOut | None = None
 
 
-class OcclusionRequest(BaseModel):
+class OcclusionRequest(Body):
     image: ImageRef
     edits: EditList = Field(
         default_factory=list,
         max_length=MAX_EDITS,
         description="edits applied before occluding (the editor's image)",
     )
-    target: int | None = Field(None, ge=0, description="class; default: the predicted one")
-    patch: int = Field(8, ge=1, le=512, description="patch side in pixels")
-    stride: int = Field(4, ge=1, le=512, description="step between patch positions (<= patch)")
+    target: ClassIndex | None = Field(None, description="class; default: the predicted one")
+    patch: ImageSide = Field(8, description="patch side in pixels (at most the image's side)")
+    stride: ImageSide = Field(4, description="step between patch positions (at most `patch`)")
