@@ -13,30 +13,13 @@ from contextlib import contextmanager
 
 import pytest
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from branches_model import Branches
 from deepling.models.ablated import Ablation
 from deepling.models.model import Model
 from deepling.models.state import eval_mode
 from deepling.tensors import logits_of
-
-
-class Traced(nn.Module):
-    """A concatenation, batch norm and a reused conv: fx traces it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.a = nn.Conv2d(3, 4, 1)
-        self.b = nn.Conv2d(3, 6, 3, padding=1)
-        self.shared = nn.Conv2d(10, 10, 3, padding=1)
-        self.bn = nn.BatchNorm2d(10)
-        self.fc = nn.Linear(10, 3)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = F.relu(torch.cat([self.a(x), self.b(x)], dim=1))
-        y = self.shared(torch.relu(self.bn(self.shared(y))))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
 
 
 class Untraceable(nn.Module):
@@ -148,7 +131,7 @@ def _same(a: object, b: object) -> bool:
     return True
 
 
-@pytest.mark.parametrize("module_type", [Traced, Untraceable])
+@pytest.mark.parametrize("module_type", [Branches, Untraceable])
 @pytest.mark.parametrize("how", ["view", "ablating"])
 @pytest.mark.parametrize("name", sorted(RUNS))
 def test_every_running_method_sees_the_ablation(
@@ -167,7 +150,7 @@ def test_every_running_method_sees_the_ablation(
     assert _same(case(model, x), plain) and model.ablations == ()  # the model itself: plain
 
 
-@pytest.mark.parametrize("module_type", [Traced, Untraceable])
+@pytest.mark.parametrize("module_type", [Branches, Untraceable])
 @pytest.mark.parametrize("name", sorted(UNAFFECTED))
 def test_preprocessing_and_graph_ignore_ablations(module_type: type[nn.Module], name: str) -> None:
     model, _, ablation = _models(module_type)
