@@ -14,21 +14,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from deepling.data.cifar import CIFAR10_CLASSES
 from live_server import REPO, LiveServer
 
 ARTIFACTS = Path(os.environ.get("DEEPLING_ARTIFACTS", REPO / "artifacts")) / "e2e"
-CIFAR_CLASSES = (
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +25,7 @@ def cifar_server(  # type: ignore[no-untyped-def]
     reference_alexnet: Path, cifar_test, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("cifar-images")
-    for label, name in enumerate(CIFAR_CLASSES):  # folders sort in CIFAR's class order
+    for label, name in enumerate(CIFAR10_CLASSES):  # folders sort in CIFAR's class order
         (folder / name).mkdir()
         indices = [i for i, y in enumerate(cifar_test.labels) if y == label][:40]
         for i in indices:
