@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -15,6 +16,13 @@ from deepling.data.images import fit_batch
 from deepling.errors import NotFoundError
 
 UNLABELLED = -1
+# Guards every dataset's record of unreadable images: written from decoding threads, rarely.
+_UNREADABLE_LOCK = threading.Lock()
+
+
+def as_unit_float(pixels: Tensor) -> Tensor:
+    """``Dataset.fitted``'s output (uint8 0-255 or float in [0, 1]) as float32 in [0, 1]."""
+    return pixels.float().div_(255) if pixels.dtype == torch.uint8 else pixels.float()
 
 
 class Dataset(ABC):
@@ -59,9 +67,50 @@ class Dataset(ABC):
             raise NotFoundError(f"Image index {index} is out of range: the dataset has {n} images.")
         return int(index) % n
 
+    def fitted(self, index: int, shape: tuple[int, int, int]) -> Tensor:
+        """Image ``index`` fitted to the model input ``shape`` (C, H, W): float32 in [0, 1], or
+        uint8 (0-255) where it needed no resizing (converted later, on the model's device).
+        The unit of work of ``stream``, run on its decoding threads; a DeeplingError if the
+        image cannot be read."""
+        return fit_batch(self.image(index)[None], shape)[0]
+
     def batch(self, indices: Sequence[int], shape: tuple[int, int, int]) -> Tensor:
-        """Images ``indices`` fitted to the model input ``shape`` (C, H, W): ``(B, C, H, W)``."""
-        return torch.stack([fit_batch(self.image(i)[None], shape)[0] for i in indices])
+        """Images ``indices`` fitted to the model input ``shape`` (C, H, W): ``(B, C, H, W)``
+        float32 in [0, 1], exactly as ``stream`` yields them."""
+        return torch.stack([as_unit_float(self.fitted(int(i), shape)) for i in indices])
+
+    def stream(
+        self,
+        input_shape: tuple[int, int, int],
+        indices: Sequence[int] | np.ndarray | None = None,
+        *,
+        batch_size: int = 256,
+        workers: int | None = None,
+        device: torch.device | str | None = None,
+    ) -> Iterator[tuple[np.ndarray, Tensor]]:
+        """Batches ``(indices (B,) int64, x (B, C, H, W) float32 in [0, 1])`` of images
+        ``indices`` (default: all, in order) fitted to ``input_shape``, decoded on ``workers``
+        threads (default: one per core) a few batches ahead, on ``device`` (default: the CPU;
+        copied without blocking from pinned memory to a GPU). Memory stays bounded whatever
+        the number of images. An image that cannot be read is left out of its batch and
+        recorded in ``unreadable``; the stream goes on."""
+        from deepling.data.stream import stream_dataset
+
+        return stream_dataset(self, input_shape, indices, batch_size, workers, device)
+
+    @property
+    def unreadable(self) -> dict[int, str]:
+        """Images found unreadable so far (index: why), by ``stream`` or ``mark_unreadable``."""
+        return dict(self._unreadable)
+
+    def mark_unreadable(self, index: int, reason: str) -> None:
+        """Record that image ``index`` could not be read (thread-safe)."""
+        with _UNREADABLE_LOCK:
+            self._unreadable[int(index)] = reason
+
+    @cached_property
+    def _unreadable(self) -> dict[int, str]:
+        return {}
 
     @cached_property
     def fingerprint(self) -> str:
@@ -110,6 +159,14 @@ class ArrayDataset(Dataset):
 
     def image(self, index: int) -> Tensor:
         return self.pixels[self.check_index(index)].float().div_(255)
+
+    def fitted(self, index: int, shape: tuple[int, int, int]) -> Tensor:
+        pixels = self.pixels[self.check_index(index)]
+        return (
+            pixels
+            if tuple(pixels.shape) == shape
+            else fit_batch(as_unit_float(pixels)[None], shape)[0]
+        )
 
     def batch(self, indices: Sequence[int], shape: tuple[int, int, int]) -> Tensor:
         # One gather and one conversion for the whole batch: the evaluation pass's hot path.

@@ -29,12 +29,19 @@ def pil_to_array(img: Image.Image) -> np.ndarray:
     return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
 
 
-def read_image(path: Path) -> np.ndarray:
-    """Decode ``path`` to uint8 ``(C, H, W)``; a DeeplingError if it is not a readable image."""
+def read_image(path: Path, *, draft: tuple[int, int] | None = None) -> np.ndarray:
+    """Decode ``path`` to uint8 ``(C, H, W)``; a DeeplingError if it is not a readable image.
+
+    ``draft`` (width, height): the size the image is wanted at. A JPEG at least twice that size
+    is then decoded at 1/2, 1/4 or 1/8 scale in the DCT, never below ``draft``: several times
+    faster than decoding every pixel only to shrink them.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
+                if draft is not None and img.format == "JPEG":
+                    img.draft(None, draft)
                 img.load()
                 return pil_to_array(img)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
