@@ -247,7 +247,7 @@ USER_ERRORS = [
     (
         "data-damaged-images",
         serve_args("--data", "damaged"),
-        ["No images found in damaged", "1 unreadable files skipped"],
+        ["None of the first 1 images of damaged could be read", "Cannot read image"],
     ),
     ("data-damaged-npz", serve_args("--data", "bad.npz"), ["Cannot read bad.npz"]),
     (

@@ -99,7 +99,21 @@ def _add_model_and_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mean", type=_floats, help="per-channel mean, e.g. 0.49,0.48,0.45")
     p.add_argument("--std", type=_floats, help="per-channel std, e.g. 0.25,0.24,0.26")
     p.add_argument("--classes", type=Path, help="text file with one class name per line")
-    p.add_argument("--device", help="torch device (default: the model's)")
+    _add_device_options(p)
+
+
+def _add_device_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--device",
+        default="auto",
+        help="auto (default: the GPU if there is one, else the CPU), cpu, cuda, cuda:N or mps",
+    )
+    p.add_argument(
+        "--precision",
+        choices=["fp32", "bf16", "fp16"],
+        default="fp32",
+        help="forward passes in float32 (default) or mixed precision (autocast)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="train (once) and open a demo model")
     demo.add_argument("--dataset", choices=["mnist", "cifar10"], default="mnist")
     demo.add_argument("--data-dir", type=Path, help="folder holding cifar-10-batches-py")
+    _add_device_options(demo)
     _add_server_options(demo)
     _add_debug_option(demo)
 

@@ -18,6 +18,7 @@ from deepling.data.cifar_download import ensure_cifar10
 from deepling.data.demo_mnist import load_demo_mnist
 from deepling.data.loading import load_dataset
 from deepling.errors import DeeplingError
+from deepling.models.device import describe_device
 from deepling.models.loading import load_model
 from deepling.models.model import Model
 from deepling.models.training import TrainingStatus, train
@@ -136,6 +137,25 @@ def _warn_skipped(dataset: Dataset) -> None:
         print(f"deepling: skipped {len(skipped)} unreadable files: {shown}{more}", file=sys.stderr)
 
 
+def _first_readable(dataset: Dataset, shape: tuple[int, int, int], spec: str) -> torch.Tensor:
+    """The first readable one of the first few images, fitted to ``shape`` (a damaged file is
+    the stream's to report), or a clear error when none of them is."""
+    first = range(min(len(dataset), 16))
+    for _, x in dataset.stream(shape, first, batch_size=len(first), workers=1):
+        return x[:1]
+    reasons = list(dataset.unreadable.values())
+    raise DeeplingError(
+        f"None of the first {len(first)} images of {spec} could be read "
+        f"({reasons[0].rstrip('.') if reasons else 'no reason given'}).",
+        "Check that the folder holds image files, not damaged or renamed ones.",
+    )
+
+
+def _say_device(model: Model) -> None:
+    mixed = f", {model.precision} autocast" if model.precision != "fp32" else ""
+    print(f"deepling: running on {describe_device(model.device)}{mixed}", file=sys.stderr)
+
+
 def _finished(checkpoint: Path) -> bool:
     """Whether ``checkpoint`` holds a completed training run (not an interrupted one)."""
     if not checkpoint.is_file():
@@ -156,6 +176,7 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
         std=args.std,
         classes=_read_classes(args.classes),
         device=args.device,
+        precision=args.precision,
         trust_pickle=args.trust_pickle,
     )
     dataset = load_dataset(args.data, split=args.split)
@@ -164,6 +185,7 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
         raise DeeplingError(
             f"The dataset {args.data} holds no images.", "Give a dataset with at least one image."
         )
+    first_image = _first_readable(dataset, model.input_shape, args.data)
     unnamed = model.classes == [str(i) for i in range(len(model.classes))]
     if unnamed and len(dataset.classes) == len(model.classes):
         model.classes = list(dataset.classes)  # name the outputs after the dataset's classes
@@ -175,7 +197,8 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
             file=sys.stderr,
         )
     # Fail now, not in the browser, if the images cannot be fed to this model.
-    model.predict(dataset.batch([0], model.input_shape))
+    model.predict(first_image)
+    _say_device(model)
     return model, dataset
 
 
@@ -222,7 +245,8 @@ def demo_command(args: argparse.Namespace) -> None:
         print(f"Training the {arch} demo model once (cached in {checkpoint}).", file=sys.stderr)
         train_with_progress(arch, data, checkpoint)
     test_data = data[1]
-    model = load_model(arch, checkpoint)
+    model = load_model(arch, checkpoint, device=args.device, precision=args.precision)
+    _say_device(model)
     serve(
         model,
         test_data,

@@ -50,25 +50,30 @@ def test_activations_are_streamed_not_kept(trained_mnist, mnist_split, monkeypat
     model, data = trained_mnist[0], mnist_split[1]
     x = data.batch(range(600), model.input_shape)
     full_activations: list[int] = []
-    reduced: list[tuple[int, tuple[int, ...]]] = []
-    activations, reduce = model.activations, model.reduce
+    batches: list[int] = []
+    reduced: dict[str, int] = {}
+    activations, reduce_stream = model.activations, model.reduce_stream
 
     def record_activations(images, nodes, batch_size=256):  # type: ignore[no-untyped-def]
         full_activations.append(images.shape[0])
         return activations(images, nodes, batch_size)
 
-    def record_reduce(images, reducers, batch_size=256, progress=None):  # type: ignore[no-untyped-def]
-        out = reduce(images, reducers, batch_size, progress)
-        reduced.extend((images.shape[0], tuple(v.shape)) for v in out.values())
-        return out
+    def record_reduce_stream(stream, reducers):  # type: ignore[no-untyped-def]
+        for positions, found in reduce_stream(stream, reducers):
+            batches.append(len(positions))
+            for name, rows in found.items():
+                assert rows.shape == (len(positions), 10)  # only the distances to 10 pivots
+                reduced[name] = reduced.get(name, 0) + len(rows)
+            yield positions, found
 
     monkeypatch.setattr(model, "activations", record_activations)
-    monkeypatch.setattr(model, "reduce", record_reduce)
+    monkeypatch.setattr(model, "reduce_stream", record_reduce_stream)
     projection = layer_projection(model, x, pivots=10, batch_size=100, labels=data.labels[:600])
     assert projection.scores is not None  # scored without another look at the activations
     # Whole activations only for the pivot sample; all 600 images pass once, keeping N x k.
     assert sum(full_activations) <= 2 * 256 and max(full_activations) <= 256
-    assert reduced == [(600, (600, 10))] * len(projection.nodes)
+    assert batches == [100] * 6
+    assert reduced == {name: 600 for name in projection.nodes}
 
 
 def test_degenerate_requests(trained_mnist) -> None:  # type: ignore[no-untyped-def]

@@ -42,7 +42,7 @@ def test_dataset_and_tensor_agree_and_cache_serves_every_channel(  # type: ignor
     def no_pass(*args: object, **kwargs: object) -> None:
         raise AssertionError("the cached table should serve this without a pass")
 
-    monkeypatch.setattr(model, "reduce", no_pass)
+    monkeypatch.setattr(model, "reduce_stream", no_pass)
     for channel in range(64):  # every channel of the node, from the one pass
         top_activations(model, held, "conv3", channel, k=3, cache=cache)
 

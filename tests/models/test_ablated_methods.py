@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
+import numpy as np
 import torch
 from torch import nn
 
@@ -59,6 +60,18 @@ def _tap(m: Model, x: torch.Tensor) -> object:
         return m.tap(m.normalise(x), ["a", "fc"])
 
 
+def _inference(m: Model, x: torch.Tensor) -> object:
+    with m.inference() as module:
+        return logits_of(module(m.normalise(x))).clone()
+
+
+def _reduce_stream(m: Model, x: torch.Tensor) -> object:
+    batches = [(np.arange(len(x)), x)]
+    return [
+        found for _, found in m.reduce_stream(batches, {"a": nn.Flatten(), "fc": nn.Identity()})
+    ]
+
+
 def _nested_ablating(m: Model, x: torch.Tensor) -> object:
     with m.ablating([]) as inner:  # a block adds to the ablations in effect
         return inner.activations(x, ["a", "fc"])
@@ -70,6 +83,8 @@ RUNS: dict[str, Case] = {
     "predict": lambda m, x: m.predict(x),
     "activations": lambda m, x: m.activations(x, ["a", "fc"]),
     "reduce": lambda m, x: m.reduce(x, {"a": nn.Flatten(), "fc": nn.Identity()}),
+    "reduce_stream": _reduce_stream,
+    "inference": _inference,
     "tap": _tap,
     "module": _module_call,
     "fx_module": _fx_call,
@@ -82,6 +97,7 @@ UNAFFECTED: dict[str, Case] = {
     "normalise": lambda m, x: m.normalise(x),
     "input_affine": lambda m, x: m.input_affine(),
     "check_images": lambda m, x: m.check_images(x),
+    "batch_size": lambda m, x: m.batch_size,
 }
 # Says which ablations are in effect (checked below).
 STATE = {"ablations"}

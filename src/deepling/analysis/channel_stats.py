@@ -8,18 +8,19 @@ import numpy as np
 import torch
 
 from deepling.analysis.keys import model_data_key
+from deepling.analysis.per_channel import MeanMax
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
+from deepling.data.stream import pass_batches
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
-
-ACTIVATION_BUDGET = 64 * 2**20  # float32 values
 
 
 @dataclass(frozen=True)
 class ChannelStatistics:
     """``mean`` (C,): the channel's activation averaged over images and positions;
-    ``dead_fraction`` (C,): the fraction of images in which it is nowhere above zero.
+    ``dead_fraction`` (C,): the fraction of images in which it is nowhere above zero;
+    ``images``: how many images they are over (those that could be read).
     A vector node's units are its channels; a scalar node has one channel."""
 
     mean: np.ndarray
@@ -27,47 +28,42 @@ class ChannelStatistics:
     images: int
 
 
-def _per_channel(acts: torch.Tensor) -> torch.Tensor:
-    """Activations (B, C, ...) or (B,) as (B, C, positions)."""
-    if acts.dim() == 1:
-        return acts[:, None, None]
-    return acts.reshape(acts.shape[0], acts.shape[1], -1)
-
-
 def channel_statistics(
     model: Model,
     dataset: Dataset,
     node: str,
     *,
-    batch_size: int = 256,
+    batch_size: int | None = None,
+    workers: int | None = None,
     progress: Progress = no_progress,
     cache: ArrayCache | None = None,
 ) -> ChannelStatistics:
-    """Statistics of every channel of ``node`` over ``dataset``, in one batched pass (cached)."""
-    model.graph()[node]
+    """Statistics of every channel of ``node`` over ``dataset``, in one streamed pass that
+    keeps only running sums (reduced inside the graph); cached."""
+    shape = model.graph()[node].shape
     if cache is not None and (stored := cached_channel_statistics(model, dataset, node, cache)):
         return stored
     n = len(dataset)
-    # Bound the activations held at once (about 256 MB), whatever the node's size.
-    per_image = max(1, int(np.prod(model.graph()[node].shape, dtype=np.int64)))
-    batch_size = max(1, min(batch_size, ACTIVATION_BUDGET // per_image))
-    total: torch.Tensor | None = None
-    dead: torch.Tensor | None = None
+    channels = 1 if not shape else shape[0]
+    total = torch.zeros(channels, dtype=torch.float64)
+    dead = torch.zeros(channels, dtype=torch.int64)
+    images = 0
+    _, batches = pass_batches(
+        dataset,
+        model.input_shape,
+        model.device,
+        batch_size=batch_size or model.batch_size,
+        workers=workers,
+    )
     progress(0, n)
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        x = dataset.batch(range(start, stop), model.input_shape)
-        acts = _per_channel(model.activations(x, [node], batch_size=batch_size)[node])
-        batch_mean = acts.mean(dim=2).double().sum(dim=0)  # sums over images in float64
-        batch_dead = (acts.amax(dim=2) <= 0).sum(dim=0)
-        total = batch_mean if total is None else total + batch_mean
-        dead = batch_dead if dead is None else dead + batch_dead
-        progress(stop, n)
-    if total is None or dead is None:
-        channels = 1 if not model.graph()[node].shape else model.graph()[node].shape[0]
-        result = ChannelStatistics(np.zeros(channels), np.zeros(channels), 0)
-    else:
-        result = ChannelStatistics((total / n).numpy(), (dead.double() / n).numpy(), n)
+    for positions, found in model.reduce_stream(batches, {node: MeanMax()}):
+        both = found[node]  # (B, 2, C)
+        total += both[:, 0].double().sum(dim=0)
+        dead += (both[:, 1] <= 0).sum(dim=0)
+        images += len(positions)
+        progress(int(positions[-1]) + 1, n)
+    count = max(images, 1)
+    result = ChannelStatistics((total / count).numpy(), (dead.double() / count).numpy(), images)
     if cache is not None:
         key = model_data_key("channel-stats", model, dataset, node)
         arrays = {

@@ -14,7 +14,6 @@ from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
-from deepling.models.state import eval_mode
 from deepling.progress import Progress, no_progress
 from deepling.tensors import logits_of
 
@@ -39,8 +38,15 @@ class Evaluation:
         return self.labels >= 0
 
     @property
+    def read(self) -> np.ndarray:
+        """Images the pass could read (an unreadable one's prediction is -1)."""
+        read: np.ndarray = self.predictions >= 0
+        return read
+
+    @property
     def accuracy(self) -> float | None:
-        n = int(self.labelled.sum())
+        """Over the labelled images that could be read."""
+        n = int(self.confusion.sum())
         return float(np.trace(self.confusion)) / n if n else None
 
     @property
@@ -79,8 +85,11 @@ class Evaluation:
         return {
             "images": int(self.labels.shape[0]),
             "labelled": int(self.labelled.sum()),
+            "unreadable": int((~self.read).sum()),
             "accuracy": self.accuracy,
-            "mean_loss": float(np.nanmean(self.loss)) if self.labelled.any() else None,
+            "mean_loss": float(np.nanmean(self.loss))
+            if (self.labelled & self.read).any()
+            else None,
             "classes": classes,
             "confusion": self.confusion.tolist(),
             "precision": clean(self.precision),
@@ -119,39 +128,46 @@ def evaluate(
     model: Model,
     dataset: Dataset,
     *,
-    batch_size: int = 256,
+    batch_size: int | None = None,
+    workers: int | None = None,
     progress: Progress = no_progress,
     cache: ArrayCache | None = None,
 ) -> Evaluation:
-    """Run ``model`` over ``dataset`` once, batched; reuse a cached result when there is one.
+    """Run ``model`` over ``dataset`` once, streamed (``Dataset.stream``: images decoded on
+    ``workers`` threads while the model runs, ``batch_size`` per batch, default
+    ``model.batch_size``); reuse a cached result when there is one.
 
+    An image that cannot be read is skipped (``dataset.unreadable`` says which and why): its
+    prediction is -1, its probabilities and loss NaN, and it counts in no score.
     ``progress(done, total)`` is called after each batch (it may raise ``Cancelled``).
     """
     _check_labels(model, dataset)
     if cache is not None and (stored := cached_evaluation(model, dataset, cache)) is not None:
         return stored
     n, k = len(dataset), len(model.classes)
-    probabilities = np.empty((n, k), dtype=np.float32)
+    probabilities = np.full((n, k), np.nan, dtype=np.float32)
     loss = np.full(n, np.nan, dtype=np.float32)
     labels = dataset.labels.astype(np.int64)
+    size = batch_size or model.batch_size
     progress(0, n)
-    with torch.inference_mode(), eval_mode(model.module):
-        for start in range(0, n, batch_size):
-            stop = min(start + batch_size, n)
-            x = model.normalise(dataset.batch(range(start, stop), model.input_shape))
-            logits = logits_of(model.module(x)).float()
-            probabilities[start:stop] = logits.softmax(1).cpu().numpy()
-            y = torch.as_tensor(labels[start:stop], device=logits.device)
-            has_label = y >= 0
-            if has_label.any():
-                batch_loss = F.cross_entropy(logits[has_label], y[has_label], reduction="none")
-                loss[start:stop][has_label.cpu().numpy()] = batch_loss.cpu().numpy()
-            progress(stop, n)
-    predictions = probabilities.argmax(axis=1).astype(np.int64)
-    known = labels >= 0
+    for indices, x in dataset.stream(
+        model.input_shape, batch_size=size, workers=workers, device=model.device
+    ):
+        with model.inference() as module:
+            logits = logits_of(module(model.normalise(x))).float()
+        probabilities[indices] = logits.softmax(1).cpu().numpy()
+        y = torch.as_tensor(labels[indices], device=logits.device)
+        has_label = y >= 0
+        if has_label.any():
+            batch_loss = F.cross_entropy(logits[has_label], y[has_label], reduction="none")
+            loss[indices[has_label.cpu().numpy()]] = batch_loss.cpu().numpy()
+        progress(int(indices[-1]) + 1, n)
+    read = ~np.isnan(probabilities[:, 0]) if k else np.ones(n, dtype=bool)
+    predictions = np.where(read, np.nan_to_num(probabilities, nan=-1.0).argmax(axis=1), -1)
+    known = (labels >= 0) & read
     confusion = np.zeros((k, k), dtype=np.int64)
     np.add.at(confusion, (labels[known], predictions[known]), 1)
-    result = Evaluation(predictions, probabilities, labels, loss, confusion)
+    result = Evaluation(predictions.astype(np.int64), probabilities, labels, loss, confusion)
     if cache is not None:
         cache.save("evaluation", evaluation_key(model, dataset), result.arrays())
     return result

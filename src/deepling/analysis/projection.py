@@ -1,17 +1,20 @@
 """Layer-by-layer projections: the same images laid out in 2-D at every layer, each layout
 aligned to the one before, so that an animation between layers shows clusters forming.
 
-The activations are streamed: pivots are chosen per layer on a small random sample, then every
-image passes through the model once and only its squared distances to each layer's k pivots
-are kept (N x k per layer), never the activations themselves. Given the images' classes, each
+The images are streamed: pivots are chosen per layer on a small random sample, then every
+image passes through the model once (decoded on threads while the model runs) and only its
+squared distances to each layer's k pivots are kept (N x k per layer, spilled to a temporary
+file), never the activations or the images themselves. Given the images' classes, each
 layer is also scored for how well they separate (separability.py): in the full activations on
 that sample, and in the 2-D layout.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -26,6 +29,8 @@ from deepling.analysis.separability import (
     knn_and_silhouette,
     majority_share,
 )
+from deepling.data.base import Dataset
+from deepling.data.stream import check_indices, pass_batches
 from deepling.graph.types import Graph
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
@@ -134,19 +139,17 @@ class _Pivots:
 
 def _choose_layer_pivots(
     model: Model,
-    x: Tensor,
+    images: Tensor,
+    sample: np.ndarray,
     names: list[str],
     k: int,
     rng: np.random.Generator,
     labels: np.ndarray | None = None,
 ) -> _Pivots:
-    """Each layer's ``k`` pivots, chosen by max-min on one random sample of images shared by
-    all layers; given ``labels``, the sample's kNN accuracy while its activations are here."""
-    n = x.shape[0]
-    sample = np.sort(rng.choice(n, size=min(n, max(4 * k, 200)), replace=False))
-    images = x[torch.as_tensor(sample)]
-    sample_labels = labels[sample] if labels is not None else None
-    found = _Pivots({}, {}, {}, int((sample_labels >= 0).sum()) if sample_labels is not None else 0)
+    """Each layer's ``k`` pivots, chosen by max-min among ``images``, a random sample of the
+    points (their positions ``sample``) shared by all layers; given the sample's ``labels``,
+    its kNN accuracy while its activations are here."""
+    found = _Pivots({}, {}, {}, int((labels >= 0).sum()) if labels is not None else 0)
     for chunk in _node_chunks(model, names, len(sample)):
         acts = model.activations(images, chunk)
         for name in chunk:
@@ -155,9 +158,36 @@ def _choose_layer_pivots(
             chosen = max_min_from_gram(gram, k, rng)
             found.indices[name] = sample[chosen]
             found.vectors[name] = np.ascontiguousarray(flat[torch.from_numpy(chosen)].numpy())
-            if sample_labels is not None:
-                found.knn_full[name] = knn_accuracy_from_gram(gram, sample_labels, NEIGHBOURS)
+            if labels is not None:
+                found.knn_full[name] = knn_accuracy_from_gram(gram, labels, NEIGHBOURS)
     return found
+
+
+def _sample_images(
+    data: Dataset | Tensor,
+    model: Model,
+    order: np.ndarray | None,
+    extra: Tensor | None,
+    sample: np.ndarray,
+) -> tuple[np.ndarray, Tensor]:
+    """The sampled points' images (the pivots' candidates), fitted, on the CPU; positions of
+    images that could not be read are dropped from ``sample``."""
+    kept: list[np.ndarray] = []
+    images: list[Tensor] = []
+    count = len(order) if order is not None else len(data)
+    in_data = sample[sample < count]
+    if len(in_data):
+        source = order[in_data] if order is not None else in_data
+        _, batches = pass_batches(
+            data, model.input_shape, torch.device("cpu"), indices=source, batch_size=len(in_data)
+        )
+        for positions, x in batches:
+            kept.append(in_data[positions])
+            images.append(x)
+    if extra is not None and len(in_extra := sample[sample >= count]):
+        kept.append(in_extra)
+        images.append(extra[torch.from_numpy(in_extra - count)].float())
+    return np.concatenate(kept), torch.cat(images)
 
 
 def _check_labels(labels: np.ndarray | Sequence[int] | Tensor | None, n: int) -> np.ndarray | None:
@@ -233,31 +263,79 @@ class PivotDistances(nn.Module):
 
 
 def _fit_unit_square(layout: np.ndarray) -> np.ndarray:
-    centred = layout - layout.mean(axis=0)
-    extent = float(np.abs(centred).max()) if centred.size else 0.0
+    """Centred and scaled into [-1, 1]; NaN rows (unreadable images) stay NaN."""
+    finite = np.isfinite(layout).all(axis=1)
+    centred = layout - (layout[finite].mean(axis=0) if finite.any() else 0.0)
+    extent = float(np.abs(centred[finite]).max()) if finite.any() else 0.0
     fitted: np.ndarray = (centred / extent if extent > 0 else centred).astype(np.float32)
     return fitted
 
 
+class _SpilledDistances:
+    """Each layer's squared distances to its pivots, written to a temporary file batch by
+    batch and read back one layer at a time: a pass over a million images at 20 layers keeps
+    4 GB of them, which memory need never hold at once."""
+
+    def __init__(self, names: list[str], k: int) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="deepling-projection-")
+        self._files = {
+            name: open(Path(self._folder.name) / f"{i}.f32", "wb")  # noqa: SIM115 - closed in read
+            for i, name in enumerate(names)
+        }
+        self.k = k
+        self.positions: list[np.ndarray] = []
+
+    def add(self, positions: np.ndarray, found: dict[str, Tensor]) -> None:
+        self.positions.append(positions)
+        for name, rows in found.items():
+            self._files[name].write(rows.numpy().astype(np.float32, copy=False).tobytes())
+
+    def read(self, name: str) -> np.ndarray:
+        """Layer ``name``'s distances ``(M, k)``, rows in the order of ``positions``."""
+        file = self._files[name]
+        file.close()
+        return np.fromfile(file.name, dtype=np.float32).reshape(-1, self.k)
+
+    def close(self) -> None:
+        for file in self._files.values():
+            file.close()
+        self._folder.cleanup()
+
+
 def layer_projection(
     model: Model,
-    x: Tensor,
+    data: Dataset | Tensor,
     nodes: list[str] | None = None,
     pivots: int = 50,
     seed: int = 0,
     *,
+    indices: Sequence[int] | np.ndarray | None = None,
+    extra: Tensor | None = None,
     labels: np.ndarray | Sequence[int] | Tensor | None = None,
-    batch_size: int = 256,
+    batch_size: int | None = None,
+    workers: int | None = None,
     progress: Progress = no_progress,
 ) -> Projection:
-    """Project images ``x`` (N, C, H, W) in [0, 1] at each of ``nodes`` (default:
-    ``default_nodes``) with PivotMDS, each layer Procrustes-aligned to the previous one.
+    """Project images with PivotMDS at each of ``nodes`` (default: ``default_nodes``), each
+    layer Procrustes-aligned to the previous one.
 
-    Given ``labels`` (N,) (the images' true classes; below 0: not scored), ``scores`` says how
-    well the classes separate at each layer (see LayerScores)."""
+    ``data``: a Dataset, streamed (its images ``indices``, default all: any number, memory stays
+    bounded), or images ``(N, C, H, W)`` in [0, 1]; ``extra``: images appended after them (edited
+    or uploaded ones). Given ``labels`` (one per point; below 0: not scored; default: a
+    dataset's own labels, ``extra`` unscored), ``scores`` says how well the classes separate at
+    each layer (see LayerScores). An image that cannot be read gets NaN coordinates."""
     names = model.graph().check(nodes) if nodes is not None else default_nodes(model.graph())
-    x = model.check_images(x)
-    n = x.shape[0]
+    order = check_indices(indices, len(data)) if isinstance(data, Dataset) else None
+    if isinstance(data, Tensor):
+        data = model.check_images(data)
+        if indices is not None:
+            data = data[torch.as_tensor(check_indices(indices, len(data)))]
+    if extra is not None:
+        extra = model.check_images(extra)
+    count = len(order) if order is not None else len(data)
+    n = count + (len(extra) if extra is not None else 0)
+    if labels is None and isinstance(data, Dataset) and data.labelled and order is not None:
+        labels = np.concatenate([data.labels[order], np.full(n - count, -1)])
     y = _check_labels(labels, n)
     if n == 0 or not names:
         empty = np.zeros((len(names), n, 2), dtype=np.float32)
@@ -265,18 +343,59 @@ def layer_projection(
     k = max(1, min(pivots, n))
     rng = np.random.default_rng(seed)
     unique = list(dict.fromkeys(names))
-    chosen = _choose_layer_pivots(model, x, unique, k, rng, y)
+    sample = np.sort(rng.choice(n, size=min(n, max(4 * k, 200)), replace=False))
+    sample, images = _sample_images(data, model, order, extra, sample)
+    k = min(k, len(sample))
+    chosen = _choose_layer_pivots(
+        model, images, sample, unique, k, rng, y[sample] if y is not None else None
+    )
+    del images
     reducers: dict[str, nn.Module] = {
         name: PivotDistances(chosen.vectors[name]).to(model.device) for name in unique
     }
-    distances = model.reduce(x, reducers, batch_size=batch_size, progress=progress)
-    own_layout = {
-        name: mds_from_pivot_distances(distances.pop(name).numpy(), chosen.indices[name])
-        for name in unique
-    }
+    _, batches = pass_batches(
+        data,
+        model.input_shape,
+        model.device,
+        indices=order,
+        extra=extra,
+        batch_size=batch_size or model.batch_size,
+        workers=workers,
+    )
+    spilled = _SpilledDistances(unique, k)
+    try:
+        progress(0, n)
+        for positions, found in model.reduce_stream(batches, reducers):
+            spilled.add(positions, found)
+            progress(int(positions[-1]) + 1, n)
+        read = np.concatenate(spilled.positions) if spilled.positions else np.zeros(0, np.int64)
+        own_layout = {}
+        for name in unique:
+            pivot_rows = np.searchsorted(read, chosen.indices[name])
+            layout = np.full((n, 2), np.nan)
+            layout[read] = mds_from_pivot_distances(spilled.read(name), pivot_rows)
+            own_layout[name] = layout
+    finally:
+        spilled.close()
     layouts: list[np.ndarray] = []
     for name in names:
         layout = own_layout[name]
-        layouts.append(layout if not layouts else procrustes_align(layouts[-1], layout))
-    scores = _layer_scores(names, own_layout, chosen, y, seed) if y is not None else None
+        layouts.append(layout if not layouts else _align(layouts[-1], layout, read))
+    scored_labels = y.copy() if y is not None else None
+    if scored_labels is not None:  # an unreadable image is not scored
+        unread = np.ones(n, dtype=bool)
+        unread[read] = False
+        scored_labels[unread] = -1
+    scores = (
+        _layer_scores(names, own_layout, chosen, scored_labels, seed)
+        if scored_labels is not None
+        else None
+    )
     return Projection(names, np.stack([_fit_unit_square(layout) for layout in layouts]), scores)
+
+
+def _align(previous: np.ndarray, layout: np.ndarray, read: np.ndarray) -> np.ndarray:
+    """``procrustes_align`` on the points that could be read; the rest stay NaN."""
+    aligned = np.full_like(layout, np.nan)
+    aligned[read] = procrustes_align(previous[read], layout[read])
+    return aligned

@@ -1,8 +1,9 @@
 """The dataset images that most excite a channel, and where in each image it fires.
 
-One batched pass computes, inside the graph, every channel's spatial mean and max for every
-image (``Model.reduce``: no activation is kept), so the table serves all channels of the node;
-it is cached on disk, after which ranking any channel is instant.
+One streamed pass computes, inside the graph, every channel's spatial mean and max for every
+image (``Model.reduce_stream``: no activation is kept) and keeps each channel's leaders, so the
+table serves all channels of the node; it is cached on disk, after which ranking any channel is
+instant.
 """
 
 from __future__ import annotations
@@ -13,60 +14,100 @@ from typing import Literal
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from deepling.analysis.keys import model_data_key
+from deepling.analysis.per_channel import MeanMax
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
+from deepling.data.stream import pass_batches
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
 
 Reduce = Literal["mean", "max"]
-CHUNK = 2048  # dataset images fitted to the input at once
-
-
-class _MeanMax(nn.Module):
-    """Activations ``(B, C, ...)`` (or ``(B,)``) to ``(B, 2, C)``: each channel's mean and max
-    over its positions."""
-
-    def forward(self, acts: Tensor) -> Tensor:
-        flat = (
-            acts.reshape(acts.shape[0], 1, 1)
-            if acts.dim() == 1
-            else acts.reshape(acts.shape[0], acts.shape[1], -1)
-        )
-        return torch.stack([flat.mean(dim=2), flat.amax(dim=2)], dim=1).float()
+REDUCES: tuple[Reduce, ...] = ("mean", "max")
+# Images kept per channel and ranking: the most any view asks for. Keeping the leaders rather
+# than every image's scores bounds the table whatever the dataset's size (an ImageNet node of
+# 2,048 channels would otherwise need 1.28 M x 2,048 x 2 floats: 21 GB).
+MAX_TOP = 100
+# Part of the cache key: bumped when an entry's content changes (2: leaders, not all scores).
+VERSION = 2
 
 
 @dataclass(frozen=True)
 class ActivationTable:
-    """Per image and channel of ``node``: ``mean`` and ``max`` over positions, each ``(N, C)``."""
+    """Per channel of ``node``, the ``MAX_TOP`` images scoring highest by each ranking (their
+    channel's spatial ``mean`` or ``max``): ``indices[reduce]`` int64 ``(C, MAX_TOP)`` (fewer
+    columns on a smaller dataset), best first, ties in dataset order, and ``values[reduce]``
+    float32 ``(C, MAX_TOP, 2)``, those images' mean and max; ``images``: how many images were
+    ranked (those that could be read)."""
 
     node: str
-    mean: np.ndarray
-    max: np.ndarray
-
-    def scores(self, reduce: Reduce) -> np.ndarray:
-        if reduce not in ("mean", "max"):
-            raise DeeplingError(f"reduce must be 'mean' or 'max', got {reduce!r}.")
-        return self.mean if reduce == "mean" else self.max
+    indices: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]
+    images: int
 
     def top(self, channel: int, k: int, reduce: Reduce = "mean") -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` images with the highest score on ``channel``, best first: (indices, scores).
-        Ties keep dataset order (a stable sort)."""
-        scores = self.scores(reduce)
-        if not 0 <= channel < scores.shape[1]:
-            count = scores.shape[1]
+        Ties keep dataset order."""
+        indices, values = self.leaders(channel, k, reduce)
+        return indices, values[:, REDUCES.index(reduce)]
+
+    def leaders(
+        self, channel: int, k: int, reduce: Reduce = "mean"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``top``'s images with both their scores: (indices (k,), values (k, 2): mean, max)."""
+        if reduce not in REDUCES:
+            raise DeeplingError(f"reduce must be 'mean' or 'max', got {reduce!r}.")
+        count = self.indices[reduce].shape[0]
+        if not 0 <= channel < count:
             raise DeeplingError(
                 f"channel {channel} is out of range: {self.node!r} has {count} "
                 f"channels (0 to {count - 1})."
             )
-        if k < 1:
-            raise DeeplingError(f"k must be at least 1, got {k}.")
-        column = scores[:, channel]
-        order = np.argsort(-column, kind="stable")[:k]
-        return order, column[order]
+        if not 1 <= k <= MAX_TOP:
+            raise DeeplingError(f"k must be between 1 and {MAX_TOP}, got {k}.")
+        return self.indices[reduce][channel, :k], self.values[reduce][channel, :k]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        indices = {f"indices_{r}": self.indices[r] for r in REDUCES}
+        values = {f"values_{r}": self.values[r] for r in REDUCES}
+        return {**indices, **values, "images": np.array(self.images)}
+
+    @classmethod
+    def from_arrays(cls, node: str, arrays: dict[str, np.ndarray]) -> ActivationTable:
+        return cls(
+            node,
+            {r: arrays[f"indices_{r}"] for r in REDUCES},
+            {r: arrays[f"values_{r}"] for r in REDUCES},
+            int(arrays["images"]),
+        )
+
+
+class _Leaders:
+    """The running top ``MAX_TOP`` images of each channel by one ranking, over a stream.
+
+    Each batch joins the leaders so far and the best are kept: a stable sort, with the leaders
+    (earlier images) first, keeps ties in dataset order."""
+
+    def __init__(self, column: int, channels: int) -> None:
+        self.column = column  # which of (mean, max) ranks
+        self.indices = np.zeros((channels, 0), dtype=np.int64)
+        self.values = np.zeros((channels, 0, 2), dtype=np.float32)
+
+    def add(self, indices: np.ndarray, values: np.ndarray) -> None:
+        """``values`` (B, 2, C) (mean, max) of images ``indices`` (B,), later in the dataset
+        than any before."""
+        batch = np.ascontiguousarray(values.transpose(2, 0, 1))  # (C, B, 2)
+        joined = np.concatenate([self.values, batch], axis=1)
+        joined_indices = np.concatenate(
+            [self.indices, np.broadcast_to(indices, batch.shape[:2])], axis=1
+        )
+        scores = np.nan_to_num(joined[:, :, self.column], nan=-np.inf)  # NaN ranks last
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :MAX_TOP]
+        self.indices = np.take_along_axis(joined_indices, order, axis=1)
+        self.values = np.take_along_axis(joined, order[:, :, None], axis=1)
 
 
 def activation_table(
@@ -74,47 +115,48 @@ def activation_table(
     data: Dataset | Tensor,
     node: str,
     *,
-    batch_size: int = 256,
+    batch_size: int | None = None,
+    workers: int | None = None,
     cache: ArrayCache | None = None,
     progress: Progress = no_progress,
 ) -> ActivationTable:
-    """Every channel's mean and max of ``node`` over each image of ``data`` (a Dataset, or
-    images ``(N, C, H, W)`` in [0, 1]) in one pass; cached when ``data`` is a Dataset."""
+    """The leading images of every channel of ``node`` over ``data`` (a Dataset, streamed, or
+    images ``(N, C, H, W)`` in [0, 1]) in one pass, each channel's spatial mean and max taken
+    inside the graph; cached when ``data`` is a Dataset."""
     node = model.graph()[node].name
     key = (
-        model_data_key("activation-table", model, data, node)
+        model_data_key("activation-table", model, data, node, VERSION)
         if (cache is not None and isinstance(data, Dataset))
         else None
     )
     if cache is not None and key is not None and (stored := cache.load("activation-table", key)):
-        return ActivationTable(node, stored["mean"], stored["max"])
-    n = len(data)
-    parts: list[Tensor] = []
-    progress(0, n)
-    for start in range(0, n, CHUNK):
-        stop = min(start + CHUNK, n)
-        x = (
-            data.batch(range(start, stop), model.input_shape)
-            if isinstance(data, Dataset)
-            else (data[start:stop])
-        )
-
-        report = _offset(progress, start, n)
-        found = model.reduce(x, {node: _MeanMax()}, batch_size=batch_size, progress=report)
-        parts.append(found[node])
-    both = torch.cat(parts).numpy() if parts else np.zeros((0, 2, 0), dtype=np.float32)
-    mean, high = np.ascontiguousarray(both[:, 0]), np.ascontiguousarray(both[:, 1])
-    table = ActivationTable(node, mean, high)
+        return ActivationTable.from_arrays(node, stored)
+    total, batches = pass_batches(
+        data,
+        model.input_shape,
+        model.device,
+        batch_size=batch_size or model.batch_size,
+        workers=workers,
+    )
+    shape = model.graph()[node].shape
+    leaders = {r: _Leaders(column, shape[0] if shape else 1) for column, r in enumerate(REDUCES)}
+    images = 0
+    progress(0, total)
+    for positions, found in model.reduce_stream(batches, {node: MeanMax()}):
+        both = found[node].numpy()  # (B, 2, C)
+        for ranking in leaders.values():
+            ranking.add(positions, both)
+        images += len(positions)
+        progress(int(positions[-1]) + 1, total)
+    table = ActivationTable(
+        node,
+        {r: leaders[r].indices for r in REDUCES},
+        {r: leaders[r].values for r in REDUCES},
+        images,
+    )
     if cache is not None and key is not None:
-        cache.save("activation-table", key, {"mean": table.mean, "max": table.max})
+        cache.save("activation-table", key, table.arrays())
     return table
-
-
-def _offset(progress: Progress, start: int, whole: int) -> Progress:
-    def report(done: int, total: int) -> None:
-        progress(start + done, whole)
-
-    return report
 
 
 def cached_activation_table(
@@ -122,10 +164,9 @@ def cached_activation_table(
 ) -> ActivationTable | None:
     """The table if a pass computed it already (in this or an earlier run), else None."""
     node = model.graph()[node].name
-    stored = cache.load(
-        "activation-table", model_data_key("activation-table", model, dataset, node)
-    )
-    return None if stored is None else ActivationTable(node, stored["mean"], stored["max"])
+    key = model_data_key("activation-table", model, dataset, node, VERSION)
+    stored = cache.load("activation-table", key)
+    return None if stored is None else ActivationTable.from_arrays(node, stored)
 
 
 def top_activations(

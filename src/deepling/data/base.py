@@ -35,6 +35,8 @@ class Dataset(ABC):
 
     name: str
     classes: list[str]
+    # Images held in memory: a pass gathers its batches rather than decoding them on threads.
+    in_memory = False
 
     @abstractmethod
     def __len__(self) -> int: ...
@@ -127,6 +129,8 @@ class ArrayDataset(Dataset):
 
     uint8 keeps 50,000 CIFAR images at 150 MB; batches are converted to float on the fly.
     """
+
+    in_memory = True
 
     def __init__(
         self,

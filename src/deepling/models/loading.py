@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from deepling.errors import DeeplingError
+from deepling.models.device import check_precision, resolve_device
 from deepling.models.model import Model
 from deepling.models.spec import build_module
 from deepling.models.state import eval_mode
@@ -98,6 +99,7 @@ def load_model(
     std: Sequence[float] | None = None,
     classes: Sequence[str] | None = None,
     device: str | torch.device | None = None,
+    precision: str = "fp32",
     trust_pickle: bool = False,
 ) -> Model:
     """Load a trained CNN for analysis.
@@ -107,6 +109,9 @@ def load_model(
     installed) or a demo architecture name (``alexnet-cifar``, ``mnist-cnn``). A factory is
     called with no arguments. ``weights`` is a state_dict, or a checkpoint dict holding one under
     a common key (``state_dict``, ``model``, ``net``, ...); ``module.`` prefixes are stripped.
+    ``device``: ``None`` or ``"auto"`` takes the GPU when there is one (``model.device`` says
+    which), else a torch device name; ``precision``: ``"fp32"``, or ``"bf16"``/``"fp16"`` for
+    mixed-precision passes over data (autocast).
     Checkpoints load with ``weights_only=True``; a whole pickled model needs ``trust_pickle``.
 
     ``input_shape`` is ``(C, H, W)``; it, ``mean``, ``std`` and ``classes`` default to what a
@@ -143,9 +148,8 @@ def load_model(
     mean = mean if mean is not None else meta.get("mean") or (zoo.mean if zoo else None)
     std = std if std is not None else meta.get("std") or (zoo.std if zoo else None)
 
-    dev = _move_to_device(module, device) if device is not None else None
-    probe_device = dev or next((p.device for p in module.parameters()), torch.device("cpu"))
-    num_classes = _output_classes(module, shape, probe_device)
+    dev = _move_to_device(module, resolve_device(device))
+    num_classes = _output_classes(module, shape, dev)
     names = list(classes) if classes is not None else meta.get("classes")
     if not names:
         names = [str(i) for i in range(num_classes)]
@@ -154,4 +158,13 @@ def load_model(
             f"{len(names)} class names given but the model has {num_classes} outputs.",
             "Give one class name per output (one per line in the --classes file).",
         )
-    return Model(module, shape, classes=names, mean=mean, std=std, device=dev, name=name)
+    return Model(
+        module,
+        shape,
+        classes=names,
+        mean=mean,
+        std=std,
+        device=dev,
+        name=name,
+        precision=check_precision(precision),
+    )

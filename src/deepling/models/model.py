@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 from torch import Tensor, fx, nn
 
@@ -14,6 +15,7 @@ from deepling.errors import DeeplingError
 from deepling.graph.hook_trace import ModuleCall
 from deepling.graph.types import Graph
 from deepling.models.ablated import Ablation, check_ablations
+from deepling.models.device import Precision, autocast, check_precision, default_batch_size
 from deepling.models.forwards import Forward, Forwards
 from deepling.models.state import eval_mode
 from deepling.progress import Progress, no_progress
@@ -46,11 +48,14 @@ class Model:
         std: Sequence[float] | None = None,
         device: torch.device | None = None,
         name: str | None = None,
+        precision: Precision = "fp32",
     ) -> None:
         self.input_shape = input_shape
         self.classes = list(classes)
         self.device = device or _module_device(module)
         self.name = name or type(module).__name__
+        # Forward passes over data (logits, activations, reduce, dataset passes) run in it.
+        self.precision = check_precision(precision)
         channels = input_shape[0]
         self.mean = _per_channel(mean, channels, "mean", 0.0)
         self.std = _per_channel(std, channels, "std", 1.0)
@@ -139,6 +144,19 @@ class Model:
         their own ops."""
         return 1.0 / self._std, -self._mean / self._std
 
+    @property
+    def batch_size(self) -> int:
+        """Images per batch that suit the model's device and input size (``default_batch_size``)."""
+        return default_batch_size(self.device, self.input_shape)
+
+    @contextmanager
+    def inference(self) -> Iterator[nn.Module]:
+        """The module to run for a pass over data: no gradients, eval mode, the model's
+        precision (autocast), this thread's ablations. Outputs may be bf16/fp16: cast them."""
+        module = self.module
+        with torch.inference_mode(), eval_mode(module), autocast(self.device, self.precision):
+            yield module
+
     def check_images(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != self.input_shape:
             got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
@@ -154,7 +172,7 @@ class Model:
         x = self.check_images(x)
         module = self.module
         out = []
-        with torch.no_grad(), eval_mode(module):
+        with torch.no_grad(), eval_mode(module), autocast(self.device, self.precision):
             for start in range(0, x.shape[0], batch_size):
                 batch = self.normalise(x[start : start + batch_size])
                 out.append(logits_of(module(batch)).float().cpu())
@@ -176,11 +194,11 @@ class Model:
             return {n: torch.empty(0, *self.graph()[n].shape) for n in names}
         run = self._run
         parts: dict[str, list[Tensor]] = {n: [] for n in names}
-        with torch.no_grad(), eval_mode(run.module):
+        with torch.no_grad(), eval_mode(run.module), autocast(self.device, self.precision):
             for start in range(0, x.shape[0], batch_size):
                 found = run.tap(self.normalise(x[start : start + batch_size]), names)
                 for name in names:
-                    parts[name].append(found[name].cpu())
+                    parts[name].append(found[name].float().cpu())
         return {n: torch.cat(p) for n, p in parts.items()}
 
     def reduce(
@@ -191,26 +209,40 @@ class Model:
         progress: Progress = no_progress,
     ) -> dict[str, Tensor]:
         """``reducers[node](activation)`` for every node, batched over ``x`` (N, C, H, W) in
-        pixel space; results concatenated on the CPU.
+        pixel space; results concatenated on the CPU (see ``reduce_stream``)."""
+        x = self.check_images(x)
+        n = x.shape[0]
+        batches = (
+            (np.arange(start, min(start + batch_size, n)), x[start : start + batch_size])
+            for start in range(0, n, batch_size)
+        )
+        parts: dict[str, list[Tensor]] = {name: [] for name in reducers}
+        progress(0, n)
+        for positions, found in self.reduce_stream(batches, reducers):
+            for name in reducers:
+                parts[name].append(found[name])
+            progress(int(positions[-1]) + 1, n)
+        return {name: torch.cat(p) if p else torch.empty(0) for name, p in parts.items()}
+
+    def reduce_stream(
+        self, batches: Iterable[tuple[np.ndarray, Tensor]], reducers: dict[str, nn.Module]
+    ) -> Iterator[tuple[np.ndarray, dict[str, Tensor]]]:
+        """For each ``(positions, x)`` of ``batches`` (pixel space, as ``Dataset.stream``
+        yields them), ``positions`` and every ``reducers[node](activation)``, float32 on the CPU.
 
         On traced models the reduction runs inside the graph right after its node, so no
         activation is copied or kept: a pass over many images at many layers costs little
-        more than the forward pass itself.
+        more than the forward pass itself. Each batch runs under ``inference``'s settings,
+        entered per batch, so that nothing is left switched on between batches.
         """
         self.graph().check(list(reducers))
-        x = self.check_images(x)
-        n = x.shape[0]
         run = self._run
-        parts: dict[str, list[Tensor]] = {name: [] for name in reducers}
         reducing = run.reducing(reducers)
-        progress(0, n)
-        with torch.no_grad(), eval_mode(run.module):
-            for start in range(0, n, batch_size):
-                found = reducing(self.normalise(x[start : start + batch_size]))
-                for name in reducers:
-                    parts[name].append(found[name].cpu())
-                progress(min(start + batch_size, n), n)
-        return {name: torch.cat(p) if p else torch.empty(0) for name, p in parts.items()}
+        for positions, x in batches:
+            with torch.inference_mode(), eval_mode(run.module):
+                with autocast(self.device, self.precision):
+                    found = reducing(self.normalise(x))
+                yield positions, {name: found[name].float().cpu() for name in reducers}
 
     def tap(self, x: Tensor, names: list[str]) -> dict[str, Tensor]:
         """Activations at ``names`` for a normalised batch, on the model's device, in whatever

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -30,7 +29,8 @@ from deepling.server.jobs import routes as jobs
 from deepling.server.jobs.links import add_links
 from deepling.server.model import routes as model
 from deepling.server.projection import routes as projection
-from deepling.server.projection.job import MAX_INPUT_VALUES
+from deepling.server.projection.job import MAX_RESULT_VALUES
+from deepling.server.projection.schemas import MAX_REQUESTED
 from deepling.server.schemas import (
     ABLATION_CHANNEL,
     ABLATION_NODE,
@@ -172,7 +172,6 @@ def session_facts(session: Session) -> Facts:
     visual = {name: channels[name] for name in graph.names[1:]}
     visual.setdefault("output", channels[graph.output.name])
     ablatable = {n.name: int(n.shape[0]) for n in graph.nodes if n.shape}
-    per_image = math.prod(model.input_shape)
     values: dict[str, dict[str, Any]] = {
         NODE: {"enum": graph.names},
         FEATUREVIS_NODE: {"enum": [*visual]},
@@ -180,7 +179,8 @@ def session_facts(session: Session) -> Facts:
         CLASS: {"maximum": len(model.classes) - 1},
         CHANNEL: {"maximum": max(channels.values()) - 1},
         IMAGE_SIDE: {"maximum": min(model.input_shape[1:])},
-        PROJECTED_IMAGES: {"maxItems": MAX_INPUT_VALUES // per_image},
+        # One layer's bound: a request naming fewer layers may hold more images.
+        PROJECTED_IMAGES: {"maxItems": min(MAX_REQUESTED, MAX_RESULT_VALUES // 2)},
     }
     if size:
         values[DATASET_INDEX] = {"maximum": size - 1}

@@ -126,15 +126,16 @@ def top_activations_of(
             f"The top-activation table of {name!r} has not been computed yet.",
             f"Start it with POST /api/jobs/top-activations/{name}.",
         )
-    indices, scores = table.top(channel, k, reduce)
+    indices, values = table.leaders(channel, k, reduce)
+    scores = values[:, 0 if reduce == "mean" else 1]
     labels = session.dataset.labels
     return TopActivationsOut(
         node=name,
         channel=channel,
         reduce=reduce,
-        images=int(table.mean.shape[0]),
+        images=table.images,
         indices=[int(i) for i in indices],
         scores=[float(s) for s in scores],
         labels=[int(labels[i]) for i in indices],
-        overlay_max=float(table.max[indices, channel].max()) if len(indices) else 0.0,
+        overlay_max=float(values[:, 1].max()) if len(indices) else 0.0,
     )

@@ -52,6 +52,6 @@ def evaluation_images(session: SessionDep) -> EvaluationImages:
     result = _evaluation(session)
     return EvaluationImages(
         predictions=result.predictions.tolist(),
-        confidence=[round(float(v), 5) for v in result.confidence],
+        confidence=[None if v != v else round(float(v), 5) for v in result.confidence],
         loss=[None if v != v else round(float(v), 5) for v in result.loss],
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class EvaluationSummary(BaseModel):
     images: int
     labelled: int
+    unreadable: int = Field(description="images that could not be read: in no score")
     accuracy: float | None
     mean_loss: float | None
     classes: list[str]
@@ -20,6 +21,6 @@ class EvaluationSummary(BaseModel):
 class EvaluationImages(BaseModel):
     """Per image, in dataset order."""
 
-    predictions: list[int]
-    confidence: list[float]
+    predictions: list[int] = Field(description="-1 where the image could not be read")
+    confidence: list[float | None]
     loss: list[float | None]

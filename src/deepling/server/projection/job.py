@@ -28,8 +28,8 @@ SEED = 0
 # Part of the cache key: bumped when an entry's content changes (2: with the scores), so entries
 # written before are recomputed rather than served without them.
 VERSION = 2
-# The chosen images are held in memory as float32 model inputs while they are projected.
-MAX_INPUT_VALUES = 2**28  # 1 GiB
+# The result, N x L x 2 float32 coordinates, is held in memory and sent to the browser whole.
+MAX_RESULT_VALUES = 2**28  # 1 GiB: a million images at 134 layers
 
 
 def conv_pool_nodes(graph: Graph) -> list[str]:
@@ -40,22 +40,26 @@ def conv_pool_nodes(graph: Graph) -> list[str]:
 
 def _check(session: Session, request: ProjectionRequest) -> tuple[np.ndarray, list[str]]:
     n = len(session.dataset)
-    # Checked as Python ints: a JSON number past int64 must be a 400, not an overflow.
-    bad = next((i for i, v in enumerate(request.indices) if not 0 <= v < n), None)
-    if bad is not None:
-        raise DeeplingError(
-            f"indices[{bad}] = {request.indices[bad]} is out of range: the dataset has {n} images."
-        )
-    indices = np.asarray(request.indices, dtype=np.int64)
-    per_image = int(np.prod(session.model.input_shape))
-    count = len(indices) + len(request.tray)
-    if count * per_image > MAX_INPUT_VALUES:
-        raise DeeplingError(
-            f"{count} images are too many for inputs of shape "
-            f"{session.model.input_shape}: at most {MAX_INPUT_VALUES // per_image} at once."
-        )
+    if request.indices is None:
+        indices = np.arange(n, dtype=np.int64)
+    else:
+        # Checked as Python ints: a JSON number past int64 must be a 400, not an overflow.
+        bad = next((i for i, v in enumerate(request.indices) if not 0 <= v < n), None)
+        if bad is not None:
+            raise DeeplingError(
+                f"indices[{bad}] = {request.indices[bad]} is out of range: the dataset has "
+                f"{n} images."
+            )
+        indices = np.asarray(request.indices, dtype=np.int64)
     graph = session.model.graph()
     nodes = graph.check(request.nodes) if request.nodes is not None else default_nodes(graph)
+    count = len(indices) + len(request.tray)
+    if count * len(nodes) * 2 > MAX_RESULT_VALUES:
+        raise DeeplingError(
+            f"{count:,} images at {len(nodes)} layers are too many for one projection: at most "
+            f"{MAX_RESULT_VALUES // 2:,} image-layers (images x layers).",
+            "Project fewer images, or fewer layers (nodes).",
+        )
     return indices, nodes
 
 
@@ -94,14 +98,21 @@ def start_projection(session: Session, request: ProjectionRequest) -> Job:
     key = projection_key(session, indices, nodes, request.pivots, tray)
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
-        x = session.dataset.batch(indices.tolist(), session.model.input_shape)
         # Scored by the dataset images' true classes. Tray images (edits, uploads) are
         # laid out but not scored: an edit may no longer show its original's class.
         labels = np.concatenate([session.dataset.labels[indices], np.full(len(tray), -1)])
-        if tray:  # the tray images' points follow the dataset images', in request order
-            x = torch.cat([x, torch.stack([image.pixels for image in tray]).to(x)])
+        # The tray images' points follow the dataset images', in request order.
+        extra = torch.stack([image.pixels for image in tray]) if tray else None
         projection = layer_projection(
-            session.model, x, nodes, request.pivots, SEED, labels=labels, progress=progress
+            session.model,
+            session.dataset,
+            nodes,
+            request.pivots,
+            SEED,
+            indices=indices,
+            extra=extra,
+            labels=labels,
+            progress=progress,
         )
         return projection.arrays()
 

@@ -21,11 +21,18 @@ ProjectionIndex = Annotated[
 ]
 
 
+# A bound on the request's size alone (a list of 5 M indices is 40 MB of JSON); the result's
+# bound is the job's.
+MAX_REQUESTED = 5_000_000
+
+
 class ProjectionRequest(Body):
-    indices: list[ProjectionIndex] = Field(
+    indices: list[ProjectionIndex] | None = Field(
+        None,
         min_length=1,
-        max_length=20_000,
-        description="dataset indices of the images to project",
+        max_length=MAX_REQUESTED,
+        description="dataset indices of the images to project (default: every image); the "
+        "result, images x layers x 2 floats, is bounded (a 400 says by how much)",
         json_schema_extra=fact(PROJECTED_IMAGES),
     )
     nodes: list[NodeName] | None = Field(
