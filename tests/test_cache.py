@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from deepling.cache import ArrayCache, cache_key
 
@@ -68,3 +69,24 @@ def test_names_that_are_not_plain_file_names_are_refused(tmp_path: Path, name: s
     with pytest.raises(ValueError, match="not a cache entry name"):
         cache.save("projection", name, ARRAYS)
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.npz"))
+
+
+def test_weights_digest_follows_every_change_of_the_weights() -> None:
+    """The digest is kept between calls, yet changes with an in-place edit, an optimizer step
+    and load_state_dict, and returns to its value when the weights do."""
+    from deepling.cache import weights_digest
+
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+    first = weights_digest(module)
+    assert weights_digest(module) == first
+    saved = {k: v.clone() for k, v in module.state_dict().items()}
+    with torch.no_grad():
+        module[0].weight[0, 0] += 1.0
+    edited = weights_digest(module)
+    step = torch.optim.SGD(module.parameters(), lr=0.1)
+    module(torch.randn(8, 4)).sum().backward()  # training mode: batch norm's buffers move too
+    step.step()
+    stepped = weights_digest(module)
+    module.load_state_dict(saved)
+    assert len({first, edited, stepped}) == 3 and weights_digest(module) == first

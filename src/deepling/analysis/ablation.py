@@ -134,7 +134,7 @@ def ablation_effect(
     dataset: Dataset,
     ablations: Sequence[Ablation],
     *,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     progress: Progress = no_progress,
     cache: ArrayCache | None = None,
 ) -> AblationEffect:

@@ -9,7 +9,8 @@ from deepling.models.model import Model
 
 def model_data_key(kind: str, model: Model, dataset: Dataset, *parts: object) -> str:
     """Identifies a ``kind`` of result by the weights, the data, the preprocessing and
-    ``parts`` (the analysis's own parameters)."""
+    ``parts`` (the analysis's own parameters). Results at mixed precision are kept apart from
+    float32 ones."""
     return cache_key(
         kind,
         type(model.module).__qualname__,
@@ -17,6 +18,7 @@ def model_data_key(kind: str, model: Model, dataset: Dataset, *parts: object) ->
         model.input_shape,
         model.mean,
         model.std,
+        *(() if model.precision == "fp32" else (model.precision,)),
         dataset.fingerprint,
         *parts,
     )
