@@ -99,3 +99,29 @@ def test_a_cancelled_pass_stops_within_a_batch_or_two(jpegs: Path) -> None:
     assert len(decoded) == stopped_at  # nothing decoded after the stream closed
     # Two batches consumed, at most PREFETCH + 1 more decoded ahead (in flight when it stopped).
     assert stopped_at <= 16 * (2 + PREFETCH + 1) < len(data)
+
+
+def test_a_pass_cancelled_by_its_progress_stops_its_threads(jpegs: Path) -> None:
+    """As a job is cancelled: the progress callback raises, the error is kept (a traceback
+    holding the pass's frames), and still no decoding goes on."""
+    import torch.nn as nn
+
+    from deepling.analysis.evaluation import evaluate
+    from deepling.errors import Cancelled
+    from deepling.models.model import Model
+
+    data = load_dataset(jpegs)
+    net = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 10))
+    model = Model(net, SHAPE, classes=[str(i) for i in range(10)])
+
+    def cancel_after_two(done: int, total: int) -> None:
+        if done >= 32:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled) as kept:
+        evaluate(model, data, batch_size=16, workers=2, progress=cancel_after_two)
+    assert kept.value.__traceback__ is not None
+    deadline = time.monotonic() + 5
+    while any(t.name.startswith("deepling-") for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "decoding threads still running"
+        time.sleep(0.05)

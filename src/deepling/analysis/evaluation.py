@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +125,25 @@ def cached_evaluation(model: Model, dataset: Dataset, cache: ArrayCache) -> Eval
         return None
 
 
+def _evaluate_batch(
+    model: Model,
+    indices: np.ndarray,
+    x: torch.Tensor,
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    loss: np.ndarray,
+) -> None:
+    """Probabilities and (where labelled) loss of the images ``indices``, written in place."""
+    with model.inference() as module:
+        logits = logits_of(module(model.normalise(x))).float()
+    probabilities[indices] = logits.softmax(1).cpu().numpy()
+    y = torch.as_tensor(labels[indices], device=logits.device)
+    has_label = y >= 0
+    if has_label.any():
+        batch_loss = F.cross_entropy(logits[has_label], y[has_label], reduction="none")
+        loss[indices[has_label.cpu().numpy()]] = batch_loss.cpu().numpy()
+
+
 def evaluate(
     model: Model,
     dataset: Dataset,
@@ -150,18 +170,14 @@ def evaluate(
     labels = dataset.labels.astype(np.int64)
     size = batch_size or model.batch_size
     progress(0, n)
-    for indices, x in dataset.stream(
+    stream = dataset.stream(
         model.input_shape, batch_size=size, workers=workers, device=model.device
-    ):
-        with model.inference() as module:
-            logits = logits_of(module(model.normalise(x))).float()
-        probabilities[indices] = logits.softmax(1).cpu().numpy()
-        y = torch.as_tensor(labels[indices], device=logits.device)
-        has_label = y >= 0
-        if has_label.any():
-            batch_loss = F.cross_entropy(logits[has_label], y[has_label], reduction="none")
-            loss[indices[has_label.cpu().numpy()]] = batch_loss.cpu().numpy()
-        progress(int(indices[-1]) + 1, n)
+    )
+    # closing: a cancelled pass stops its decoding threads at once, not when collected.
+    with closing(stream):
+        for indices, x in stream:
+            _evaluate_batch(model, indices, x, labels, probabilities, loss)
+            progress(int(indices[-1]) + 1, n)
     read = ~np.isnan(probabilities[:, 0]) if k else np.ones(n, dtype=bool)
     predictions = np.where(read, np.nan_to_num(probabilities, nan=-1.0).argmax(axis=1), -1)
     known = (labels >= 0) & read

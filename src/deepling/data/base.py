@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -89,7 +89,7 @@ class Dataset(ABC):
         batch_size: int = 256,
         workers: int | None = None,
         device: torch.device | str | None = None,
-    ) -> Iterator[tuple[np.ndarray, Tensor]]:
+    ) -> Generator[tuple[np.ndarray, Tensor], None, None]:
         """Batches ``(indices (B,) int64, x (B, C, H, W) float32 in [0, 1])`` of images
         ``indices`` (default: all, in order) fitted to ``input_shape``, decoded on ``workers``
         threads (default: one per core) a few batches ahead, on ``device`` (default: the CPU;

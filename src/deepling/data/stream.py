@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -194,7 +194,7 @@ def stream_dataset(
     batch_size: int,
     workers: int | None,
     device: torch.device | str | None,
-) -> Iterator[tuple[np.ndarray, Tensor]]:
+) -> Generator[tuple[np.ndarray, Tensor], None, None]:
     """``Dataset.stream``: batches of dataset indices and images (see there)."""
     order = check_indices(indices, len(dataset))
     target = torch.device(device) if device is not None else torch.device("cpu")

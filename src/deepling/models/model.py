@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
@@ -238,11 +238,16 @@ class Model:
         self.graph().check(list(reducers))
         run = self._run
         reducing = run.reducing(reducers)
-        for positions, x in batches:
-            with torch.inference_mode(), eval_mode(run.module):
-                with autocast(self.device, self.precision):
-                    found = reducing(self.normalise(x))
-                yield positions, {name: found[name].float().cpu() for name in reducers}
+        try:
+            for positions, x in batches:
+                with torch.inference_mode(), eval_mode(run.module):
+                    with autocast(self.device, self.precision):
+                        found = reducing(self.normalise(x))
+                    reduced = {name: found[name].float().cpu() for name in reducers}
+                yield positions, reduced  # outside the block: nothing stays switched on
+        finally:  # a pass that stops (cancelled, failed) stops its stream's decoding now
+            if isinstance(batches, Generator):
+                batches.close()
 
     def tap(self, x: Tensor, names: list[str]) -> dict[str, Tensor]:
         """Activations at ``names`` for a normalised batch, on the model's device, in whatever
