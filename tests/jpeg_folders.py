@@ -20,7 +20,9 @@ QUALITY = 90
 
 def _write(args: tuple[np.ndarray, Path, int]) -> None:
     pixels, path, size = args
-    image = Image.fromarray(pixels.transpose(1, 2, 0)).resize((size, size), Image.BICUBIC)
+    image = Image.fromarray(pixels.transpose(1, 2, 0)).resize(
+        (size, size), Image.Resampling.BICUBIC
+    )
     image.save(path, quality=QUALITY)
 
 

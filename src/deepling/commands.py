@@ -225,10 +225,18 @@ def evaluate_command(args: argparse.Namespace) -> None:
     if result.accuracy is None:
         print(f"{len(dataset)} unlabelled images: predictions only, no accuracy.")
         return
+    scored = int(result.confusion.sum())
     print(
-        f"accuracy {result.accuracy:.2%} on {int(result.labelled.sum())} labelled images "
+        f"accuracy {result.accuracy:.2%} on {scored} labelled images "
         f"({model.name} on {dataset.name})"
     )
+    unreadable = dataset.unreadable
+    if unreadable:
+        first = next(iter(unreadable.values()))
+        print(
+            f"deepling: skipped {len(unreadable)} unreadable images (first: {first})",
+            file=sys.stderr,
+        )
     width = max(5, *(len(c) for c in model.classes))
     print(f"{'class':<{width}}  precision  recall  images")
     for name, p, r, n in zip(

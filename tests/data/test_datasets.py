@@ -47,7 +47,8 @@ def test_class_tree_sorts_classes_labels_files_and_round_trips_png(tmp_path, pic
     assert ds.classes == ["apple", "mango", "zebra"]
     assert len(ds) == 6 and ds.labelled and ds.skipped == []
     assert np.bincount(ds.labels).tolist() == [2, 1, 3]
-    for i, path in enumerate(ds.files):
+    for i in range(len(ds)):
+        path = ds.path(i)
         assert ds.classes[ds.labels[i]] == path.parent.name
         image, label = ds[i]
         assert label == ds.labels[i]
@@ -66,18 +67,24 @@ def test_flat_folder_is_unlabelled(tmp_path, pics):
 
 
 @pytest.mark.parametrize("tree", [True, False], ids=["class-tree", "flat"])
-def test_corrupt_files_are_skipped_and_listed(tmp_path, pics, tree):
+def test_corrupt_files_are_found_when_read_and_listed(tmp_path, pics, tree):
     folder = tmp_path / "cls" if tree else tmp_path
     good = [save(folder / f"good{i}.png", pics[i]) for i in range(3)]
     truncated = folder / "truncated.png"
     truncated.write_bytes(good[0].read_bytes()[:300])
     text = folder / "text.png"
     text.write_text("hello, I am not a PNG")
-    ds = load_dataset(tmp_path)
-    assert ds.files == good
-    assert sorted(p for p, _ in ds.skipped) == [text, truncated]
+    ds = load_dataset(tmp_path)  # listed, not read: every file is an image until read
+    assert [ds.path(i) for i in range(len(ds))] == [*good, text, truncated]
+    assert ds.labels.tolist() == ([0] * 5 if tree else [-1] * 5) and ds.skipped == []
+    for i in range(len(ds)):
+        if ds.path(i) in good:
+            np.testing.assert_array_equal(as_uint8(ds.image(i)), pics[good.index(ds.path(i))])
+        else:
+            with pytest.raises(DeeplingError, match=re.escape(str(ds.path(i)))):
+                ds.image(i)
+    assert [p for p, _ in ds.skipped] == [text, truncated]
     assert all(reason for _, reason in ds.skipped)
-    assert ds.labels.tolist() == ([0] * 3 if tree else [-1] * 3)
 
 
 def test_channels_and_sizes(tmp_path, pics):
@@ -272,12 +279,12 @@ def test_bad_npz(tmp_path, arrays, message):
 def test_unloadable_specs_explain_themselves(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "junk").mkdir()
-    (tmp_path / "junk" / "a.png").write_text("not a PNG")
+    (tmp_path / "junk" / "a.txt").write_text("not an image")
     (tmp_path / "table.csv").write_text("a,b\n1,2\n")
     cases = {
         tmp_path / "missing": "does not exist",
         tmp_path / "empty": "No images found",
-        tmp_path / "junk": "No images found in {} (1 unreadable files skipped)",
+        tmp_path / "junk": "No images found in {} (no .bmp, .gif, .jpeg, .jpg, .png",
         tmp_path / "table.csv": "unknown kind",
     }
     for spec, problem in cases.items():

@@ -132,7 +132,7 @@ class _Pivots:
     kNN accuracy of the sample's full activations."""
 
     indices: dict[str, np.ndarray]
-    vectors: dict[str, np.ndarray]
+    vectors: dict[str, Tensor]  # (k, D) float32 each: a ResNet-50's 20 layers hold 1.2 GB
     knn_full: dict[str, float]
     scored: int  # labelled images in the sample
 
@@ -151,13 +151,13 @@ def _choose_layer_pivots(
     its kNN accuracy while its activations are here."""
     found = _Pivots({}, {}, {}, int((labels >= 0).sum()) if labels is not None else 0)
     for chunk in _node_chunks(model, names, len(sample)):
-        acts = model.activations(images, chunk)
+        acts = model.activations(images, chunk, batch_size=model.batch_size)
         for name in chunk:
             flat = acts[name].reshape(len(sample), -1).float()
             gram = (flat @ flat.T).double().numpy()  # torch's matmul: far faster than numpy's
             chosen = max_min_from_gram(gram, k, rng)
             found.indices[name] = sample[chosen]
-            found.vectors[name] = np.ascontiguousarray(flat[torch.from_numpy(chosen)].numpy())
+            found.vectors[name] = flat[torch.from_numpy(chosen)].contiguous()
             if labels is not None:
                 found.knn_full[name] = knn_accuracy_from_gram(gram, labels, NEIGHBOURS)
     return found
@@ -247,12 +247,17 @@ class PivotDistances(nn.Module):
     weight: Tensor
     pivot_norms: Tensor
 
-    def __init__(self, pivots: np.ndarray) -> None:
+    def __init__(self, pivots: np.ndarray | Tensor) -> None:
+        """``pivots`` (k, D); a float32 tensor is taken over (scaled in place), not copied."""
         super().__init__()
-        vectors = torch.from_numpy(np.ascontiguousarray(pivots, dtype=np.float32))
+        if isinstance(pivots, np.ndarray):  # the caller's array stays as it is
+            vectors = torch.tensor(pivots, dtype=torch.float32)
+        else:
+            vectors = pivots.float()
+        norms = vectors.pow(2).sum(dim=1)
         # As a linear layer, −2·a·pᵀ + ‖p‖² is one call (F.linear picks the fastest GEMM).
-        self.register_buffer("weight", -2.0 * vectors)
-        self.register_buffer("pivot_norms", vectors.pow(2).sum(dim=1))
+        self.register_buffer("weight", vectors.mul_(-2.0))
+        self.register_buffer("pivot_norms", norms)
 
     def forward(self, acts: Tensor) -> Tensor:
         flat = acts.reshape(acts.shape[0], -1).float()
@@ -351,7 +356,9 @@ def layer_projection(
     )
     del images
     reducers: dict[str, nn.Module] = {
-        name: PivotDistances(chosen.vectors[name]).to(model.device) for name in unique
+        # Popped: each layer's pivot vectors are held once, by its reducer.
+        name: PivotDistances(chosen.vectors.pop(name)).to(model.device)
+        for name in unique
     }
     _, batches = pass_batches(
         data,

@@ -9,6 +9,7 @@ from deepling.data.base import Dataset
 from deepling.data.cifar import is_cifar_folder, load_cifar10
 from deepling.data.demo_mnist import load_demo_mnist
 from deepling.data.folder import FolderDataset
+from deepling.data.images import IMAGE_SUFFIXES
 from deepling.errors import DeeplingError
 
 FORMATS_HELP = (
@@ -23,8 +24,8 @@ def load_dataset(spec: str | Path, *, split: str = "test") -> Dataset:
     ``spec`` is a path to an image folder tree (``class/xxx.png``), a flat folder of unlabelled
     images, a CIFAR-10 ``cifar-10-batches-py`` folder (``split`` = "test", "train" or "all"), an
     ``.npz`` file holding ``x`` and optionally ``y`` and ``classes``, or ``"mnist-demo"`` for the
-    5,000 bundled MNIST digits. Unreadable image files are skipped and listed in
-    ``dataset.skipped``.
+    5,000 bundled MNIST digits. An image folder is only listed here: a file that cannot be
+    decoded is found when it is first read, and recorded in ``dataset.unreadable``.
     """
     if str(spec) == "mnist-demo":
         return load_demo_mnist()
@@ -46,6 +47,6 @@ def load_dataset(spec: str | Path, *, split: str = "test") -> Dataset:
     except OSError as exc:
         raise DeeplingError(f"Cannot read dataset folder {path}: {exc.strerror or exc}.") from exc
     if len(dataset) == 0:
-        skipped = f" ({len(dataset.skipped)} unreadable files skipped)" if dataset.skipped else ""
-        raise DeeplingError(f"No images found in {path}{skipped}.", FORMATS_HELP)
+        suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
+        raise DeeplingError(f"No images found in {path} (no {suffixes} files).", FORMATS_HELP)
     return dataset

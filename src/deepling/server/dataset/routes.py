@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-import torch
 from fastapi import APIRouter, Path, Query, Response
 
-from deepling.errors import NotFoundError
+from deepling.server.dataset import sprites
 from deepling.server.dataset.schemas import DatasetInfo, ImageEntry, ImagePage
+from deepling.server.dataset.sprites import SPRITE_COLUMNS
+from deepling.server.dataset.sprites import SPRITE_IMAGES as SPRITE_IMAGES  # app.py reads it
 from deepling.server.deps import SessionDep
-from deepling.server.encoding import PNG, PNG_RESPONSE, image_png
+from deepling.server.encoding import PNG, PNG_RESPONSE
 from deepling.server.schemas import SPRITE_SHEET, fact
 
 router = APIRouter(prefix="/api", tags=["dataset"])
@@ -29,7 +30,7 @@ def dataset_info(session: SessionDep) -> DatasetInfo:
         classes=data.classes,
         labelled=data.labelled,
         class_counts=[int(c) for c in counts],
-        skipped_files=len(getattr(data, "skipped", [])),
+        skipped_files=len(data.unreadable),
         evaluated=session.evaluation is not None,
     )
 
@@ -48,10 +49,6 @@ def list_images(
     )
 
 
-SPRITE_COLUMNS = 16
-SPRITE_IMAGES = SPRITE_COLUMNS * SPRITE_COLUMNS
-
-
 @router.get("/dataset/sprites/{sheet}.png", response_class=Response, responses=PNG_RESPONSE)
 def sprite_sheet(
     session: SessionDep,
@@ -59,29 +56,18 @@ def sprite_sheet(
         int,
         Path(
             ge=0,
-            description="sheet number: images 256*sheet onwards",
+            description=f"sheet number: images {SPRITE_IMAGES}*sheet onwards",
             json_schema_extra=fact(SPRITE_SHEET),
         ),
     ],
     size: Annotated[int, Query(ge=8, le=128, description="thumbnail edge in pixels")] = 32,
 ) -> Response:
     """Thumbnails of 256 consecutive images on a 16 x 16 grid, row-major (RGB, ``size`` px
-    each): one request per 256 images lets a grid of 50,000 scroll smoothly."""
-    n = len(session.dataset)
-    first = sheet * SPRITE_IMAGES
-    if first >= n:
-        raise NotFoundError(
-            f"Sprite sheet {sheet} is out of range: the dataset has "
-            f"{(n + SPRITE_IMAGES - 1) // SPRITE_IMAGES} sheets."
-        )
-    indices = range(first, min(first + SPRITE_IMAGES, n))
-    thumbs = session.dataset.batch(indices, (3, size, size))
-    grid = torch.zeros(SPRITE_IMAGES, 3, size, size)
-    grid[: len(indices)] = thumbs
-    grid = grid.view(SPRITE_COLUMNS, SPRITE_COLUMNS, 3, size, size).permute(2, 0, 3, 1, 4)
-    sheet_image = grid.reshape(3, SPRITE_COLUMNS * size, SPRITE_COLUMNS * size)
+    each): one request per 256 images lets a grid of 50,000 scroll smoothly. Images from files
+    are decoded once and the sheet cached on disk; an unreadable image is a crossed-out tile."""
+    png = sprites.sprite_sheet(session.dataset, session.cache.root, sheet, size)
     return Response(
-        image_png(sheet_image),
+        png,
         media_type=PNG,
         headers={"Cache-Control": "max-age=3600", "X-Columns": str(SPRITE_COLUMNS)},
     )

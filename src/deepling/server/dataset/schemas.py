@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class DatasetInfo(BaseModel):
@@ -11,7 +11,9 @@ class DatasetInfo(BaseModel):
     classes: list[str]
     labelled: bool
     class_counts: list[int]
-    skipped_files: int
+    skipped_files: int = Field(
+        description="image files found unreadable so far: files are checked when first read"
+    )
     evaluated: bool
 
 
