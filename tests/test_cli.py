@@ -393,3 +393,26 @@ def test_serve_help_names_every_model_source(workspace: Path, isolated_cache: Pa
         "--debug",
     ):
         assert option in result.stdout
+
+
+def test_evaluate_says_which_device_auto_took_and_reports_unreadable_images(
+    workspace: Path, isolated_cache: Path, tmp_path: Path
+) -> None:
+    """``--device auto`` (the default) names the device it took; a file that turns out damaged
+    during the pass is reported and skipped, and the accuracy is over the images read."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(workspace / "data", data)
+    (data / "class_b" / "2.png").write_bytes(b"\x89PNG\r\n\x1a\n cut short")  # opens, can't decode
+    args = ["evaluate", "--model", "net.py:tiny", "--weights", "tiny.pt", "--data", str(data)]
+    result = deepling(workspace, isolated_cache, *args, "--input-shape", "3,32,32")
+    assert result.returncode == 0, result.stderr
+    if not torch.cuda.is_available():
+        assert "deepling: running on the CPU" in result.stderr and "no GPU found" in result.stderr
+    assert "on 5 labelled images" in result.stdout
+    assert "skipped 1 unreadable images" in result.stderr and "2.png" in result.stderr
+    bf16 = deepling(
+        workspace, isolated_cache, *args, "--input-shape", "3,32,32", "--precision", "bf16"
+    )
+    assert bf16.returncode == 0 and "bf16 autocast" in bf16.stderr, bf16.stderr
