@@ -38,3 +38,10 @@ export function svg<K extends keyof SVGElementTagNameMap>(
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
   return element;
 }
+
+/** Hides an image whose source fails to load (an image file found damaged), rather than the
+ * browser's broken-image icon and spilled alt text; shown again once a source loads. */
+export function hideWhenUnreadable(image: HTMLImageElement): void {
+  image.addEventListener("error", () => image.classList.add("unreadable"));
+  image.addEventListener("load", () => image.classList.remove("unreadable"));
+}

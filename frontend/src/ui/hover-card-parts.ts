@@ -3,7 +3,7 @@
 // projection's tray card are built from them, so dataset and tray images read alike.
 import type { ClassScore } from "../api/types";
 import { classColor } from "./colors";
-import { el, formatPercent } from "./dom";
+import { el, formatPercent, hideWhenUnreadable } from "./dom";
 import "./hover-card.css";
 
 const IMAGE_PX = 128;
@@ -21,6 +21,7 @@ export interface CardSkeleton {
 export function cardSkeleton(id: string, extraClass: string, nativeSize: number): CardSkeleton {
   const scale = Math.min(16, Math.max(1, Math.round(IMAGE_PX / Math.max(1, nativeSize))));
   const image = el("img", { class: "hc-image", width: String(IMAGE_PX), height: String(IMAGE_PX), alt: "" });
+  hideWhenUnreadable(image);
   const title = el("div", { class: "hc-title" });
   const facts = el("div", { class: "hc-facts" });
   const top = el("ol", { class: "hc-top" });

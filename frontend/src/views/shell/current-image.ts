@@ -1,6 +1,6 @@
 // The current image, shared by every view: pixels, true label and top-5 predictions, marked
 // when the model gets it wrong. Arrow keys step through the dataset.
-import { el, formatPercent, showError } from "../../ui/dom";
+import { el, formatPercent, hideWhenUnreadable, showError } from "../../ui/dom";
 import { classColor } from "../../ui/colors";
 import { imageRef, sameImage } from "../../state/image-ref";
 import type { AppState } from "../../state/store";
@@ -8,6 +8,7 @@ import type { AppContext, View } from "../view";
 
 export function createCurrentImage(context: AppContext): View {
   const image = el("img", { id: "current-image", alt: "current image", width: "112", height: "112" });
+  hideWhenUnreadable(image);
   const title = el("div", { class: "current-title" });
   const predictions = el("ol", { id: "top5", class: "top5" });
   // Reachable from the current image anywhere: its adversarial strip (Semantics section).
