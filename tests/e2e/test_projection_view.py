@@ -1,13 +1,20 @@
 """The layer projection in Chromium against a real `deepling serve`: pick, run, scrub, play
 and hover, the class-separation curve under the slider and the two-class colours, on the small
-residual CNN over real CIFAR-10 images (the app_server of conftest.py)."""
+residual CNN over real CIFAR-10 images (the app_server of conftest.py); an image that cannot be
+read is left out of the picture."""
 
 from __future__ import annotations
 
 import math
+import os
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
+import pytest
 from canvas_points import at_rest, css_rgb, hover, lone_dot
+from PIL import Image
 from screens import shot
 
 from live_server import LiveServer
@@ -133,3 +140,47 @@ def test_separation_curve_layer_labels_and_two_class_colours(  # type: ignore[no
     assert colours == ["rgb(31, 119, 180)", "rgb(255, 127, 14)"]
     labels = page.locator("#projection-legend .pj-legend-label").all_inner_texts()
     assert labels == ["cat", "ship"]
+
+
+@pytest.fixture(scope="module")
+def unreadable_server(cifar_test, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """The small residual CNN on 12 real CIFAR-10 cats and one "dog" whose file is not an image."""
+    folder = tmp_path_factory.mktemp("unreadable")
+    (folder / "cat").mkdir()
+    (folder / "dog").mkdir()
+    for i in [i for i, y in enumerate(cifar_test.labels) if y == 3][:12]:
+        Image.fromarray(cifar_test.pixels[i].permute(1, 2, 0).numpy()).save(
+            folder / "cat" / f"{i:05d}.png"
+        )
+    (folder / "dog" / "broken.png").write_bytes(b"not a PNG at all")
+    env = {**os.environ, "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+    model = Path(__file__).with_name("small_resnet.py")
+    server = LiveServer(
+        ["--model", f"{model}:small_resnet", "--data", str(folder), "--input-shape", "3,32,32"], env
+    )
+    yield server
+    server.stop()
+
+
+def test_an_unreadable_image_is_not_drawn(page, unreadable_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    page.goto(unreadable_server.url + "/?section=data&panel=projection")
+    page.wait_for_selector("#projection-view #projection-classes input:enabled")
+    _pick_classes(page, ("0", "1"), 12)
+    page.click("#projection-run")
+    points, _ = _projected(page)
+    assert points == 13
+    assert "1 image could not be read: not drawn." in page.inner_text("#projection-status")
+    labels = page.locator("#projection-legend .pj-legend-label").all_inner_texts()
+    counts = page.locator("#projection-legend .pj-legend-count").all_inner_texts()
+    assert dict(zip(labels, counts, strict=True)) == {"cat": "12", "dog": "1"}
+    page.mouse.move(5, 5)
+    cats = at_rest(page)
+    items = page.locator("#projection-legend .pj-legend-item")
+    items.nth(0).click()  # hide the cats: only the unreadable dog is left to draw
+    page.mouse.move(5, 5)
+    dog_only = at_rest(page)
+    items.nth(1).click()  # hide the dog too: nothing is drawn
+    page.mouse.move(5, 5)
+    nothing = at_rest(page)
+    assert not np.array_equal(cats, nothing)  # the cats were drawn
+    assert np.array_equal(dog_only, nothing)  # the dog never is

@@ -11,8 +11,8 @@ import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import pytest
 import numpy as np
+import pytest
 import torch
 from torch import nn
 

@@ -39,6 +39,7 @@ EXCEPTIONS: dict[str, tuple[set[str], str]] = {
     "GET /api/strips/{key}/frames": (MISSING, RESULT),
     "GET /api/strips/{key}/diffs": (MISSING, RESULT),
     "GET /api/strips/{key}/frames/{frame}.png": (MISSING, RESULT),
+    "GET /api/projections/{key}/layers/{layer}": (MISSING, RESULT),
     "GET /api/projections/{key}": (MISSING, RESULT),
     "GET /api/projections/{key}/scores": (MISSING, RESULT),
     "GET /api/featurevis/{key}.png": (MISSING, RESULT),

@@ -101,6 +101,7 @@ PATH_PARAMETERS = [
     "/api/image/activations/{}?index=0",
     "/api/channel-stats/{}",
     "/api/projections/{}",
+    "/api/projections/{}/layers/0",
     "/api/jobs/{}",
 ]
 INT_PARAMETERS = [

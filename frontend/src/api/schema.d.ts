@@ -184,7 +184,8 @@ export interface paths {
     /**
      * Sprite Sheet
      * @description Thumbnails of 256 consecutive images on a 16 x 16 grid, row-major (RGB, ``size`` px
-     *     each): one request per 256 images lets a grid of 50,000 scroll smoothly.
+     *     each): one request per 256 images lets a grid of 50,000 scroll smoothly. Images from files
+     *     are decoded once and the sheet cached on disk; an unreadable image is a crossed-out tile.
      */
     get: operations["sprite_sheet_api_dataset_sprites__sheet__png_get"];
     put?: never;
@@ -647,10 +648,34 @@ export interface paths {
     };
     /**
      * Projection
-     * @description Coordinates ``(L, N, 2)`` as little-endian float32 in [-1, 1], point order as requested;
-     *     ``X-Nodes`` names the L layers. Their separability scores: ``{key}/scores``.
+     * @description Coordinates ``(L, N, 2)`` as little-endian float32 in [-1, 1], point order as requested
+     *     (NaN for an image that could not be read); ``X-Nodes`` names the L layers. One layer at a
+     *     time: ``{key}/layers/{layer}``; their separability scores: ``{key}/scores``.
      */
     get: operations["projection_api_projections__key__get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/projections/{key}/layers/{layer}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Projection Layer
+     * @description One layer's coordinates ``(N, 2)`` as little-endian float32 in [-1, 1], point order as
+     *     requested (NaN for an image that could not be read); ``X-Node`` names the layer and
+     *     ``X-Layers`` counts the projection's layers. Served from memory after the first request
+     *     of a projection, so fetching the layers one by one reads its entry once.
+     */
+    get: operations["projection_layer_api_projections__key__layers__layer__get"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1227,7 +1252,10 @@ export interface components {
       name: string;
       /** Size */
       size: number;
-      /** Skipped Files */
+      /**
+       * Skipped Files
+       * @description image files found unreadable so far: files are checked when first read
+       */
       skipped_files: number;
     };
     /**
@@ -1236,10 +1264,13 @@ export interface components {
      */
     EvaluationImages: {
       /** Confidence */
-      confidence: number[];
+      confidence: (number | null)[];
       /** Loss */
       loss: (number | null)[];
-      /** Predictions */
+      /**
+       * Predictions
+       * @description -1 where the image could not be read
+       */
       predictions: number[];
     };
     /** EvaluationSummary */
@@ -1262,6 +1293,11 @@ export interface components {
       recall: (number | null)[];
       /** Support */
       support: number[];
+      /**
+       * Unreadable
+       * @description images that could not be read: in no score
+       */
+      unreadable: number;
     };
     /** FeatureVisRequest */
     FeatureVisRequest: {
@@ -1589,9 +1625,9 @@ export interface components {
     ProjectionRequest: {
       /**
        * Indices
-       * @description dataset indices of the images to project
+       * @description dataset indices of the images to project (default: every image); the result, images x layers x 2 floats, is bounded (a 400 says by how much)
        */
-      indices: number[];
+      indices?: number[] | null;
       /**
        * Nodes
        * @description layers (node names); default: every layer
@@ -3110,6 +3146,40 @@ export interface operations {
       path: {
         /** @description the projection's key: the `key` of the job that made it */
         key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/octet-stream": unknown;
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  projection_layer_api_projections__key__layers__layer__get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the projection's key: the `key` of the job that made it */
+        key: string;
+        /** @description the layer's position in the projection's nodes (past the last: 404) */
+        layer: number;
       };
       cookie?: never;
     };

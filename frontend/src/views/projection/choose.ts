@@ -1,10 +1,9 @@
 // Which images to project: N per chosen class, the misclassified ones, a random sample, or the
-// grid's current selection; always limited to the chosen true classes where labels exist. Pure
-// and seeded, so the same choice gives the same request (and the server's cached result).
+// grid's current selection; always limited to the chosen true classes where labels exist. As many
+// as the dataset holds: the server bounds a projection's size itself (and says so). Pure and
+// seeded, so the same choice gives the same request (and the server's cached result).
 
 export type PickMode = "per-class" | "misclassified" | "random" | "grid";
-
-export const MAX_POINTS = 20_000; // the server's limit per projection
 
 export interface PickSpec {
   mode: PickMode;
@@ -111,25 +110,20 @@ export function chooseImages(spec: PickSpec, inputs: PickInputs): Pick {
     chosen = sample(kept, spec.count, next);
   }
 
-  if (chosen.length > MAX_POINTS) {
-    note = `Limited to ${MAX_POINTS.toLocaleString()} images.`;
-    chosen = sample(chosen, MAX_POINTS, next);
-  }
   return { indices: sample(chosen, chosen.length, next), note };
 }
 
 /**
  * `indices` with the dataset images that tray images were made from (`sources`; -1: none)
- * appended where missing, so an edit and its original are laid out side by side. The result
- * stays within MAX_POINTS (the chosen images give way to the originals).
+ * appended where missing, so an edit and its original are laid out side by side.
  */
 export function withOriginals(indices: Int32Array, sources: readonly number[], size: number): Int32Array {
-  const present = new Set(indices);
-  const missing = [...new Set(sources)].filter((s) => Number.isInteger(s) && s >= 0 && s < size && !present.has(s));
+  const wanted = [...new Set(sources)].filter((s) => Number.isInteger(s) && s >= 0 && s < size);
+  if (!wanted.length) return indices;
+  const missing = wanted.filter((s) => !indices.includes(s));
   if (!missing.length) return indices;
-  const kept = indices.subarray(0, Math.max(0, MAX_POINTS - missing.length));
-  const out = new Int32Array(kept.length + missing.length);
-  out.set(kept);
-  out.set(missing, kept.length);
+  const out = new Int32Array(indices.length + missing.length);
+  out.set(indices);
+  out.set(missing, indices.length);
   return out;
 }

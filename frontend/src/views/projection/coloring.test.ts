@@ -1,8 +1,25 @@
 import { describe, expect, it } from "vitest";
 import { classColor } from "../../ui/colors";
-import { classPalette, colorKeys, pointColors, trayKey, TWO_CLASSES, type ColorInputs } from "./coloring";
+import {
+  classPalette,
+  colorKeys,
+  entryColors,
+  pointColors,
+  trayKey,
+  TWO_CLASSES,
+  type ColorInputs,
+  type PointColors,
+} from "./coloring";
 import { RIGHT_WRONG } from "./legend";
 import type { TrayPoint } from "./projection-api";
+
+/** Each point's RGBA as the scatter draws it: its slot's entry colour. */
+function pointRgba(colors: PointColors, hidden: ReadonlySet<number>): Uint8Array {
+  const entries = entryColors(colors.entries, hidden);
+  const out = new Uint8Array(colors.slots.length * 4);
+  colors.slots.forEach((slot, i) => out.set(entries.subarray(slot * 4, slot * 4 + 4), i * 4));
+  return out;
+}
 
 const hex = (rgba: Uint8Array, i: number): string =>
   `#${Array.from(rgba.subarray(i * 4, i * 4 + 3), (v) => v.toString(16).padStart(2, "0")).join("")}`;
@@ -57,7 +74,9 @@ describe("colorKeys", () => {
 describe("pointColors", () => {
   it("fills every point with its legend entry's colour, and counts each point once", () => {
     for (const mode of ["true", "predicted", "correct"] as const) {
-      const { rgba, entries } = pointColors(mode, all, new Set(), inputs);
+      const colors = pointColors(mode, all, inputs);
+      const { entries } = colors;
+      const rgba = pointRgba(colors, new Set());
       const keys = colorKeys(mode, all, inputs);
       expect(entries.reduce((sum, e) => sum + e.count, 0)).toBe(all.length);
       keys.forEach((key, i) => {
@@ -73,12 +92,12 @@ describe("pointColors", () => {
   });
 
   it("shows two classes in blue and orange, and right / wrong in the two fixed colours", () => {
-    const two = pointColors("true", Int32Array.from([1, 2, 3]), new Set(), inputs);
+    const two = pointColors("true", Int32Array.from([1, 2, 3]), inputs);
     expect(two.entries.map((e) => [e.label, e.color])).toEqual([
       ["cat", TWO_CLASSES[0]],
       ["dog", TWO_CLASSES[1]],
     ]);
-    const correct = pointColors("correct", Int32Array.from([0, 1]), new Set(), inputs);
+    const correct = pointColors("correct", Int32Array.from([0, 1]), inputs);
     expect(correct.entries.map((e) => [e.label, e.color])).toEqual([
       ["right", RIGHT_WRONG[0]],
       ["wrong", RIGHT_WRONG[1]],
@@ -86,13 +105,23 @@ describe("pointColors", () => {
   });
 
   it("hides (alpha 0) exactly the points whose entry is switched off", () => {
-    const { rgba } = pointColors("true", all, new Set([3]), inputs);
+    const rgba = pointRgba(pointColors("true", all, inputs), new Set([3]));
     expect(Array.from(all, (_, i) => rgba[i * 4 + 3])).toEqual([255, 0, 0, 255, 255, 255]);
+  });
+
+  it("gives every point the slot of its key's entry", () => {
+    for (const mode of ["true", "predicted", "correct"] as const) {
+      const { slots, entries } = pointColors(mode, all, inputs);
+      const keys = colorKeys(mode, all, inputs);
+      expect(Array.from(slots, (slot) => entries[slot]?.key)).toEqual(Array.from(keys));
+    }
   });
 
   it("gives each tray image its own entry after the dataset's, filled with its class's colour", () => {
     const tray = [trayPoint("a1", 3), trayPoint("b2", 0)];
-    const { rgba, entries, palette } = pointColors("true", all, new Set([trayKey(1)]), inputs, tray);
+    const colors = pointColors("true", all, inputs, tray);
+    const { entries, palette } = colors;
+    const rgba = pointRgba(colors, new Set([trayKey(1)]));
     expect(rgba.length).toBe((all.length + 2) * 4);
     const trays = entries.filter((e) => e.tray !== undefined);
     expect(trays.map((e) => [e.key, e.tray, e.count])).toEqual([

@@ -1,6 +1,7 @@
 // Point colours for the scatter: each point's key under a colour mode (true class, predicted
-// class, right = 0 / wrong = 1; -1 unknown), as RGBA bytes (alpha 0 where hidden), and the
-// legend's entries with their counts and colours. Tray images, drawn after the dataset images,
+// class, right = 0 / wrong = 1; -1 unknown), the legend's entries with their counts and colours,
+// and each point's entry (its slot), so that the scatter looks a point's colour up by its slot
+// and hiding an entry (alpha 0) touches no point. Tray images, drawn after the dataset images,
 // each get their own legend entry (key -2 - j for the j-th), filled with their true class's
 // colour. Where exactly two classes are shown they are blue and orange, as in the paper's
 // figures; more classes take the shared class palette (ui/colors.ts).
@@ -61,36 +62,68 @@ export const trayKey = (j: number): number => -2 - j;
 const trayFill = (mode: ColorMode, point: TrayPoint, palette: (key: number) => string): string =>
   mode === "true" && point.label >= 0 ? palette(point.label) : colorOf(mode, -1);
 
+export interface PointColors {
+  /** The legend entry of each point (its position in `entries`): the scatter's colour of the
+   * point is its entry's, uploaded once per colouring; hiding an entry changes only the
+   * entries' colours (entryColors). */
+  slots: Uint16Array;
+  entries: LegendEntry[];
+  palette: (key: number) => string;
+}
+
+/** Entries a colouring can have: a slot is 16 bits. */
+export const MAX_ENTRIES = 65_536;
+
 export function pointColors(
   mode: ColorMode,
   indices: Int32Array,
-  hidden: ReadonlySet<number>,
   o: ColorInputs,
   tray: readonly TrayPoint[] = [],
-): { rgba: Uint8Array; entries: LegendEntry[]; palette: (key: number) => string } {
+): PointColors {
   const keys = colorKeys(mode, indices, o);
-  const rgba = new Uint8Array((keys.length + tray.length) * 4);
-  const counts = new Map<number, number>();
-  for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
-  const classes = mode === "correct" ? [] : [...counts.keys(), ...(mode === "true" ? tray.map((t) => t.label) : [])];
+  // Keys are -1 (unknown) or a class: counted in an array by key + 1.
+  let top = 0;
+  for (const k of keys) top = Math.max(top, k);
+  const tally = new Int32Array(top + 2);
+  for (const k of keys) tally[k + 1] = (tally[k + 1] ?? 0) + 1;
+  const present: number[] = [];
+  for (let k = 0; k <= top; k++) if (tally[k + 1]) present.push(k);
+  if (tally[0]) present.push(-1); // unknown last
+  const classes = mode === "correct" ? [] : [...present, ...(mode === "true" ? tray.map((t) => t.label) : [])];
   const palette = classPalette(classes);
   const colorFor = (k: number): string => (mode === "correct" || k < 0 ? colorOf(mode, k) : palette(k));
-  const rgb = new Map([...counts.keys()].map((k) => [k, hexRgb(colorFor(k))]));
-  keys.forEach((k, i) => {
-    const c = rgb.get(k) ?? [0, 0, 0];
-    rgba.set([c[0], c[1], c[2], hidden.has(k) ? 0 : 255], i * 4);
-  });
   const names = mode === "predicted" ? o.predictedClasses : o.trueClasses;
   const label = (k: number): string =>
     k < 0 ? "unknown" : mode === "correct" ? (k === 0 ? "right" : "wrong") : (names[k] ?? String(k));
-  const entries = [...counts]
-    .sort((a, b) => (a[0] < 0 ? 1 : b[0] < 0 ? -1 : a[0] - b[0]))
-    .map(([key, count]): LegendEntry => ({ key, count, label: label(key), color: colorFor(key) }));
+  const entries = present.map((key): LegendEntry => ({
+    key,
+    count: tally[key + 1] ?? 0,
+    label: label(key),
+    color: colorFor(key),
+  }));
   tray.forEach((point, j) => {
-    const key = trayKey(j);
-    const color = trayFill(mode, point, palette);
-    rgba.set([...hexRgb(color), hidden.has(key) ? 0 : 255], (keys.length + j) * 4);
-    entries.push({ key, count: 1, label: `tray: ${point.name}`, color, tray: point.id });
+    entries.push({
+      key: trayKey(j),
+      count: 1,
+      label: `tray: ${point.name}`,
+      color: trayFill(mode, point, palette),
+      tray: point.id,
+    });
   });
-  return { rgba, entries, palette };
+  if (entries.length > MAX_ENTRIES) throw new Error(`${entries.length} colours are more than the scatter can hold.`);
+  const slotOf = new Int32Array(top + 2);
+  present.forEach((key, slot) => (slotOf[key + 1] = slot));
+  const slots = new Uint16Array(keys.length + tray.length);
+  for (let i = 0; i < keys.length; i++) slots[i] = slotOf[(keys[i] ?? -1) + 1] ?? 0;
+  for (let j = 0; j < tray.length; j++) slots[keys.length + j] = present.length + j;
+  return { slots, entries, palette };
+}
+
+/** Each entry's colour as RGBA bytes, alpha 0 where its key is hidden. */
+export function entryColors(entries: readonly LegendEntry[], hidden: ReadonlySet<number>): Uint8Array {
+  const rgba = new Uint8Array(entries.length * 4);
+  entries.forEach((entry, slot) => {
+    rgba.set([...hexRgb(entry.color ?? colorOf("true", entry.key)), hidden.has(entry.key) ? 0 : 255], slot * 4);
+  });
+  return rgba;
 }

@@ -3,8 +3,11 @@
 // far outside it held at the canvas edge (squashed into a thin band there, so that they keep
 // their order instead of piling onto one line). The server scales every layer by its most
 // extreme point (coordinates in [-1, 1]), so a handful of outliers would otherwise squeeze the
-// classes into a corner. The extents are computed once per projection; the shader applies the
-// fits (shaders.ts), with the same arithmetic as here for picking.
+// classes into a corner. A layer's extent is computed once, as the layer arrives; the shader
+// applies the fits (shaders.ts), with the same arithmetic as here for picking, which also undoes
+// them (`unfit`).
+
+import { isPlaced } from "./coords";
 
 /** Percentiles of the fitted box. */
 export const LOW = 0.02;
@@ -12,31 +15,32 @@ export const HIGH = 0.98;
 /** Points per layer the percentiles are estimated from (a fixed stride through the layer). */
 const SAMPLE = 4096;
 
-/** Per layer: centre and half-extent of its percentile box, `[cx, cy, hx, hy]` × layers. */
-export function layerExtents(coords: Float32Array, layers: number, count: number): Float32Array {
-  const out = new Float32Array(layers * 4);
+/** One layer's percentile box: centre and half-extent, `[cx, cy, hx, hy]`, from a sample of
+ * its placed points (x, y pairs in `coords`); all zero when none is placed. */
+export function layerExtent(coords: Float32Array): Float32Array {
+  const count = coords.length >> 1;
   const stride = Math.max(1, Math.ceil(count / SAMPLE));
-  const n = Math.ceil(count / stride);
-  const xs = new Float32Array(n);
-  const ys = new Float32Array(n);
+  const xs = new Float32Array(Math.ceil(count / stride));
+  const ys = new Float32Array(xs.length);
+  let n = 0;
+  for (let i = 0; i < count; i += stride) {
+    const x = coords[2 * i] ?? 0;
+    const y = coords[2 * i + 1] ?? 0;
+    if (!isPlaced(x, y)) continue;
+    xs[n] = x;
+    ys[n++] = y;
+  }
+  if (n === 0) return new Float32Array(4);
+  const sx = xs.subarray(0, n).sort();
+  const sy = ys.subarray(0, n).sort();
   const quantile = (sorted: Float32Array, q: number): number => {
     const at = q * (sorted.length - 1);
     const i = Math.floor(at);
     const low = sorted[i] ?? 0;
     return low + ((sorted[Math.min(sorted.length - 1, i + 1)] ?? low) - low) * (at - i);
   };
-  for (let l = 0; l < layers; l++) {
-    for (let j = 0; j < n; j++) {
-      const at = (l * count + j * stride) * 2;
-      xs[j] = coords[at] ?? 0;
-      ys[j] = coords[at + 1] ?? 0;
-    }
-    xs.sort();
-    ys.sort();
-    const [x0, x1, y0, y1] = [quantile(xs, LOW), quantile(xs, HIGH), quantile(ys, LOW), quantile(ys, HIGH)];
-    out.set([(x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2], l * 4);
-  }
-  return out;
+  const [x0, x1, y0, y1] = [quantile(sx, LOW), quantile(sx, HIGH), quantile(sy, LOW), quantile(sy, HIGH)];
+  return Float32Array.of((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2);
 }
 
 /** The percentile box fills this fraction of the canvas along its limiting axis. */
@@ -77,16 +81,38 @@ export function squash(v: number, knee: number, limit: number): number {
   return Math.sign(v) * (knee + band * (1 - Math.exp(-(a - knee) / band)));
 }
 
+/** The inverse of squash: where a fitted coordinate `v` came from (±Infinity at the limit and
+ * beyond, which no finite coordinate reaches). */
+export function unsquash(v: number, knee: number, limit: number): number {
+  const a = Math.abs(v);
+  if (a <= knee) return v;
+  const band = limit - knee;
+  return a >= limit ? Math.sign(v) * Infinity : Math.sign(v) * (knee - band * Math.log(1 - (a - knee) / band));
+}
+
+/** A layout coordinate fitted on one axis (0: x, 1: y): the shader's arithmetic. */
+export function fitted(v: number, fit: Fit, edges: Edges, axis: 0 | 1): number {
+  const scaled = (v - (axis === 0 ? fit.cx : fit.cy)) * fit.scale;
+  return fit.squash ? squash(scaled, edges.knee[axis], edges.limit[axis]) : scaled;
+}
+
+/** The inverse of `fitted`: the layout coordinate drawn at fitted `v`. Increasing in `v`, so a
+ * fitted interval's ends give the layout interval it shows. */
+export function unfit(v: number, fit: Fit, edges: Edges, axis: 0 | 1): number {
+  const scaled = fit.squash ? unsquash(v, edges.knee[axis], edges.limit[axis]) : v;
+  return scaled / fit.scale + (axis === 0 ? fit.cx : fit.cy);
+}
+
 /**
- * The fit of one layer's `extent` (from layerExtents) into a view whose visible half-size is
+ * The fit of one layer's `extent` (from layerExtent) into a view whose visible half-size is
  * `room` (x, y) in the same units as the unfitted [-1, 1] layout: the box fills FILL of the
  * limiting axis. A layer whose box is a point (fewer than 3 distinct points) keeps its scale.
  */
-export function fitExtent(extent: ArrayLike<number>, offset: number, room: readonly [number, number]): Fit {
-  const cx = extent[offset] ?? 0;
-  const cy = extent[offset + 1] ?? 0;
-  const hx = extent[offset + 2] ?? 0;
-  const hy = extent[offset + 3] ?? 0;
+export function fitExtent(extent: ArrayLike<number>, room: readonly [number, number]): Fit {
+  const cx = extent[0] ?? 0;
+  const cy = extent[1] ?? 0;
+  const hx = extent[2] ?? 0;
+  const hy = extent[3] ?? 0;
   const scale = Math.min(hx > 1e-9 ? room[0] / hx : Infinity, hy > 1e-9 ? room[1] / hy : Infinity) * FILL;
   return { cx, cy, scale: Number.isFinite(scale) ? scale : 1, squash: true };
 }

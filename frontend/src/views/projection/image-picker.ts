@@ -2,10 +2,12 @@
 // true classes, and how many. It only holds the form; chooseImages turns it into indices.
 import { el } from "../../ui/dom";
 import { createEvaluatePrompt } from "../../ui/evaluate-prompt";
-import { MAX_POINTS, type PickMode, type PickSpec } from "./choose";
+import type { PickMode, PickSpec } from "./choose";
 import { classPalette } from "./coloring";
 
 export interface ImagePickerOptions {
+  /** Images in the dataset: the most one can choose. */
+  size: number;
   trueClasses: readonly string[];
   classCounts: readonly number[] | null;
   labelled: boolean;
@@ -37,13 +39,26 @@ const MODES: [PickMode, string][] = [
 const PER_CLASS_PRESETS = [5, 50, 500, 2000];
 const COUNT_PRESETS = [500, 2000, 10_000];
 
-function presets(values: number[], input: HTMLInputElement, onPick: () => void, idPrefix: string): HTMLElement {
+/** Buttons that fill `input` with a value; `all` (the dataset's size) is one more, "all". */
+function presets(
+  values: number[],
+  input: HTMLInputElement,
+  onPick: () => void,
+  idPrefix: string,
+  all?: number,
+): HTMLElement {
   const box = el("div", { class: "pj-presets" });
-  for (const value of values) {
+  const shown = all === undefined ? values : [...values.filter((value) => value < all), all];
+  for (const value of shown) {
+    const isAll = value === all;
     const button = el(
       "button",
-      { type: "button", id: `${idPrefix}-${value}`, title: `${value.toLocaleString()}` },
-      value >= 1000 ? `${value / 1000}k` : String(value),
+      {
+        type: "button",
+        id: isAll ? `${idPrefix}-all` : `${idPrefix}-${value}`,
+        title: isAll ? `every image (${value.toLocaleString()})` : `${value.toLocaleString()}`,
+      },
+      isAll ? "all" : value >= 1000 ? `${value / 1000}k` : String(value),
     );
     button.onclick = () => {
       input.value = String(value);
@@ -128,7 +143,7 @@ export function createImagePicker(o: ImagePickerOptions): ImagePicker {
     id: "projection-per-class",
     type: "number",
     min: "1",
-    max: String(MAX_POINTS),
+    max: String(o.size),
     step: "1",
     value: "5",
     title: "Images of each chosen class",
@@ -137,9 +152,9 @@ export function createImagePicker(o: ImagePickerOptions): ImagePicker {
     id: "projection-count",
     type: "number",
     min: "1",
-    max: String(MAX_POINTS),
+    max: String(o.size),
     step: "1",
-    value: "1000",
+    value: String(Math.min(1000, o.size)),
     title: "Images in all",
   });
   const perClassRow = el(
@@ -152,7 +167,7 @@ export function createImagePicker(o: ImagePickerOptions): ImagePicker {
     "div",
     { class: "pj-block" },
     el("label", { class: "pj-row", for: "projection-count" }, el("span", {}, "At most"), count),
-    presets(COUNT_PRESETS, count, () => o.onChange(), "projection-count"),
+    presets(COUNT_PRESETS, count, () => o.onChange(), "projection-count", o.size),
   );
   const prompt = createEvaluatePrompt("Needs the predictions.", o.evaluate, "pj-evaluate");
   let seed = 0;
@@ -215,8 +230,8 @@ export function createImagePicker(o: ImagePickerOptions): ImagePicker {
     spec: () => ({
       mode: mode.value as PickMode,
       classes: new Set(boxes.filter((box) => box.checked).map((box) => Number(box.value))),
-      perClass: clampInt(perClass.value, 1, MAX_POINTS, 5),
-      count: clampInt(count.value, 1, MAX_POINTS, 1000),
+      perClass: clampInt(perClass.value, 1, o.size, 5),
+      count: clampInt(count.value, 1, o.size, Math.min(1000, o.size)),
       seed,
     }),
     setEvaluated(value) {

@@ -1,15 +1,25 @@
 // The animation between layers: eased transitions from what is shown to a target layer, and a
-// play loop that steps through the layers (move, hold, move…) at a chosen speed. Frames are drawn
-// with requestAnimationFrame only while something moves; while playing, the frame rate is measured.
+// play loop that steps through the layers (move, hold, move…) at a chosen speed. A layer whose
+// coordinates have not arrived yet is asked for and waited for (the loop holds meanwhile; a
+// transition to it starts once it is there). Frames are drawn with requestAnimationFrame only
+// while something moves or a picture is still filling in; while playing, the frame rate is
+// measured.
 import type { Blend } from "./scatter";
 
 export interface PlayerOptions {
-  render(blend: Blend): void;
+  /** Draw a frame (`moving`: part of a transition); true: draw again next frame. */
+  render(blend: Blend, moving: boolean): boolean;
+  /** Whether a layer's coordinates are there to be shown. */
+  ready(layer: number): boolean;
+  /** Fetch a layer: it is wanted now (call `loaded` once it is there). */
+  need(layer: number): void;
   /** Freeze the positions shown by `blend` into a spare slot (to start a new transition from). */
   snapshot(blend: Blend): number;
   /** The target layer changed (slider, name). */
   onLayer(layer: number): void;
   onPlaying(playing: boolean): void;
+  /** A transition came to rest on a layer. */
+  onRest(): void;
   /** Frames per second over the last second of playing (shown beside the hint). */
   onFps(fps: number): void;
 }
@@ -26,6 +36,8 @@ export interface Player {
   blend(): Blend;
   /** Draw one frame soon (colours, size or highlight changed). */
   invalidate(): void;
+  /** A layer arrived: a transition waiting for it may start. */
+  loaded(): void;
   destroy(): void;
 }
 
@@ -50,6 +62,8 @@ export function createPlayer(o: PlayerOptions): Player {
   let dirty = false;
   let fpsStart = 0;
   let fpsFrames = 0;
+  // A transition asked for before its layer arrived: started once it has.
+  let pending: { layer: number; ms: number } | null = null;
 
   const progress = (now: number): number =>
     moving ? ease(Math.min(1, Math.max(0, (now - start) / Math.max(1, duration)))) : 0;
@@ -59,10 +73,16 @@ export function createPlayer(o: PlayerOptions): Player {
     if (!frame) frame = requestAnimationFrame(tick);
   };
 
-  const goTo = (layer: number, ms: number): void => {
+  const goTo = (layer: number, ms: number, now = performance.now()): void => {
     if (!layers) return;
     const target = Math.min(layers - 1, Math.max(0, Math.round(layer)));
-    const now = performance.now();
+    if (!o.ready(target)) {
+      pending = { layer: target, ms };
+      o.need(target);
+      o.onLayer(target);
+      return;
+    }
+    pending = null;
     if (moving) {
       const shown = blendAt(now);
       from = shown.t >= 1 ? to : shown.t <= 0 ? shown.from : o.snapshot(shown);
@@ -79,14 +99,16 @@ export function createPlayer(o: PlayerOptions): Player {
 
   function tick(now: number): void {
     frame = 0;
+    if (pending && o.ready(pending.layer)) goTo(pending.layer, pending.ms, now);
     if (moving && now - start >= duration) {
       moving = false;
       from = to;
+      o.onRest();
       if (playing) holdUntil = now + (HOLD_MS * (to === layers - 1 ? END_HOLD : 1)) / speed;
     }
-    if (playing && !moving && now >= holdUntil) goTo((to + 1) % layers, MOVE_MS / speed);
+    if (playing && !moving && !pending && now >= holdUntil) goTo((to + 1) % layers, MOVE_MS / speed, now);
     const blend = blendAt(now);
-    o.render(blend);
+    const more = o.render(blend, moving);
     dirty = false;
     if (playing) {
       fpsFrames++;
@@ -99,7 +121,7 @@ export function createPlayer(o: PlayerOptions): Player {
         fpsFrames = 0;
       }
     }
-    if (playing || moving || dirty) schedule();
+    if (playing || moving || dirty || more) schedule();
   }
 
   const pause = (): void => {
@@ -115,6 +137,7 @@ export function createPlayer(o: PlayerOptions): Player {
       layers = count;
       from = to = 0;
       moving = false;
+      pending = null;
       o.onLayer(0);
       dirty = true;
       schedule();
@@ -141,9 +164,13 @@ export function createPlayer(o: PlayerOptions): Player {
       dirty = true;
       schedule();
     },
+    loaded() {
+      if (pending) schedule();
+    },
     destroy() {
       playing = false;
       moving = false;
+      pending = null;
       if (frame) cancelAnimationFrame(frame);
       frame = 0;
     },

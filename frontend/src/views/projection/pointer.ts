@@ -1,5 +1,6 @@
 // Pointer handling on the scatter: hover (pick the nearest point), click (select it), drag (pan),
-// wheel (zoom about the cursor), double-click (reset the view).
+// wheel (zoom about the cursor), double-click (reset the view). `repick` hovers again where the
+// pointer is (a layer's picking index is built after the first pick that needed it).
 import type { Scatter } from "./scatter";
 
 export interface PointerOptions {
@@ -12,14 +13,20 @@ export interface PointerOptions {
   redraw(): void;
 }
 
-export function attachPointer(o: PointerOptions): void {
+export interface Pointer {
+  repick(): void;
+}
+
+export function attachPointer(o: PointerOptions): Pointer {
   const canvas = o.scatter.element;
   let drag: { x: number; y: number; moved: boolean } | null = null;
+  let over: { x: number; y: number } | null = null; // the pointer, while over the canvas
   canvas.addEventListener("pointerdown", (event) => {
     drag = { x: event.clientX, y: event.clientY, moved: false };
     canvas.setPointerCapture(event.pointerId);
   });
   canvas.addEventListener("pointermove", (event) => {
+    over = { x: event.clientX, y: event.clientY };
     if (!o.active()) return;
     if (drag && (drag.moved || Math.abs(event.clientX - drag.x) + Math.abs(event.clientY - drag.y) > 4)) {
       o.scatter.pan(event.clientX - drag.x, event.clientY - drag.y);
@@ -37,7 +44,10 @@ export function attachPointer(o: PointerOptions): void {
     const point = o.scatter.pick(event.clientX, event.clientY);
     if (point !== null) o.onClick(point);
   });
-  canvas.addEventListener("pointerleave", () => o.onHover(null));
+  canvas.addEventListener("pointerleave", () => {
+    over = null;
+    o.onHover(null);
+  });
   canvas.addEventListener("dblclick", () => {
     o.scatter.resetView();
     o.redraw();
@@ -53,4 +63,9 @@ export function attachPointer(o: PointerOptions): void {
     },
     { passive: false },
   );
+  return {
+    repick() {
+      if (over && !drag && o.active()) o.onHover(o.scatter.pick(over.x, over.y));
+    },
+  };
 }

@@ -1,5 +1,6 @@
-// The projection routes: start a projection job, read its binary result and scores, and the
-// server's layer lists and tray, through the shared fetch layer.
+// The projection routes: start a projection job, read its scores and its coordinates one layer
+// at a time (binary float32), and the server's layer lists and tray, through the shared fetch
+// layer.
 import { ApiError, float32, getJson, getJsonAt, postJson, resultUrl } from "../../api/client";
 import type { Schemas } from "../../api/paths";
 import type { Job } from "../../api/types";
@@ -18,12 +19,15 @@ export type ProjectionScores = Schemas["ProjectionScores"];
 
 export const MAX_TRAY_POINTS = 32; // the server's limit per projection
 
-/** Coordinates of `count` points at `layers` layers: `coords[(l * count + i) * 2 + {0, 1}]` in [-1, 1]. */
+/** A finished projection of `count` points at `layers` layers: its layers' node names and
+ * scores, and its first layer's coordinates; the others come one at a time (`layer`). */
 export interface ProjectionResult {
+  url: string;
   nodes: string[];
   layers: number;
   count: number;
-  coords: Float32Array;
+  /** Layer 0: x, y per point in [-1, 1] (NaN for an image the server could not read). */
+  first: Float32Array;
   scores: ProjectionScores;
 }
 
@@ -34,19 +38,25 @@ export const projectionApi = {
   tray: async (): Promise<TrayPoint[]> =>
     (await getJson("/api/tray")).map((entry) => ({ ...entry, source: entry.source ?? -1 })),
 
-  /** The coordinates a finished job made, (layers, count, 2), and their scores. */
+  /** A finished job's projection: its scores (which name the layers) and its first layer. */
   async result(job: ProjectionJob): Promise<ProjectionResult> {
     const url = resultUrl(job);
-    const [{ shape, values: coords, headers }, scores] = await Promise.all([
-      float32(url, 3),
+    const [scores, first] = await Promise.all([
       getJsonAt(`${url}/scores`, "/api/projections/{key}/scores"),
+      projectionApi.layer(url, 0),
     ]);
-    const [layers = 0, count = 0, two = 0] = shape;
-    if (two !== 2) throw new ApiError(`The projection result has an unexpected shape (${shape.join("×")}).`, 500);
-    const nodes = (headers.get("X-Nodes") ?? "").split(",").filter((name) => name !== "");
-    while (nodes.length < layers) nodes.push(`layer ${nodes.length}`);
-    if (scores.knn_layout.length !== layers)
-      throw new ApiError(`The projection has ${layers} layers but ${scores.knn_layout.length} scores.`, 500);
-    return { nodes: nodes.slice(0, layers), layers, count, coords, scores };
+    const nodes = scores.nodes;
+    if (!nodes.length) throw new ApiError("The projection has no layers.", 500);
+    if (scores.knn_layout.length !== nodes.length)
+      throw new ApiError(`The projection has ${nodes.length} layers but ${scores.knn_layout.length} scores.`, 500);
+    return { url, nodes, layers: nodes.length, count: first.length / 2, first, scores };
+  },
+
+  /** One layer's coordinates, (count, 2), from the result at `url` (GET {url}/layers/{layer}). */
+  async layer(url: string, layer: number, count?: number): Promise<Float32Array> {
+    const { shape, values } = await float32(`${url}/layers/${layer}`, 2);
+    if (shape[1] !== 2 || (count !== undefined && shape[0] !== count))
+      throw new ApiError(`Layer ${layer} of the projection has an unexpected shape (${shape.join("×")}).`, 500);
+    return values;
   },
 };

@@ -3,7 +3,8 @@
 // class, with a hover card and click-to-select, and a curve of how well the classes separate at
 // each layer under the slider. The lead view of the Data section's "Projection" panel. Tray
 // images (edits, uploads) can be added as extra points, each with the dataset image it was made
-// from.
+// from. A projection's coordinates come a layer at a time (layer-store.ts): the first, then the
+// ones the slider or the player reaches for, and their neighbours ahead of them.
 import { JobCancelled } from "../../state/jobs";
 import { classColor } from "../../ui/colors";
 import { el, showError } from "../../ui/dom";
@@ -14,10 +15,13 @@ import { chooseImages, withOriginals, type Pick } from "./choose";
 import { createControls } from "./controls";
 import { createImagePicker } from "./image-picker";
 import { createLayerPicker } from "./layer-picker";
-import { pointColors, trayKey, type ColorInputs } from "./coloring";
-import { createLegend } from "./legend";
+import { entryColors, pointColors, trayKey, type ColorInputs, type PointColors } from "./coloring";
+import { markUnplaced } from "./coords";
+import { createLayerStore, type LayerStore } from "./layer-store";
+import { createLegend, type ColorMode } from "./legend";
 import { createPlayer } from "./player";
-import { attachPointer } from "./pointer";
+import { createPointsControl } from "./points-control";
+import { attachPointer, type Pointer } from "./pointer";
 import { MAX_TRAY_POINTS, projectionApi, type ProjectionResult, type TrayPoint } from "./projection-api";
 import "./projection.css";
 import { createScatter } from "./scatter";
@@ -36,10 +40,22 @@ interface Shown {
   result: ProjectionResult;
   /** Dataset index of each point. */
   indices: Int32Array;
-  /** Point of each dataset index. */
-  point: Map<number, number>;
+  /** Point of each dataset index (-1: none). */
+  pointOf: Int32Array;
   /** Tray images, drawn as points indices.length + j. */
   tray: TrayPoint[];
+  layers: LayerStore;
+  /** Points the server could not place (unreadable images), at the first layer. */
+  unplaced: number;
+}
+
+/** The colouring uploaded last, and what it was made from. */
+interface Colored {
+  shown: Shown;
+  mode: ColorMode;
+  labels: Int32Array | null;
+  predictions: readonly number[] | null;
+  colors: PointColors;
 }
 
 /** Classes the user probably wants first: cat and dog where they exist (the reference figure). */
@@ -57,17 +73,51 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
   let running = false;
   let hovered: number | null = null;
   let trayList: TrayPoint[] = [];
+  let colored: Colored | null = null;
+  let shownOpacity = -1;
+  let pointer: Pointer | null = null;
   const cleanups: (() => void)[] = [];
 
-  const scatter = createScatter();
+  const scatter = createScatter({ onPickable: () => pointer?.repick() });
   const canvas = scatter.element;
+  /** The layers to fetch around `layer`, the nearest first (ahead first while playing). */
+  const around = (layer: number): number[] => {
+    const count = shown?.result.layers ?? 0;
+    const ahead = player.isPlaying() ? [layer + 1, layer + 2, (layer + 1) % count, (layer + 2) % count] : [];
+    return [layer, ...ahead, layer + 1, layer - 1];
+  };
+  // The fewest points a moving frame drew since the frame rate was last shown (thinned frames).
+  let thinnedTo: { points: number; total: number } | null = null;
   const player = createPlayer({
-    render: (blend) => scatter.render(blend),
+    render(blend, moving) {
+      const more = scatter.render(blend, moving);
+      const drawn = scatter.lastDrawn();
+      if (drawn.opacity !== shownOpacity) points.showOpacity((shownOpacity = drawn.opacity));
+      if (drawn.thinned && drawn.points < (thinnedTo?.points ?? Infinity)) thinnedTo = drawn;
+      return more;
+    },
+    ready: (layer) => scatter.hasLayer(layer),
+    need: (layer) => shown?.layers.want(around(layer)),
     snapshot: (blend) => scatter.snapshot(blend),
-    onLayer: (layer) => controls.setLayer(layer),
+    onLayer(layer) {
+      controls.setLayer(layer);
+      shown?.layers.want(around(layer));
+    },
     onPlaying: (playing) => controls.setPlaying(playing),
-    onFps: (fps) => (fpsText.textContent = `${Math.round(fps)} fps`),
+    onRest: () => pointer?.repick(),
+    onFps(fps) {
+      const thinned = thinnedTo
+        ? ` · ${thinnedTo.points.toLocaleString()} of ${thinnedTo.total.toLocaleString()} points while moving`
+        : "";
+      thinnedTo = null;
+      fpsText.textContent = `${Math.round(fps)} fps${thinned}`;
+    },
   });
+  const points = createPointsControl((style) => {
+    scatter.setStyle(style);
+    player.invalidate();
+  });
+  scatter.setStyle(points.style());
   const controls = createControls({
     onLayer(layer, scrub) {
       player.pause();
@@ -84,6 +134,7 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
   scatter.setFitted(controls.fitted());
   const legend = createLegend(() => recolor());
   const images = createImagePicker({
+    size: dataset.size,
     trueClasses,
     classCounts: dataset.labelled ? dataset.class_counts : null,
     labelled: dataset.labelled,
@@ -135,9 +186,10 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     " ",
     fpsText,
   );
-  const stage = el("div", { class: "pj-stage" }, canvas, legend.element, empty, hint);
+  const stage = el("div", { class: "pj-stage" }, canvas, legend.element, points.element, empty, hint);
   hint.hidden = true;
   legend.element.hidden = true;
+  points.element.hidden = true;
   const element = el(
     "div",
     { class: "pj-view", id: "projection-view" },
@@ -195,16 +247,26 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     predictedClasses: model.classes,
   });
 
+  /** Colour the points: each point's entry anew when what it depends on changed (once per
+   * colouring), else only the entries' colours (an entry shown or hidden). */
   function recolor(): void {
     if (!shown) return;
-    const {
-      rgba,
-      entries,
-      palette: colors,
-    } = pointColors(legend.mode(), shown.indices, legend.hidden(), colorInputs(), shown.tray);
-    palette = colors;
-    legend.setEntries(entries);
-    scatter.setColors(rgba);
+    const mode = legend.mode();
+    const predictions = context.evaluation.get()?.images.predictions ?? null;
+    const same =
+      colored?.shown === shown &&
+      colored.mode === mode &&
+      colored.labels === labels &&
+      colored.predictions === predictions;
+    if (colored && same) {
+      scatter.setEntryColors(entryColors(colored.colors.entries, legend.hidden()));
+    } else {
+      const colors = pointColors(mode, shown.indices, colorInputs(), shown.tray);
+      colored = { shown, mode, labels, predictions, colors };
+      palette = colors.palette;
+      legend.setEntries(colors.entries);
+      scatter.setColors(colors.slots, entryColors(colors.entries, legend.hidden()));
+    }
     setHover(null);
     highlight();
   }
@@ -216,11 +278,12 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
       const j = shown?.tray.findIndex((t) => t.id === id) ?? -1;
       return j < 0 ? null : n + j;
     };
-    const current = state.tray !== null ? trayPoint(state.tray) : (shown?.point.get(state.image) ?? null);
+    const at = (index: number): number => shown?.pointOf[index] ?? -1;
+    const current = state.tray !== null ? trayPoint(state.tray) : at(state.image) >= 0 ? at(state.image) : null;
     // Outlined: the visible tray points, and the originals of those.
     const visible = (shown?.tray ?? []).filter((_, j) => !legend.hidden().has(trayKey(j)));
     const tray = visible.map((t) => trayPoint(t.id) ?? -1);
-    const originals = visible.map((t) => shown?.point.get(t.source) ?? -1);
+    const originals = visible.map((t) => (t.source >= 0 ? at(t.source) : -1));
     scatter.setHighlights({ hover: hovered, current, tray, originals });
     player.invalidate();
   };
@@ -244,18 +307,35 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
 
   function show(result: ProjectionResult, indices: Int32Array, tray: TrayPoint[]): void {
     player.pause();
-    shown = { result, indices, point: new Map(Array.from(indices, (index, i) => [index, i])), tray };
+    shown?.layers.destroy();
+    const pointOf = new Int32Array(dataset.size).fill(-1);
+    indices.forEach((index, i) => (pointOf[index] = i));
+    const layers = createLayerStore({
+      layers: result.layers,
+      load: (layer) => projectionApi.layer(result.url, layer, result.count),
+      onLoad(layer, coords) {
+        markUnplaced(coords);
+        scatter.setLayer(layer, coords);
+        player.loaded();
+      },
+      onError: (layer, error) => showError(status, new Error(`Layer ${layer}: ${String(error)}`)),
+    });
+    const unplaced = markUnplaced(result.first);
+    shown = { result, indices, pointOf, tray, layers, unplaced };
     hovered = null;
     scatter.resize();
-    scatter.setData(result.coords, result.layers, result.count);
+    scatter.setData(result.layers, result.count);
+    scatter.setLayer(0, result.first);
     controls.setNodes(result.nodes, (name) => nodeInfo.get(name) ?? null, result.scores);
     empty.hidden = true;
     hint.hidden = false;
     legend.element.hidden = false;
+    points.element.hidden = false;
     fpsText.textContent = "";
     recolor();
     highlight();
     player.setLayers(result.layers);
+    layers.want(around(0));
   }
 
   run.onclick = async () => {
@@ -281,8 +361,16 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
       const result = await projectionApi.result(job);
       if (result.count !== total) throw new Error(`The server returned ${result.count} points for ${total} images.`);
       show(result, indices, tray);
+      const unplaced = shown?.unplaced ?? 0;
       status.replaceChildren(
         `${result.count.toLocaleString()} images × ${result.layers} layers in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        unplaced
+          ? el(
+              "div",
+              { class: "pj-note" },
+              `${unplaced.toLocaleString()} image${unplaced === 1 ? "" : "s"} could not be read: not drawn.`,
+            )
+          : "",
       );
     } catch (error) {
       if (error instanceof JobCancelled) status.replaceChildren("Cancelled.");
@@ -293,7 +381,7 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
     }
   };
 
-  attachPointer({
+  pointer = attachPointer({
     scatter,
     active: () => shown !== null,
     onHover: setHover,
@@ -324,6 +412,7 @@ export function createProjectionView(context: AppContext, options: ProjectionVie
       if (state.tray !== null && state.tray !== previous.tray) refreshTray(true);
     }),
     () => resize.disconnect(),
+    () => shown?.layers.destroy(),
     () => player.destroy(),
     () => scatter.destroy(),
     () => card.destroy(),

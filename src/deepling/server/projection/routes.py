@@ -1,4 +1,5 @@
-"""Projections: start one (a job), read its coordinates and scores, list the layers."""
+"""Projections: start one (a job), read its coordinates (all layers, or one layer at a time) and
+scores, list the layers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Annotated
 
 import numpy as np
 import torch
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
 from deepling.analysis.projection import default_nodes
 from deepling.errors import NotFoundError
@@ -14,12 +15,8 @@ from deepling.server.deps import SessionDep
 from deepling.server.encoding import FLOAT32_RESPONSE, float32_response
 from deepling.server.jobs.routes import job_out
 from deepling.server.jobs.schemas import JobOut
-from deepling.server.projection.job import (
-    PROJECTION,
-    conv_pool_nodes,
-    load_projection,
-    start_projection,
-)
+from deepling.server.projection.job import PROJECTION, conv_pool_nodes, start_projection
+from deepling.server.projection.recent import held_projection
 from deepling.server.projection.schemas import (
     ProjectionLayers,
     ProjectionRequest,
@@ -28,6 +25,10 @@ from deepling.server.projection.schemas import (
 
 router = APIRouter(prefix="/api", tags=["projection"])
 Key = Annotated[str, PROJECTION.key_parameter()]
+Layer = Annotated[
+    int,
+    Path(ge=0, description="the layer's position in the projection's nodes (past the last: 404)"),
+]
 
 
 @router.post("/jobs/projection", **PROJECTION.job_route())
@@ -39,11 +40,32 @@ def start_projection_job(session: SessionDep, request: ProjectionRequest) -> Job
 
 @router.get("/projections/{key}", response_class=Response, responses=FLOAT32_RESPONSE)
 def projection(session: SessionDep, key: Key) -> Response:
-    """Coordinates ``(L, N, 2)`` as little-endian float32 in [-1, 1], point order as requested;
-    ``X-Nodes`` names the L layers. Their separability scores: ``{key}/scores``."""
-    result = load_projection(session, key)
+    """Coordinates ``(L, N, 2)`` as little-endian float32 in [-1, 1], point order as requested
+    (NaN for an image that could not be read); ``X-Nodes`` names the L layers. One layer at a
+    time: ``{key}/layers/{layer}``; their separability scores: ``{key}/scores``."""
+    result = held_projection(session, key)
     response = float32_response(torch.from_numpy(result.coords))
     response.headers["X-Nodes"] = ",".join(result.nodes)
+    return response
+
+
+@router.get(
+    "/projections/{key}/layers/{layer}", response_class=Response, responses=FLOAT32_RESPONSE
+)
+def projection_layer(session: SessionDep, key: Key, layer: Layer) -> Response:
+    """One layer's coordinates ``(N, 2)`` as little-endian float32 in [-1, 1], point order as
+    requested (NaN for an image that could not be read); ``X-Node`` names the layer and
+    ``X-Layers`` counts the projection's layers. Served from memory after the first request
+    of a projection, so fetching the layers one by one reads its entry once."""
+    result = held_projection(session, key)
+    layers = len(result.nodes)
+    if layer >= layers:
+        raise NotFoundError(
+            f"Layer {layer} is out of range: projection {key!r} has {layers} (0 to {layers - 1})."
+        )
+    response = float32_response(torch.from_numpy(result.coords[layer]))
+    response.headers["X-Node"] = result.nodes[layer]
+    response.headers["X-Layers"] = str(layers)
     return response
 
 
@@ -55,7 +77,7 @@ def _finite(values: np.ndarray) -> list[float | None]:
 def projection_scores(session: SessionDep, key: Key) -> ProjectionScores:
     """Per layer, how well the true classes separate: kNN accuracy of the 2-D layout and of the
     full activations, and the layout's silhouette."""
-    result = load_projection(session, key)
+    result = held_projection(session, key)
     scores = result.scores
     if scores is None:  # entries are written with scores; this one was not
         raise NotFoundError(f"Projection {key!r} has no scores.", "Run it again.")
