@@ -95,12 +95,17 @@ def default_nodes(graph: Graph) -> list[str]:
     return [n.name for n in graph.nodes if n.op not in PASS_THROUGH_OPS]
 
 
+def _width(model: Model, name: str) -> int:
+    return int(np.prod(model.graph()[name].shape, dtype=np.int64))
+
+
 def _node_chunks(model: Model, names: list[str], rows: int) -> list[list[str]]:
-    """``names`` split so that ``rows`` images' activations of one chunk fit SAMPLE_BUDGET."""
+    """``names`` split so that ``rows`` images' activations of one chunk fit SAMPLE_BUDGET,
+    widest first: the pivot vectors kept so far are fewest while the widest chunk is held."""
     chunks: list[list[str]] = [[]]
     size = 0
-    for name in names:
-        width = int(np.prod(model.graph()[name].shape, dtype=np.int64)) * rows
+    for name in sorted(names, key=lambda n: -_width(model, n)):
+        width = _width(model, name) * rows
         if chunks[-1] and size + width > SAMPLE_BUDGET:
             chunks.append([])
             size = 0
@@ -151,9 +156,9 @@ def _choose_layer_pivots(
     its kNN accuracy while its activations are here."""
     found = _Pivots({}, {}, {}, int((labels >= 0).sum()) if labels is not None else 0)
     for chunk in _node_chunks(model, names, len(sample)):
-        acts = model.activations(images, chunk, batch_size=model.batch_size)
+        acts = _sample_activations(model, images, chunk)
         for name in chunk:
-            flat = acts[name].reshape(len(sample), -1).float()
+            flat = acts.pop(name)
             gram = (flat @ flat.T).double().numpy()  # torch's matmul: far faster than numpy's
             chosen = max_min_from_gram(gram, k, rng)
             found.indices[name] = sample[chosen]
@@ -161,6 +166,29 @@ def _choose_layer_pivots(
             if labels is not None:
                 found.knn_full[name] = knn_accuracy_from_gram(gram, labels, NEIGHBOURS)
     return found
+
+
+class _Rows(nn.Module):
+    """Activations ``(B, ...)`` as rows ``(B, D)``."""
+
+    def forward(self, acts: Tensor) -> Tensor:
+        return acts.reshape(acts.shape[0], -1)
+
+
+def _sample_activations(model: Model, images: Tensor, names: list[str]) -> dict[str, Tensor]:
+    """The sample's activations at ``names`` as rows ``(S, D)`` float32, written batch by batch
+    into their place (no list of parts concatenated: a ResNet-50's first stage is 640 MB for
+    the 200 images, which a concatenation would hold twice)."""
+    rows = {name: torch.empty(len(images), _width(model, name)) for name in names}
+    size = model.batch_size
+    batches = (
+        (np.arange(start, min(start + size, len(images))), images[start : start + size])
+        for start in range(0, len(images), size)
+    )
+    for positions, found in model.reduce_stream(batches, {name: _Rows() for name in names}):
+        for name in names:
+            rows[name][positions[0] : positions[-1] + 1] = found[name]
+    return rows
 
 
 def _sample_images(
