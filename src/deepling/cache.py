@@ -30,10 +30,19 @@ _DIGESTS_LOCK = threading.Lock()
 def _tensors_identity(state: dict[str, torch.Tensor]) -> object:
     """What changes whenever a tensor is replaced or written to in place: its storage, shape
     and version counter (bumped by every in-place op, an optimizer step or load_state_dict's
-    copy included)."""
+    copy included), and a few of its values, for writes through ``.data``, which bypass the
+    counter."""
     return tuple(
-        (name, t.data_ptr(), tuple(t.shape), t._version, t.dtype) for name, t in state.items()
+        (name, t.data_ptr(), tuple(t.shape), t._version, t.dtype, _sampled_values(t))
+        for name, t in state.items()
     )
+
+
+def _sampled_values(tensor: torch.Tensor) -> bytes:
+    """Up to 16 values spread over the tensor, as bytes."""
+    flat = tensor.detach().reshape(-1)
+    step = max(1, flat.numel() // 16)
+    return flat[::step][:16].cpu().contiguous().view(torch.uint8).numpy().tobytes()
 
 
 def weights_digest(module: nn.Module) -> str:

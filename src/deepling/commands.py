@@ -129,14 +129,6 @@ def _read_classes(path: Path | None) -> list[str] | None:
     return names
 
 
-def _warn_skipped(dataset: Dataset) -> None:
-    skipped = getattr(dataset, "skipped", [])
-    if skipped:
-        shown = "; ".join(f"{p}: {why}" for p, why in skipped[:5])
-        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-        print(f"deepling: skipped {len(skipped)} unreadable files: {shown}{more}", file=sys.stderr)
-
-
 def _first_readable(dataset: Dataset, shape: tuple[int, int, int], spec: str) -> torch.Tensor:
     """The first readable one of the first few images, fitted to ``shape`` (a damaged file is
     the stream's to report), or a clear error when none of them is."""
@@ -180,7 +172,6 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
         trust_pickle=args.trust_pickle,
     )
     dataset = load_dataset(args.data, split=args.split)
-    _warn_skipped(dataset)
     if len(dataset) == 0:
         raise DeeplingError(
             f"The dataset {args.data} holds no images.", "Give a dataset with at least one image."
@@ -230,13 +221,10 @@ def evaluate_command(args: argparse.Namespace) -> None:
         f"accuracy {result.accuracy:.2%} on {scored} labelled images "
         f"({model.name} on {dataset.name})"
     )
-    unreadable = dataset.unreadable
+    unreadable = int((~result.read).sum())  # also for an evaluation read from the cache
     if unreadable:
-        first = next(iter(unreadable.values()))
-        print(
-            f"deepling: skipped {len(unreadable)} unreadable images (first: {first})",
-            file=sys.stderr,
-        )
+        first = next(iter(dataset.unreadable.values()), "see GET /api/dataset")
+        print(f"deepling: skipped {unreadable} unreadable images (first: {first})", file=sys.stderr)
     width = max(5, *(len(c) for c in model.classes))
     print(f"{'class':<{width}}  precision  recall  images")
     for name, p, r, n in zip(

@@ -10,7 +10,7 @@ from PIL import Image
 
 from deepling.analysis.channel_stats import channel_statistics
 from deepling.analysis.evaluation import evaluate
-from deepling.analysis.projection import layer_projection
+from deepling.analysis.projection import PivotDistances, layer_projection
 from deepling.analysis.top_activations import activation_table
 from deepling.data.base import ArrayDataset
 from deepling.data.loading import load_dataset
@@ -111,3 +111,39 @@ def test_bf16_matches_fp32_within_tolerance(trained_mnist, digits) -> None:  # t
 def test_auto_device_takes_the_cpu_here() -> None:
     assert resolve_device(None) == torch.device("cpu") == resolve_device("auto")
     assert resolve_device("cuda:1") == torch.device("cuda", 1)  # named devices as torch reads them
+
+
+def test_pivot_distances_stay_float32_under_autocast() -> None:
+    """Under bf16 autocast a matrix product keeps 8 bits: ‖a‖² + ‖p‖² − 2a·p of wide
+    activations far from the origin would lose their spread to rounding. The distances to the
+    pivots are taken in float32 whatever the autocast."""
+    torch.manual_seed(0)
+    acts = torch.rand(1, 20_000) + 5.0 + 0.1 * torch.randn(64, 20_000)  # far out, close together
+    pivots = acts[:8].clone()
+    exact = torch.cdist(acts.double(), pivots.double()).square()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = PivotDistances(pivots.clone())(acts).double()
+    off = exact > 1.0  # every pair but a pivot with itself
+    assert got.dtype == torch.float64 and torch.isfinite(got).all()
+    # float32 itself cancels to about 0.1 %; bf16 products were off by more than 100 %.
+    assert float(((got - exact).abs()[off] / exact[off]).max()) < 1e-2
+
+
+def test_bf16_projection_keeps_the_layout(trained_mnist, digits) -> None:  # type: ignore[no-untyped-def]
+    """The distances to the pivots are taken in float32 whatever the autocast: a bf16 pass
+    lays the points out as fp32 does (the layouts' distances correlate above 0.98; a reflection
+    or rotation between them does not count)."""
+    model: Model = trained_mnist[0]
+    memory, _ = digits
+    nodes = ["relu_2", "fc1"]
+    fp32 = layer_projection(model, memory, nodes, pivots=15)
+    model.precision = "bf16"
+    try:
+        bf16 = layer_projection(model, memory, nodes, pivots=15)
+    finally:
+        model.precision = "fp32"
+    assert np.isfinite(bf16.coords).all()
+    for a, b in zip(fp32.coords, bf16.coords, strict=True):
+        da = np.linalg.norm(a[:, None] - a[None], axis=2).ravel()
+        db = np.linalg.norm(b[:, None] - b[None], axis=2).ravel()
+        assert np.corrcoef(da, db)[0, 1] > 0.98

@@ -125,3 +125,36 @@ def test_a_pass_cancelled_by_its_progress_stops_its_threads(jpegs: Path) -> None
     while any(t.name.startswith("deepling-") for t in threading.enumerate()):
         assert time.monotonic() < deadline, "decoding threads still running"
         time.sleep(0.05)
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that declares ``width`` x ``height`` and holds no pixels."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(ihdr))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+    )
+
+
+def test_any_failure_to_decode_is_an_unreadable_image(tmp_path: Path) -> None:
+    """PIL raises many kinds of error (a decompression bomb, a file cut short, a header that
+    lies); each is one unreadable image, never the end of the pass."""
+    from PIL import Image
+
+    root = tmp_path / "mixed"
+    root.mkdir()
+    Image.new("RGB", (40, 40), (200, 30, 30)).save(root / "a_good.png")
+    (root / "b_bomb.png").write_bytes(_png_header(30_000, 30_000))  # 900 MP: PIL refuses it
+    (root / "c_header_only.png").write_bytes(_png_header(40, 40))
+    Image.new("RGB", (40, 40), (30, 200, 30)).save(root / "d_good.png")
+    data = load_dataset(root)
+    seen = np.concatenate([i for i, _ in data.stream((3, 32, 32), workers=2)])
+    assert list(seen) == [0, 3]
+    assert sorted(data.unreadable) == [1, 2]
+    assert "b_bomb.png" in data.unreadable[1]

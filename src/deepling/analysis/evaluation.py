@@ -174,11 +174,12 @@ def evaluate(
         model.input_shape, batch_size=size, workers=workers, device=model.device
     )
     # closing: a cancelled pass stops its decoding threads at once, not when collected.
+    read = np.zeros(n, dtype=bool)  # the images the stream could read
     with closing(stream):
         for indices, x in stream:
             _evaluate_batch(model, indices, x, labels, probabilities, loss)
+            read[indices] = True
             progress(int(indices[-1]) + 1, n)
-    read = ~np.isnan(probabilities[:, 0]) if k else np.ones(n, dtype=bool)
     predictions = np.where(read, np.nan_to_num(probabilities, nan=-1.0).argmax(axis=1), -1)
     known = (labels >= 0) & read
     confusion = np.zeros((k, k), dtype=np.int64)

@@ -31,6 +31,7 @@ from deepling.analysis.separability import (
 )
 from deepling.data.base import Dataset
 from deepling.data.stream import check_indices, pass_batches
+from deepling.errors import DeeplingError
 from deepling.graph.types import Graph
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
@@ -212,6 +213,11 @@ def _sample_images(
         for positions, x in batches:
             kept.append(in_data[positions])
             images.append(x)
+        if not kept and (extra is None or not len(extra)):
+            raise DeeplingError(
+                f"None of the {len(in_data)} sampled images could be read.",
+                "Check the dataset's files (GET /api/dataset counts the unreadable ones).",
+            )
     if extra is not None and len(in_extra := sample[sample >= count]):
         kept.append(in_extra)
         images.append(extra[torch.from_numpy(in_extra - count)].float())
@@ -289,7 +295,10 @@ class PivotDistances(nn.Module):
 
     def forward(self, acts: Tensor) -> Tensor:
         flat = acts.reshape(acts.shape[0], -1).float()
-        d2 = F.linear(flat, self.weight, self.pivot_norms)
+        # Always float32: under bf16 autocast ‖a‖² + ‖p‖² − 2a·p loses the distances' spread
+        # to rounding, and in fp16 a wide layer's norms overflow.
+        with torch.autocast(flat.device.type, enabled=False):
+            d2 = F.linear(flat, self.weight, self.pivot_norms)
         # vector_norm reads the activations once; pow(2).sum() would write a copy first.
         norms = torch.linalg.vector_norm(flat, dim=1, keepdim=True).square_()
         return d2.add_(norms).clamp_(min=0.0)
@@ -406,9 +415,9 @@ def layer_projection(
         read = np.concatenate(spilled.positions) if spilled.positions else np.zeros(0, np.int64)
         own_layout = {}
         for name in unique:
-            pivot_rows = np.searchsorted(read, chosen.indices[name])
+            d2, pivot_rows = _read_pivots(spilled.read(name), read, chosen.indices[name])
             layout = np.full((n, 2), np.nan)
-            layout[read] = mds_from_pivot_distances(spilled.read(name), pivot_rows)
+            layout[read] = mds_from_pivot_distances(d2, pivot_rows)
             own_layout[name] = layout
     finally:
         spilled.close()
@@ -427,6 +436,21 @@ def layer_projection(
         else None
     )
     return Projection(names, np.stack([_fit_unit_square(layout) for layout in layouts]), scores)
+
+
+def _read_pivots(
+    d2: np.ndarray, read: np.ndarray, pivots: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distances ``d2`` (rows: the points ``read``) to the pivots that were read in the pass
+    too, and those pivots' rows: a file read for the sample may fail later in the pass."""
+    rows = np.minimum(np.searchsorted(read, pivots), len(read) - 1)
+    found = read[rows] == pivots
+    if not found.any():
+        raise DeeplingError(
+            "No pivot image of the projection could be read during the pass.",
+            "Check the dataset's files (GET /api/dataset counts the unreadable ones).",
+        )
+    return d2[:, found], rows[found]
 
 
 def _align(previous: np.ndarray, layout: np.ndarray, read: np.ndarray) -> np.ndarray:

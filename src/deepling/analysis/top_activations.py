@@ -110,6 +110,11 @@ class _Leaders:
         self.values = np.take_along_axis(joined, order[:, :, None], axis=1)
 
 
+def activation_table_key(model: Model, dataset: Dataset, node: str) -> str:
+    """The cache key of ``node``'s table over ``dataset`` (``node`` by its graph name)."""
+    return model_data_key("activation-table", model, dataset, node, VERSION)
+
+
 def activation_table(
     model: Model,
     data: Dataset | Tensor,
@@ -125,7 +130,7 @@ def activation_table(
     inside the graph; cached when ``data`` is a Dataset."""
     node = model.graph()[node].name
     key = (
-        model_data_key("activation-table", model, data, node, VERSION)
+        activation_table_key(model, data, node)
         if (cache is not None and isinstance(data, Dataset))
         else None
     )
@@ -164,8 +169,7 @@ def cached_activation_table(
 ) -> ActivationTable | None:
     """The table if a pass computed it already (in this or an earlier run), else None."""
     node = model.graph()[node].name
-    key = model_data_key("activation-table", model, dataset, node, VERSION)
-    stored = cache.load("activation-table", key)
+    stored = cache.load("activation-table", activation_table_key(model, dataset, node))
     return None if stored is None else ActivationTable.from_arrays(node, stored)
 
 

@@ -103,16 +103,13 @@ class Dataset(ABC):
     @property
     def unreadable(self) -> dict[int, str]:
         """Images found unreadable so far (index: why), by ``stream`` or ``mark_unreadable``."""
-        return dict(self._unreadable)
+        with _UNREADABLE_LOCK:
+            return dict(self.__dict__.get("_unreadable", {}))
 
     def mark_unreadable(self, index: int, reason: str) -> None:
         """Record that image ``index`` could not be read (thread-safe)."""
         with _UNREADABLE_LOCK:
-            self._unreadable[int(index)] = reason
-
-    @cached_property
-    def _unreadable(self) -> dict[int, str]:
-        return {}
+            self.__dict__.setdefault("_unreadable", {})[int(index)] = reason
 
     @cached_property
     def fingerprint(self) -> str:

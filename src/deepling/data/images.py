@@ -44,7 +44,7 @@ def read_image(path: Path, *, draft: tuple[int, int] | None = None) -> np.ndarra
                     img.draft(None, draft)
                 img.load()
                 return pil_to_array(img)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
+    except Exception as exc:  # PIL raises many types for broken files (EOFError, struct.error...)
         raise DeeplingError(f"Cannot read image {path}: {exc}.") from exc
 
 

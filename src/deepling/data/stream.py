@@ -14,7 +14,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -62,7 +62,7 @@ def _stack(images: list[Tensor]) -> Tensor:
 def to_device(pixels: Tensor, device: torch.device) -> Tensor:
     """A batch on ``device`` as float32 in [0, 1]; uint8 batches travel as uint8 (a quarter of
     the bytes) and are converted there."""
-    if device.type == "cuda":
+    if device.type == "cuda" and pixels.device.type == "cpu":
         pixels = pixels.pin_memory().to(device, non_blocking=True)
     elif pixels.device != device:
         pixels = pixels.to(device)
@@ -72,7 +72,13 @@ def to_device(pixels: Tensor, device: torch.device) -> Tensor:
 class _Producer:
     """Runs ``make(positions)`` for each batch on a background thread, ``PREFETCH`` ahead."""
 
-    def __init__(self, chunks: list[np.ndarray], make: Callable[[np.ndarray], Batch | None]):
+    def __init__(
+        self,
+        chunks: list[np.ndarray],
+        make: Callable[[np.ndarray], Batch | None],
+        on_stop: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._on_stop = on_stop  # run when the consumer stops, before the thread is joined
         self._results: queue.Queue[Batch | BaseException | None] = queue.Queue(PREFETCH)
         self._stop = threading.Event()
         self._thread = threading.Thread(
@@ -98,6 +104,8 @@ class _Producer:
                 if batch is not None and not self._put(batch):
                     return
             self._put(None)
+        except CancelledError:  # the consumer stopped: its decodes were cancelled
+            return
         except BaseException as exc:  # handed to the consumer, raised there
             self._put(exc)
 
@@ -109,6 +117,7 @@ class _Producer:
                 yield item
         finally:
             self._stop.set()
+            self._on_stop()  # cancels decodes not started, so the join waits for none of them
             self._thread.join()
 
 
@@ -181,7 +190,7 @@ def stream_positions(
         return
     decoder = _Decoder(dataset, order, input_shape, chunks, workers or default_workers())
     try:
-        for positions, pixels in _Producer(chunks, decoder):
+        for positions, pixels in _Producer(chunks, decoder, on_stop=decoder.close):
             yield positions, to_device(pixels, device)
     finally:
         decoder.close()

@@ -50,7 +50,8 @@ export function selectImages(
     if (predictions) {
       const p = predictions[i] ?? -1;
       if (predicted !== null && p !== predicted) continue;
-      if (correct !== "all" && (label < 0 || (p === label) !== wantRight)) continue;
+      // Right or wrong needs a label and a prediction (-1: the image could not be read).
+      if (correct !== "all" && (label < 0 || p < 0 || (p === label) !== wantRight)) continue;
     }
     out[n++] = i;
   }

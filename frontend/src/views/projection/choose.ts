@@ -94,7 +94,10 @@ export function chooseImages(spec: PickSpec, inputs: PickInputs): Pick {
   } else if (spec.mode === "misclassified") {
     if (!predictions || !labels)
       return { indices: new Int32Array(0), note: "Misclassified images need the evaluation." };
-    const wrong = filter(inputs.size, (i) => (labels[i] ?? -1) >= 0 && predictions[i] !== labels[i] && inClasses(i));
+    // An unreadable image (prediction -1) was not predicted at all: not misclassified.
+    const misclassified = (i: number): boolean =>
+      (labels[i] ?? -1) >= 0 && (predictions[i] ?? -1) >= 0 && predictions[i] !== labels[i];
+    const wrong = filter(inputs.size, (i) => misclassified(i) && inClasses(i));
     if (!wrong.length) return { indices: wrong, note: `No misclassified images${classWord}.` };
     if (wrong.length > spec.count)
       note = `${spec.count.toLocaleString()} of ${wrong.length.toLocaleString()} misclassified images${classWord}, drawn at random.`;

@@ -53,7 +53,7 @@ def start_effect(session: Session, name: str) -> Job:
 def _recall(labels: np.ndarray, predictions: np.ndarray, k: int) -> list[float | None]:
     out: list[float | None] = []
     for c in range(k):
-        mine = labels == c
+        mine = (labels == c) & (predictions >= 0)  # an unreadable image is in no score
         out.append(round(float((predictions[mine] == c).mean()), 6) if mine.any() else None)
     return out
 
@@ -62,8 +62,9 @@ def load_effect(session: Session, key: str) -> AblationEffectOut:
     stored = EFFECT.load(session, key)
     labels, before, after = stored["labels"], stored["before"], stored["after"]
     k = len(session.model.classes)
-    known = labels >= 0
-    changed = np.flatnonzero(before != after)
+    # Scored where labelled and read in both passes (an unreadable image's prediction is -1).
+    known = (labels >= 0) & (before >= 0) & (after >= 0)
+    changed = np.flatnonzero((before != after) & (before >= 0) & (after >= 0))
     spec = json.loads(str(stored["spec"]))
     return AblationEffectOut(
         ablations=[AblationOut(**item) for item in spec],

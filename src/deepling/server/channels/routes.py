@@ -9,8 +9,11 @@ from fastapi import APIRouter, Path, Query, Response
 
 from deepling.analysis.channel_stats import ChannelStatistics, channel_statistics
 from deepling.analysis.featurevis import check_channel
-from deepling.analysis.keys import model_data_key
-from deepling.analysis.top_activations import activation_table, cached_activation_table
+from deepling.analysis.top_activations import (
+    activation_table,
+    activation_table_key,
+    cached_activation_table,
+)
 from deepling.errors import NotFoundError
 from deepling.server.channels.schemas import ChannelStatsOut, TopActivationsOut
 from deepling.server.deps import SessionDep
@@ -65,7 +68,7 @@ def start_top_table(session: Session, node: str) -> Job:
         job.result_url = f"api/top-activations/{name}"
 
     def ready() -> bool:
-        key = model_data_key("activation-table", session.model, session.dataset, name)
+        key = activation_table_key(session.model, session.dataset, name)
         return session.cache.exists("activation-table", key)
 
     return session.jobs.submit(f"top-activations:{name}", work, join_active=True, ready=ready)
