@@ -134,12 +134,11 @@ def max_min_from_gram(gram: np.ndarray, k: int, rng: np.random.Generator) -> np.
 
 @dataclass
 class _Pivots:
-    """Per layer: the pivots' indices into ``x`` and activation vectors, and (given labels) the
-    kNN accuracy of the sample's full activations."""
+    """Per layer: the pivots' indices into ``x``, the reducer measuring distances to them, and
+    (given labels) the kNN accuracy of the sample's full activations."""
 
     indices: dict[str, np.ndarray]
-    vectors: dict[str, Tensor]  # (k, D) float32 each, until their reducer takes them
-    centres: dict[str, Tensor]  # (D,): the sample's mean, what the pivots are held relative to
+    reducers: dict[str, PivotDistances]  # each layer's distances to its pivots
     knn_full: dict[str, float]
     scored: int  # labelled images in the sample
 
@@ -156,7 +155,7 @@ def _choose_layer_pivots(
     """Each layer's ``k`` pivots, chosen by max-min among ``images``, a random sample of the
     points (their positions ``sample``) shared by all layers; given the sample's ``labels``,
     its kNN accuracy while its activations are here."""
-    found = _Pivots({}, {}, {}, {}, int((labels >= 0).sum()) if labels is not None else 0)
+    found = _Pivots({}, {}, {}, int((labels >= 0).sum()) if labels is not None else 0)
     for chunk in _node_chunks(model, names, len(sample)):
         acts = _sample_activations(model, images, chunk)
         for name in chunk:
@@ -164,10 +163,16 @@ def _choose_layer_pivots(
             gram = (flat @ flat.T).double().numpy()  # torch's matmul: far faster than numpy's
             chosen = max_min_from_gram(gram, k, rng)
             found.indices[name] = sample[chosen]
-            found.vectors[name] = flat[torch.from_numpy(chosen)].contiguous()
-            found.centres[name] = flat.mean(dim=0)
+            # Held at once as the reducer holds them (bfloat16 offsets): 50 pivots of a wide
+            # layer are 160 MB in float32.
+            found.reducers[name] = PivotDistances(flat[torch.from_numpy(chosen)], flat.mean(dim=0))
             if labels is not None:
                 found.knn_full[name] = knn_accuracy_from_gram(gram, labels, NEIGHBOURS)
+            del (
+                flat,
+                gram,
+            )  # before the next chunk's activations arrive: a ResNet stage's are 0.6 GB
+        del acts
     return found
 
 
@@ -402,9 +407,7 @@ def layer_projection(
     )
     del images
     reducers: dict[str, nn.Module] = {
-        # Popped: each layer's pivot vectors are held once, by its reducer.
-        name: PivotDistances(chosen.vectors.pop(name), chosen.centres.pop(name)).to(model.device)
-        for name in unique
+        name: chosen.reducers.pop(name).to(model.device) for name in unique
     }
     _, batches = pass_batches(
         data,
