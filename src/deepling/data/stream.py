@@ -4,8 +4,9 @@ ahead of the model, fitted to its input, and copied to its device without blocki
 Threads, not worker processes: Pillow and torch release the GIL while they decode and resize
 (measured here: 2 threads read 224-px JPEGs as fast as a DataLoader with 2 worker processes), and
 a thread pool starts at once inside a server that already runs threads, where forking is unsafe
-and spawned workers would have to be sent the dataset. A pass holds at most ``PREFETCH`` batches
-besides the one the model is running, whatever the dataset's size.
+and spawned workers would have to be sent the dataset. Besides the batch the model is running, a
+pass holds at most ``PREFETCH`` finished batches, the one being assembled and the one decoding
+ahead of it, whatever the dataset's size.
 """
 
 from __future__ import annotations
