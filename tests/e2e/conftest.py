@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from folder_servers import small_resnet_server
 from PIL import Image
 
 from live_server import LiveServer
@@ -61,10 +61,6 @@ def app_server(cifar_test, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         for i in indices:
             pixels = cifar_test.pixels[i].permute(1, 2, 0).numpy()
             Image.fromarray(pixels).save(folder / name / f"{i:05d}.png")
-    env = {**os.environ, "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
-    model = Path(__file__).with_name("small_resnet.py")
-    server = LiveServer(
-        ["--model", f"{model}:small_resnet", "--data", str(folder), "--input-shape", "3,32,32"], env
-    )
+    server = small_resnet_server(folder, tmp_path_factory)
     yield server
     server.stop()

@@ -6,14 +6,13 @@ read is left out of the picture."""
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 from canvas_points import at_rest, css_rgb, hover, lone_dot
+from folder_servers import small_resnet_server
 from PIL import Image
 from screens import shot
 
@@ -153,11 +152,7 @@ def unreadable_server(cifar_test, tmp_path_factory: pytest.TempPathFactory) -> I
             folder / "cat" / f"{i:05d}.png"
         )
     (folder / "dog" / "broken.png").write_bytes(b"not a PNG at all")
-    env = {**os.environ, "DEEPLING_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
-    model = Path(__file__).with_name("small_resnet.py")
-    server = LiveServer(
-        ["--model", f"{model}:small_resnet", "--data", str(folder), "--input-shape", "3,32,32"], env
-    )
+    server = small_resnet_server(folder, tmp_path_factory)
     yield server
     server.stop()
 

@@ -48,16 +48,6 @@ def read_image(path: Path, *, draft: tuple[int, int] | None = None) -> np.ndarra
         raise DeeplingError(f"Cannot read image {path}: {exc}.") from exc
 
 
-def check_image_file(path: Path) -> str | None:
-    """Why ``path`` is not a usable image (cheap: header and checksums), or None if it is."""
-    try:
-        with Image.open(path) as img:
-            img.verify()
-    except Exception as exc:  # PIL raises many types for broken files
-        return f"{type(exc).__name__}: {exc}"
-    return None
-
-
 def fit_batch(images: Tensor, shape: tuple[int, int, int]) -> Tensor:
     """Convert float ``(B, C, H, W)`` images in [0, 1] to the model's ``shape`` (C, H, W).
 
