@@ -8,10 +8,9 @@ import numpy as np
 import torch
 
 from deepling.analysis.keys import model_data_key
-from deepling.analysis.per_channel import MeanMax
+from deepling.analysis.per_channel import mean_max_pass
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
-from deepling.data.stream import pass_batches
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
 
@@ -43,25 +42,17 @@ def channel_statistics(
     shape = model.graph()[node].shape
     if cache is not None and (stored := cached_channel_statistics(model, dataset, node, cache)):
         return stored
-    n = len(dataset)
     channels = 1 if not shape else shape[0]
     total = torch.zeros(channels, dtype=torch.float64)
     dead = torch.zeros(channels, dtype=torch.int64)
     images = 0
-    _, batches = pass_batches(
-        dataset,
-        model.input_shape,
-        model.device,
-        batch_size=batch_size or model.batch_size,
-        workers=workers,
+    stream = mean_max_pass(
+        model, dataset, node, batch_size=batch_size, workers=workers, progress=progress
     )
-    progress(0, n)
-    for positions, found in model.reduce_stream(batches, {node: MeanMax()}):
-        both = found[node]  # (B, 2, C)
+    for positions, both in stream:  # both: (B, 2, C), each channel's mean and max
         total += both[:, 0].double().sum(dim=0)
         dead += (both[:, 1] <= 0).sum(dim=0)
         images += len(positions)
-        progress(int(positions[-1]) + 1, n)
     count = max(images, 1)
     result = ChannelStatistics((total / count).numpy(), (dead.double() / count).numpy(), images)
     if cache is not None:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import numpy as np
 import torch
 from torch import Tensor, nn
+
+from deepling.data.base import Dataset
+from deepling.data.stream import pass_batches
+from deepling.models.model import Model
+from deepling.progress import Progress
 
 
 class MeanMax(nn.Module):
@@ -17,3 +25,28 @@ class MeanMax(nn.Module):
             else acts.reshape(acts.shape[0], acts.shape[1], -1)
         )
         return torch.stack([flat.float().mean(dim=2), flat.amax(dim=2).float()], dim=1)
+
+
+def mean_max_pass(
+    model: Model,
+    data: Dataset | Tensor,
+    node: str,
+    *,
+    batch_size: int | None,
+    workers: int | None,
+    progress: Progress,
+) -> Iterator[tuple[np.ndarray, Tensor]]:
+    """One streamed pass over ``data`` (a Dataset, or images ``(N, C, H, W)`` in [0, 1]):
+    per batch, the positions of its images and ``MeanMax`` of ``node``, ``(B, 2, C)``;
+    ``progress`` counts the images."""
+    total, batches = pass_batches(
+        data,
+        model.input_shape,
+        model.device,
+        batch_size=batch_size or model.batch_size,
+        workers=workers,
+    )
+    progress(0, total)
+    for positions, found in model.reduce_stream(batches, {node: MeanMax()}):
+        yield positions, found[node]
+        progress(int(positions[-1]) + 1, total)

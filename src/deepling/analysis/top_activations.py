@@ -17,10 +17,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from deepling.analysis.keys import model_data_key
-from deepling.analysis.per_channel import MeanMax
+from deepling.analysis.per_channel import mean_max_pass
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
-from deepling.data.stream import pass_batches
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
@@ -136,23 +135,16 @@ def activation_table(
     )
     if cache is not None and key is not None and (stored := cache.load("activation-table", key)):
         return ActivationTable.from_arrays(node, stored)
-    total, batches = pass_batches(
-        data,
-        model.input_shape,
-        model.device,
-        batch_size=batch_size or model.batch_size,
-        workers=workers,
-    )
     shape = model.graph()[node].shape
     leaders = {r: _Leaders(column, shape[0] if shape else 1) for column, r in enumerate(REDUCES)}
     images = 0
-    progress(0, total)
-    for positions, found in model.reduce_stream(batches, {node: MeanMax()}):
-        both = found[node].numpy()  # (B, 2, C)
+    stream = mean_max_pass(
+        model, data, node, batch_size=batch_size, workers=workers, progress=progress
+    )
+    for positions, both in stream:  # both: (B, 2, C), each channel's mean and max
         for ranking in leaders.values():
-            ranking.add(positions, both)
+            ranking.add(positions, both.numpy())
         images += len(positions)
-        progress(int(positions[-1]) + 1, total)
     table = ActivationTable(
         node,
         {r: leaders[r].indices for r in REDUCES},
