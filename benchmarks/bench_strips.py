@@ -1,4 +1,4 @@
-"""Adversarial strip cost against a bare loop of forward+backward steps on the same image.
+"""Minimal-mode adversarial strip cost against a bare loop of forward+backward steps on one image.
 
 Both run in this process on AlexNet-CIFAR (the trained demo checkpoint if present, else random
 weights), alternating, median of ``--repeats``. The bare loop is the least any gradient attack
@@ -7,7 +7,9 @@ does per step: forward, log-softmax of the target, gradient with respect to the 
 and also blurs every gradient, projects on its budget, records its path and picks frames;
 goal <= 1.05x. A strip undoes steps that do not raise the target and skips their backward
 pass, so it may come out cheaper than the bare loop; the last kept step is printed.
-Then K strips toward K targets batched in one run against K single strips: the speed-up.
+The robustness check every strip ends with (its frames under held-out random moves, forward
+only) is a fixed cost of its own, printed apart. Then K strips toward K targets batched in one
+run against K single strips: the speed-up.
 
     python benchmarks/bench_strips.py [--data DIR] [--steps 64] [--repeats 7] [--targets 9]
 """
@@ -19,6 +21,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -58,7 +61,10 @@ def compare(
                 (grad,) = torch.autograd.grad(out, x)
                 x = (x.detach() + 0.002 * grad.sign()).clamp(0, 1)
 
-    settings = StripSettings(steps=steps, until=None, step=step)
+    # The path alone: the robustness check is a fixed cost of its own, measured in main().
+    settings = StripSettings(
+        mode="minimal", steps=steps, until=None, step=step, robustness_samples=0
+    )
 
     def strip() -> object:
         return adversarial_strip(model, image, target, settings)
@@ -111,9 +117,20 @@ def main() -> int:
             f"strip / bare loop: {single / bare:.3f}x (goal <= 1.05x)"
         )
 
+    measured = StripSettings(mode="minimal", steps=steps)
+    target = int(probs.topk(2).indices[1])
+    with_check = median_seconds(lambda: adversarial_strip(model, image, target, measured), 5)
+    without = median_seconds(
+        lambda: adversarial_strip(model, image, target, replace(measured, robustness_samples=0)), 5
+    )
+    print(
+        f"robustness check ({measured.frames} frames x {measured.robustness_samples} held-out "
+        f"moves, forward only): +{(with_check - without) * 1000:.0f} ms per strip"
+    )
+
     targets = [t for t in range(len(model.classes)) if t != label][: args.targets]
     k = len(targets)
-    settings = StripSettings(steps=steps, until=None)
+    settings = StripSettings(mode="minimal", steps=steps, until=None, robustness_samples=0)
 
     def singles() -> None:
         for t in targets:

@@ -1,5 +1,6 @@
-"""Adversarial strips on the trained MNIST CNN (grayscale) and, where the data and checkpoint
-exist, the AlexNet-CIFAR demo (RGB)."""
+"""Adversarial strips in the minimal mode (and what both modes share) on the trained MNIST CNN
+(grayscale) and, where the data and checkpoint exist, the AlexNet-CIFAR demo (RGB). The robust
+mode: test_strips_robust.py."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from torch import nn
 from deepling import Model, StripSettings, adversarial_strip, adversarial_strips, load_model
 from deepling.analysis.strip_priors import blur, gaussian_kernel
 from deepling.errors import Cancelled, DeeplingError
+
+MINIMAL = StripSettings(mode="minimal")
 
 
 def _check_strip(strip, image: torch.Tensor, frames: int, budget: float) -> None:  # type: ignore[no-untyped-def]
@@ -37,7 +40,7 @@ def test_runner_up_strips_reach_the_target(trained_mnist, mnist_split) -> None: 
     probs = model.predict(x)
     for i in range(12):
         label = int(data.labels[i])
-        strip = adversarial_strip(model, x[i], label=label)
+        strip = adversarial_strip(model, x[i], None, MINIMAL, label=label)
         if int(probs[i].argmax()) == label:  # correct: the default target is the runner-up
             assert strip.target.index == int(probs[i].topk(2).indices[1])
             assert strip.flip_frame is not None and strip.flip_frame > 0
@@ -53,7 +56,9 @@ def test_misclassified_image_defaults_to_its_predicted_class(trained_mnist, mnis
     wrong = [i for i in range(len(data)) if int(predicted[i]) != int(data.labels[i])]
     assert wrong, "the trained model makes no mistakes on the held-out digits"
     i = wrong[0]
-    strip = adversarial_strip(model, x[i], None, StripSettings(frames=5), label=int(data.labels[i]))
+    strip = adversarial_strip(
+        model, x[i], None, StripSettings(mode="minimal", frames=5), label=int(data.labels[i])
+    )
     assert strip.target.index == int(predicted[i]) and strip.flip_frame == 0
     _check_strip(strip, x[i], 5, strip.budget)
     # "Why this class?": the target is pushed further, not left where it was.
@@ -65,7 +70,10 @@ def test_l2_budget_and_chosen_target(trained_mnist, mnist_split) -> None:  # typ
     image = data.batch([3], model.input_shape)[0]
     target = (int(data.labels[3]) + 3) % 10
     strip = adversarial_strip(
-        model, image, target, StripSettings(frames=6, steps=80, norm="l2", budget=6.0)
+        model,
+        image,
+        target,
+        StripSettings(mode="minimal", frames=6, steps=80, norm="l2", budget=6.0),
     )
     assert strip.target.index == target and strip.norm == "l2"
     assert float(strip.norms.max()) <= 6.0 + 1e-4
@@ -76,7 +84,10 @@ def test_frames_are_spaced_evenly_in_norm(trained_mnist, mnist_split) -> None:  
     model, data = trained_mnist[0], mnist_split[1]
     image = data.batch([5], model.input_shape)[0]
     strip = adversarial_strip(
-        model, image, (int(data.labels[5]) + 1) % 10, StripSettings(frames=5, until=None)
+        model,
+        image,
+        (int(data.labels[5]) + 1) % 10,
+        StripSettings(mode="minimal", frames=5, until=None),
     )
     gaps = strip.norms[1:] - strip.norms[:-1]
     assert (gaps >= 0).all() and (strip.steps[1:] >= strip.steps[:-1]).all()
@@ -99,7 +110,7 @@ def test_smoothing_prior_gives_smoother_changes(trained_mnist, mnist_split) -> N
     for i in range(8):
         image = data.batch([i], model.input_shape)[0]
         target = (int(data.labels[i]) + 5) % 10
-        settings = StripSettings(steps=20, until=None)
+        settings = StripSettings(mode="minimal", steps=20, until=None)
         smooth = adversarial_strip(model, image, target, settings)
         raw = adversarial_strip(model, image, target, replace(settings, smoothing=0))
         ratios.append(_roughness(smooth.diffs[-1]) / _roughness(raw.diffs[-1]))
@@ -119,7 +130,7 @@ def test_channel_target_raises_the_channel(trained_mnist, mnist_split) -> None: 
     before = model.activations(image[None], ["conv3"])["conv3"][0].mean(dim=(1, 2))
     channel = int(before.argmin())  # a weak channel, so there is room to raise it
     strip = adversarial_strip(
-        model, image, channel, StripSettings(frames=6, steps=32), node="conv3"
+        model, image, channel, StripSettings(mode="minimal", frames=6, steps=32), node="conv3"
     )
     assert strip.target.kind == "channel" and strip.target.node == "conv3"
     after = model.activations(strip.frames, ["conv3"])["conv3"][:, channel].mean(dim=(1, 2))
@@ -138,7 +149,9 @@ def test_channel_target_at_a_vector_node(trained_mnist, mnist_split) -> None:  #
     node = next(n.name for n in model.graph().nodes[1:-1] if "linear" in n.op and len(n.shape) == 1)
     before = model.activations(image[None], [node])[node][0]
     unit = int(before.argmin())
-    strip = adversarial_strip(model, image, unit, StripSettings(frames=4, steps=16), node=node)
+    strip = adversarial_strip(
+        model, image, unit, StripSettings(mode="minimal", frames=4, steps=16), node=node
+    )
     after = model.activations(strip.frames, [node])[node][:, unit]
     assert torch.allclose(after, strip.scores, atol=1e-4)
     assert float(after[-1]) > float(before[unit])
@@ -157,7 +170,7 @@ def test_batched_strips_match_single_strips(trained_mnist, mnist_split) -> None:
     model, data = trained_mnist[0], mnist_split[1]
     image = data.batch([9], model.input_shape)[0]
     targets = [t for t in range(10) if t != int(data.labels[9])][:3]
-    settings = StripSettings(frames=4, steps=5, until=None)
+    settings = StripSettings(mode="minimal", frames=4, steps=5, until=None)
     strips = adversarial_strips(model, image, targets, settings)
     assert [s.target.index for s in strips] == targets
     for strip, target in zip(strips, targets, strict=True):
@@ -177,8 +190,10 @@ def test_a_batched_strip_does_not_depend_on_the_other_targets(trained_mnist, mni
     model, data = trained_mnist[0], mnist_split[1]
     image = data.batch([9], model.input_shape)[0]
     others = [t for t in range(10) if t != int(data.labels[9])]
-    first = adversarial_strips(model, image, others[0:3], StripSettings(frames=4))
-    second = adversarial_strips(model, image, [others[0], *others[3:5]], StripSettings(frames=4))
+    first = adversarial_strips(model, image, others[0:3], StripSettings(mode="minimal", frames=4))
+    second = adversarial_strips(
+        model, image, [others[0], *others[3:5]], StripSettings(mode="minimal", frames=4)
+    )
     for strip in (*first, *second):
         _check_strip(strip, image, 4, strip.budget)
     a, b = first[0], second[0]
@@ -207,8 +222,10 @@ def test_one_forward_per_step_and_model_left_as_found(trained_mnist, mnist_split
     flags = [p.requires_grad for p in counting.parameters()]
     weights = {k: v.clone() for k, v in counting.state_dict().items()}
     image = data.batch([0], model.input_shape)[0]
-    adversarial_strip(model, image, 3, StripSettings(steps=16, until=None))
-    assert counting.calls == 16 + 1  # 16 forward+backward steps and the last step's result
+    adversarial_strip(model, image, 3, StripSettings(mode="minimal", steps=16, until=None))
+    # 16 forward+backward steps, the last step's result, and one batched pass over the held-out
+    # moves of the frames (robustness).
+    assert counting.calls == 16 + 1 + 1
     assert counting.training and all(m.training for m in counting.modules())
     assert [p.requires_grad for p in counting.parameters()] == flags
     assert all(p.grad is None for p in counting.parameters())  # gradients for the input only
@@ -229,7 +246,12 @@ def test_model_left_as_found_after_an_error(trained_mnist, mnist_split) -> None:
         for node in (None, "conv2"):
             with pytest.raises(Cancelled):
                 adversarial_strip(
-                    model, data.batch([0], model.input_shape)[0], 1, node=node, progress=cancel_at_5
+                    model,
+                    data.batch([0], model.input_shape)[0],
+                    1,
+                    MINIMAL,
+                    node=node,
+                    progress=cancel_at_5,
                 )
             assert all(m.training for m in module.modules())
             assert [p.requires_grad for p in module.parameters()] == flags
@@ -274,6 +296,12 @@ def test_bad_arguments_name_the_parameter(trained_mnist, mnist_split, kwargs, na
         ("step", 0.0),
         ("until", 0.0),
         ("until", 1.5),
+        ("mode", "fast"),
+        ("samples", 0),
+        ("samples", 1000),
+        ("visible", -0.1),
+        ("visible", 1.0),
+        ("transforms", "shift"),
     ],
 )
 def test_bad_settings_name_the_field(field: str, value: object) -> None:
@@ -285,7 +313,8 @@ def test_bad_settings_name_the_field(field: str, value: object) -> None:
 
 def test_settings_accept_their_bounds() -> None:
     StripSettings(frames=2, steps=1, until=1.0, smoothing=0, norm="l2", budget=1e-3)
-    StripSettings(frames=64, steps=2048, until=None)
+    StripSettings(frames=64, steps=2048, until=None, samples=256, visible=0)
+    StripSettings(mode="minimal", samples=1, visible=0.999)
 
 
 def test_arguments_are_left_as_given(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
@@ -295,7 +324,7 @@ def test_arguments_are_left_as_given(trained_mnist, mnist_split) -> None:  # typ
     image = data.batch([4], model.input_shape)[0]
     kept = image.clone()
     targets: list[int | None] = [None, 3, None]
-    settings = StripSettings(frames=2, steps=3)
+    settings = StripSettings(mode="minimal", frames=2, steps=3)
     strips = adversarial_strips(model, image, targets, settings)
     single = adversarial_strip(model, image, None, settings)
     assert targets == [None, 3, None] and torch.equal(image, kept)
@@ -314,7 +343,8 @@ def test_any_rgb_input_size() -> None:
     )
     model = Model(net, (3, 21, 37), classes=list("abcd"))
     image = torch.rand(3, 21, 37)
-    strip = adversarial_strip(model, image, 2, StripSettings(frames=5, steps=30, until=None))
+    settings = StripSettings(mode="minimal", frames=5, steps=30, until=None)
+    strip = adversarial_strip(model, image, 2, settings)
     assert strip.frames.shape == (5, 3, 21, 37) and torch.equal(strip.frames[0], image)
     p = strip.probs[:, 2]
     assert (p[1:] >= p[:-1]).all() and p[-1] > p[0]
@@ -329,7 +359,7 @@ def test_alexnet_cifar_misclassified_and_runner_up(reference_alexnet, cifar_test
     wrong = (predicted != labels).nonzero().flatten()[:3].tolist()
     right = (predicted == labels).nonzero().flatten()[:3].tolist()
     for i in wrong + right:
-        strip = adversarial_strip(model, x[i], label=int(labels[i]))
+        strip = adversarial_strip(model, x[i], None, MINIMAL, label=int(labels[i]))
         runner_up = int(model.predict(x[i : i + 1])[0].topk(2).indices[1])
         expected = int(predicted[i]) if i in wrong else runner_up
         assert strip.target.index == expected

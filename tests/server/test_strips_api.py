@@ -31,10 +31,11 @@ def _floats(response) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 def test_strip_job_serves_numbers_frames_and_pngs(client: TestClient, mnist_split) -> None:  # type: ignore[no-untyped-def]
     label = int(mnist_split[1].labels[4])
-    job = _finish(client, {"image": {"index": 4}, "frames": 6})
+    job = _finish(client, {"image": {"index": 4}, "frames": 6, "mode": "minimal"})
     assert job["state"] == "done" and job["result_url"].startswith("api/strips/")
     assert job["total"] == 64
     strip = client.get("/" + job["result_url"]).json()
+    assert strip["mode"] == "minimal" and strip["averaged_probs"] is None
     target = strip["target"]["index"]
     assert strip["target"]["kind"] == "class" and target != label  # runner-up of a right one
     assert strip["classes"] == [str(d) for d in range(10)] and strip["title"] == "image #4"
@@ -50,13 +51,36 @@ def test_strip_job_serves_numbers_frames_and_pngs(client: TestClient, mnist_spli
     assert np.abs(diffs).max() <= strip["budget"] + 1e-6
     png = client.get("/" + strip["frame_png_urls"][-1] + "?scale=2")
     assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
-    again = client.post("/api/jobs/strip", json={"image": {"index": 4}, "frames": 6})
+    again = client.post(
+        "/api/jobs/strip", json={"image": {"index": 4}, "frames": 6, "mode": "minimal"}
+    )
     for _ in range(100):  # cached: finishes at once with the same result
         state = client.get(f"/api/jobs/{again.json()['id']}").json()
         if state["state"] == "done":
             break
         time.sleep(0.02)
     assert state["result_url"] == job["result_url"]
+
+
+def test_robust_strip_by_default_says_how_robust_it_is(client: TestClient) -> None:
+    job = _finish(client, {"image": {"index": 4}, "target": 2, "frames": 5, "steps": 48})
+    assert job["total"] == 48
+    strip = client.get("/" + job["result_url"]).json()
+    assert strip["mode"] == "robust" and strip["budget"] == 1.0
+    averaged = np.array(strip["averaged_probs"])[:, 2]
+    robust = np.array(strip["robust_probs"])
+    assert (np.diff(averaged) >= 0).all() and robust.shape == (5, 10)
+    assert strip["robustness"] == pytest.approx(robust[-1, 2], abs=1e-6)
+    assert strip["robustness_samples"] >= 16 and "flip" in strip["transforms"]
+    change = np.abs(_floats(client.get("/" + strip["diffs_url"]))).reshape(5, -1).mean(1)
+    assert np.allclose(strip["mean_change"], change, atol=1e-6)
+    minimal = client.get(
+        "/"
+        + _finish(client, {"image": {"index": 4}, "target": 2, "frames": 5, "mode": "minimal"})[
+            "result_url"
+        ]
+    ).json()
+    assert minimal["key"] != strip["key"]  # the mode is part of the cache key
 
 
 def test_chosen_class_and_channel_strips(client: TestClient) -> None:
@@ -66,7 +90,7 @@ def test_chosen_class_and_channel_strips(client: TestClient) -> None:
     strip = client.get("/" + job["result_url"]).json()
     assert strip["target"] == {"kind": "class", "index": 3, "node": None, "name": "3"}
     assert strip["norm"] == "l2" and max(strip["norms"]) <= 5.0 + 1e-4
-    job = _finish(client, {"image": {"index": 1}, "target": 5, "node": "conv2", "steps": 16})
+    job = _finish(client, {"image": {"index": 1}, "target": 5, "node": "conv2", "steps": 8})
     strip = client.get("/" + job["result_url"]).json()
     assert strip["target"]["kind"] == "channel" and strip["target"]["node"] == "conv2"
     assert strip["scores"][-1] > strip["scores"][0]
@@ -92,6 +116,9 @@ def test_strip_job_can_be_cancelled(client: TestClient) -> None:
         ({"image": {"index": 0}, "steps": 10**6}, 422, "steps"),
         ({"image": {"index": 0}, "budget": -1}, 422, "budget"),
         ({"image": {"index": 0}, "norm": "l7"}, 422, "norm"),
+        ({"image": {"index": 0}, "mode": "fast"}, 422, "mode"),
+        ({"image": {"index": 0}, "samples": 0}, 422, "samples"),
+        ({"image": {"index": 0}, "visible": 1.5}, 422, "visible"),
         ({"image": {"index": 0}, "target": 10}, 400, "target"),
         ({"image": {"index": 0}, "target": 64, "node": "conv2"}, 400, "channel 64"),
         ({"image": {"index": 0}, "target": 1, "node": "nope"}, 404, "nope"),

@@ -1732,11 +1732,17 @@ export interface components {
     /**
      * StripOut
      * @description A finished strip. ``frames_url``/``diffs_url`` serve ``(F, C, H, W)`` little-endian
-     *     float32 (shape in ``X-Shape``); ``frame_png_urls`` each frame as PNG. ``probs`` ``(F, K)``;
-     *     ``norms`` (L2) and ``max_change`` (L-infinity) per frame; ``steps`` the step each frame was
-     *     reached at; frames are spaced evenly in L2 norm along the path.
+     *     float32 (shape in ``X-Shape``); ``frame_png_urls`` each frame as PNG. ``probs`` ``(F, K)``
+     *     the plain model's; ``robust_probs`` ``(F, K)`` averaged over ``robustness_samples`` random
+     *     transforms the optimisation never saw; ``averaged_probs`` over the path's own transforms
+     *     (robust mode only); ``robustness`` the target's robust probability at the last frame (a
+     *     channel: the share of its activation gain kept under the transforms). ``norms`` (L2),
+     *     ``max_change`` (L-infinity) and ``mean_change`` (mean absolute) per frame; ``steps`` the
+     *     step each frame was reached at; frames are spaced evenly in L2 norm along the path.
      */
     StripOut: {
+      /** Averaged Probs */
+      averaged_probs: number[][] | null;
       /** Budget */
       budget: number;
       /** Classes */
@@ -1760,6 +1766,13 @@ export interface components {
       label: number | null;
       /** Max Change */
       max_change: number[];
+      /** Mean Change */
+      mean_change: number[];
+      /**
+       * Mode
+       * @enum {string}
+       */
+      mode: "robust" | "minimal";
       /**
        * Norm
        * @enum {string}
@@ -1771,6 +1784,12 @@ export interface components {
       predictions: number[];
       /** Probs */
       probs: number[][];
+      /** Robust Probs */
+      robust_probs: number[][];
+      /** Robustness */
+      robustness: number;
+      /** Robustness Samples */
+      robustness_samples: number;
       /** Scores */
       scores: number[];
       /** Shape */
@@ -1782,20 +1801,25 @@ export interface components {
       target: components["schemas"]["StripTargetOut"];
       /** Title */
       title: string;
+      /**
+       * Transforms
+       * @description the random moves robustness is measured under, in words
+       */
+      transforms: string;
     };
     /**
      * StripRequest
      * @description A strip of ``image`` toward a class (``target``; None: the predicted class of a
      *     misclassified image, else the runner-up) or, with ``node``, toward channel ``target`` of
-     *     that node.
+     *     that node. ``mode`` "robust" (the default): a change that survives small random moves and
+     *     is large enough to be seen; "minimal": the smallest change that flips the prediction.
      */
     StripRequest: {
       /**
        * Budget
-       * @description largest change (norm)
-       * @default 0.5
+       * @description largest change (norm); None: 1 robust, 0.5 minimal
        */
-      budget?: number;
+      budget?: number | null;
       /**
        * Frames
        * @default 8
@@ -1806,6 +1830,12 @@ export interface components {
        * @description a dataset or tray image
        */
       image: components["schemas"]["DatasetImageRef"] | components["schemas"]["TrayImageRef"];
+      /**
+       * Mode
+       * @default robust
+       * @enum {string}
+       */
+      mode?: "robust" | "minimal";
       /** Node */
       node?: string | null;
       /**
@@ -1815,15 +1845,21 @@ export interface components {
        */
       norm?: "linf" | "l2";
       /**
+       * Samples
+       * @description transforms per step (robust)
+       * @default 16
+       */
+      samples?: number;
+      /**
        * Smoothing
        * @description blur sigma, px
        */
       smoothing?: number | null;
       /**
        * Steps
-       * @default 64
+       * @description None: 256 robust, 64 minimal
        */
-      steps?: number;
+      steps?: number | null;
       /**
        * Target
        * @description class, or channel of `node`
@@ -1834,6 +1870,12 @@ export interface components {
        * @default 0.9
        */
       until?: number | null;
+      /**
+       * Visible
+       * @description RMS pixel change before a robust strip stops
+       * @default 0.1
+       */
+      visible?: number;
     };
     /** StripTargetOut */
     StripTargetOut: {

@@ -17,13 +17,31 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from deepling.analysis.strip_priors import Norm, blur, gaussian_kernel, project, unit_step
+from deepling.analysis.strip_priors import Norm, project, unit_step
 from deepling.progress import Progress, no_progress
 
-# pixels (B, C, H, W) -> (scores (B,) to maximise, logits (B, K)); differentiable in pixels.
-Objective = Callable[[Tensor], tuple[Tensor, Tensor]]
-# probabilities (B, K) -> (B,) bool: the samples that have gone far enough and may stop.
-StopRule = Callable[[Tensor], Tensor]
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What an objective says about a batch of images. ``scores`` ``(B,)``: to maximise,
+    differentiable in the pixels; ``probs`` ``(B, K)``: the plain model's class probabilities;
+    ``averaged`` ``(B, K)``: the probabilities averaged over the robust mode's transforms (None
+    in the minimal mode); ``floor`` ``(B,)``: a value no kept step may lower (the target's
+    transform-averaged probability in the robust mode; None: no such constraint)."""
+
+    scores: Tensor
+    probs: Tensor
+    averaged: Tensor | None = None
+    floor: Tensor | None = None
+
+
+# pixels (B, C, H, W) -> their Evaluation.
+Objective = Callable[[Tensor], Evaluation]
+# (evaluation, change from the original (B, C, H, W)) -> (B,) bool: the samples that have gone
+# far enough and may stop.
+StopRule = Callable[[Evaluation, Tensor], Tensor]
+# gradient (B, C, H, W) -> the direction of the step (smoothed, multi-scale, ...).
+Preconditioner = Callable[[Tensor], Tensor]
 
 GROW = 1.2  # step size after a kept step
 SHRINK = 0.5  # step size after an undone step
@@ -32,24 +50,26 @@ SHRINK = 0.5  # step size after an undone step
 @dataclass(frozen=True)
 class PathSettings:
     """``norm``/``budget``: the ball the whole change stays in (pixel units, images in [0, 1]).
-    ``smoothing``: standard deviation in pixels of the Gaussian blur applied to every gradient
-    (0: none). ``step``: the first step's largest pixel change."""
+    ``precondition``: what turns each gradient into a step direction (blur, octaves, colour).
+    ``step``: the first step's largest pixel change."""
 
     norm: Norm
     budget: float
-    smoothing: float
+    precondition: Preconditioner
     step: float
 
 
 @dataclass
 class PathPoint:
     """One kept point of a sample's path: after ``step`` steps, ``pixels`` ``(C, H, W)`` with
-    class probabilities ``probs`` ``(K,)`` and objective ``score``."""
+    class probabilities ``probs`` ``(K,)`` (``averaged`` over the transforms, in the robust
+    mode) and objective ``score``."""
 
     step: int
     pixels: Tensor
     probs: Tensor
     score: float
+    averaged: Tensor | None = None
 
 
 def optimise_path(
@@ -63,15 +83,16 @@ def optimise_path(
 ) -> list[list[PathPoint]]:
     """Push ``batch`` copies of ``original`` ``(C, H, W)`` up ``objective`` for ``steps`` steps.
 
-    Returns each sample's kept points in order; the first is the unchanged image and the scores
-    strictly rise along each list. ``steps`` forward+backward passes and one last forward pass
+    Returns each sample's kept points in order; the first is the unchanged image, the scores
+    strictly rise along each list and the floors (where the objective gives one) never fall.
+    ``steps`` forward+backward passes and one last forward pass
     (for the final step's result); samples that ``stop`` says are done stop moving, and the
     loop ends early once all are done. The caller sets eval mode and frozen parameters.
     """
     base = original.unsqueeze(0).expand(batch, *original.shape).contiguous()
-    kernel = gaussian_kernel(settings.smoothing, base.device) if settings.smoothing > 0 else None
     best = base.clone()
     best_score = torch.full((batch,), -torch.inf, device=base.device)
+    best_floor = torch.full((batch,), -torch.inf, device=base.device)
     direction = torch.zeros_like(base)
     size = torch.full((batch,), settings.step, device=base.device)
     done = torch.zeros(batch, dtype=torch.bool, device=base.device)
@@ -82,23 +103,26 @@ def optimise_path(
         last = t == steps
         x = candidate.detach().requires_grad_(not last)
         with torch.set_grad_enabled(not last):
-            scores, logits = objective(x)
-        kept = (scores.detach() > best_score) & ~done
-        probs = logits.detach().float().softmax(dim=1)
+            found = objective(x)
+        scores = found.scores
+        floor = best_floor if found.floor is None else found.floor.detach()
+        kept = (scores.detach() > best_score) & (floor >= best_floor) & ~done
         if bool(kept.any()):
             for b in kept.nonzero().flatten().tolist():
-                score = float(scores[b].detach())
-                paths[b].append(PathPoint(t, x[b].detach().clone(), probs[b], score))
+                averaged = None if found.averaged is None else found.averaged[b]
+                pixels, score = x[b].detach().clone(), float(scores[b].detach())
+                paths[b].append(PathPoint(t, pixels, found.probs[b], score, averaged))
             best = torch.where(kept.view(-1, 1, 1, 1), x.detach(), best)
             best_score = torch.where(kept, scores.detach(), best_score)
+            best_floor = torch.where(kept, floor, best_floor)
             if not last:
                 (grad,) = torch.autograd.grad((scores * kept).sum(), x)
-                step = unit_step(blur(grad, kernel))
+                step = unit_step(settings.precondition(grad))
                 direction = torch.where(kept.view(-1, 1, 1, 1), step, direction)
         if t > 0:
             size = torch.where(kept, size * GROW, size * SHRINK)
-        if stop is not None:
-            done |= stop(probs) & kept  # only a kept point can be the one that is good enough
+        if stop is not None:  # only a kept point can be the one that is good enough
+            done |= stop(found, x.detach() - base) & kept
         if not last:
             progress(t + 1, steps)
         if last or bool(done.all()):

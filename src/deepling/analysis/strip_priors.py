@@ -48,6 +48,32 @@ def blur(values: Tensor, kernel: Tensor | None) -> Tensor:
     return x.reshape(b, c, h, w)
 
 
+def octaves(values: Tensor, count: int) -> Tensor:
+    """``values`` ``(B, C, H, W)`` summed over ``count`` scales: as they are, then average-pooled
+    by 2, 4, ... and brought back (bilinear). A step along the sum moves coarse structure as
+    much as fine detail: the multi-scale "octaves" of DeepDream, as a preconditioner, so that
+    one path (and one frame record) covers every scale. Scales under 2 px are skipped."""
+    height, width = values.shape[-2:]
+    total = values
+    for octave in range(1, count):
+        factor = 2**octave
+        if min(height, width) < 2 * factor:
+            break
+        coarse = F.avg_pool2d(values, factor, ceil_mode=True)
+        total = total + F.interpolate(
+            coarse, size=(height, width), mode="bilinear", align_corners=False
+        )
+    return total
+
+
+def correlate_colour(values: Tensor, colour: Tensor) -> Tensor:
+    """``colour @ colour.T`` applied to the channels of ``(B, 3, H, W)``: a gradient step taken
+    in decorrelated colour (as feature visualisation does) and mapped back to RGB, so that
+    luminance and hue move as natural images vary rather than as independent channels."""
+    mix = colour @ colour.T
+    return torch.einsum("ij,bjhw->bihw", mix.to(values), values)
+
+
 def unit_step(direction: Tensor) -> Tensor:
     """Scale each image of ``(B, C, H, W)`` so that its largest absolute value is 1: a step of
     size ``lr`` then changes no pixel by more than ``lr`` (the step size is in pixel units)."""

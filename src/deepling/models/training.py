@@ -49,7 +49,7 @@ def save_atomically(obj: Any, path: Path) -> None:
             os.unlink(tmp)
 
 
-def _augment(x: Tensor, generator: torch.Generator) -> Tensor:
+def crops_and_flips(x: Tensor, generator: torch.Generator) -> Tensor:
     """Random crops from 4-pixel reflect padding and horizontal flips, one per image."""
     n, c, h, w = x.shape
     padded = F.pad(x, (4, 4, 4, 4), mode="reflect")
@@ -129,7 +129,7 @@ def train(
             idx = order[step * entry.batch_size : (step + 1) * entry.batch_size]
             x = train_data.pixels[idx].float().div_(255)
             if entry.augment:
-                x = _augment(x, generator)
+                x = crops_and_flips(x, generator)
             y = torch.as_tensor(train_data.labels[idx.numpy()], device=dev)
             loss = F.cross_entropy(model(wrapped.normalise(x)), y)
             optimiser.zero_grad(set_to_none=True)

@@ -7,7 +7,13 @@ import numpy as np
 import torch
 
 from deepling.analysis.keys import model_data_key
-from deepling.analysis.strips import Strip, StripSettings, adversarial_strip, check_targets
+from deepling.analysis.strip_transforms import StripTransforms
+from deepling.analysis.strips import (
+    Strip,
+    StripSettings,
+    adversarial_strip,
+    check_targets,
+)
 from deepling.progress import Progress
 from deepling.server.images.refs import resolve_image
 from deepling.server.jobs.cached import CachedAnalysis
@@ -16,7 +22,17 @@ from deepling.server.session import Session
 from deepling.server.strips.schemas import StripOut, StripRequest, StripTargetOut
 
 STRIP = CachedAnalysis("strip", "strip", "api/strips/{key}", "POST /api/jobs/strip")
-ARRAYS = ("frames", "probs", "scores", "norms", "max_change", "steps")
+ARRAYS = (
+    "frames",
+    "probs",
+    "scores",
+    "norms",
+    "max_change",
+    "mean_change",
+    "steps",
+    "robust_probs",
+    "robust_scores",
+)
 
 
 def start_strip(session: Session, request: StripRequest) -> Job:
@@ -27,12 +43,15 @@ def start_strip(session: Session, request: StripRequest) -> Job:
     parameters = sorted(request.model_dump(exclude={"image"}).items())
     key = model_data_key(STRIP.kind, session.model, session.dataset, image.key, parameters)
     settings = StripSettings(  # checked here, so that a bad value is a 4xx, not a failed job
+        mode=request.mode,
         frames=request.frames,
         steps=request.steps,
         norm=request.norm,
         budget=request.budget,
         smoothing=request.smoothing,
         until=request.until,
+        samples=request.samples,
+        visible=request.visible,
     )
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
@@ -51,13 +70,18 @@ def start_strip(session: Session, request: StripRequest) -> Job:
 
 
 def _arrays(strip: Strip, title: str, label: int) -> dict[str, np.ndarray]:
+    # The server always measures robustness (StripSettings' default samples).
+    assert strip.robustness is not None
     arrays = {name: getattr(strip, name).numpy() for name in ARRAYS}
+    if strip.averaged_probs is not None:
+        arrays["averaged_probs"] = strip.averaged_probs.numpy()
     target = strip.target
     arrays["meta"] = np.array(
-        [target.kind, target.node or "", target.name, strip.norm, strip.spacing, title]
+        [target.kind, target.node or "", target.name, strip.norm, strip.spacing, title, strip.mode]
     )
+    flip = -1 if strip.flip_frame is None else strip.flip_frame
     arrays["numbers"] = np.array(
-        [target.index, -1 if strip.flip_frame is None else strip.flip_frame, strip.budget, label]
+        [target.index, flip, strip.budget, label, strip.robustness], dtype=np.float64
     )
     return arrays
 
@@ -67,8 +91,10 @@ def load_strip_arrays(session: Session, key: str) -> dict[str, np.ndarray]:
 
 
 def strip_out(session: Session, key: str, stored: dict[str, np.ndarray]) -> StripOut:
-    kind, node, name, norm, spacing, title = (str(v) for v in stored["meta"])
-    index, flip, budget, label = stored["numbers"].tolist()
+    kind, node, name, norm, spacing, title, mode = (str(v) for v in stored["meta"])
+    index, flip, budget, label, robustness = stored["numbers"].tolist()
+    index, flip, label = int(index), int(flip), int(label)
+    averaged = stored.get("averaged_probs")
     probs = stored["probs"]
     frames = stored["frames"]
     base = STRIP.url(key)
@@ -86,13 +112,29 @@ def strip_out(session: Session, key: str, stored: dict[str, np.ndarray]) -> Stri
         scores=stored["scores"].tolist(),
         norms=stored["norms"].tolist(),
         max_change=stored["max_change"].tolist(),
+        mean_change=stored["mean_change"].tolist(),
         steps=stored["steps"].astype(int).tolist(),
+        mode=mode,  # type: ignore[arg-type]
+        robust_probs=np.round(stored["robust_probs"], 6).tolist(),
+        averaged_probs=None if averaged is None else np.round(averaged, 6).tolist(),
+        robustness=float(robustness),
+        robustness_samples=StripSettings().robustness_samples,
+        transforms=describe_transforms(StripTransforms(), min(frames.shape[2:])),
         norm=norm,  # type: ignore[arg-type]
         budget=float(budget),
         spacing=spacing,
         frames_url=f"{base}/frames",
         diffs_url=f"{base}/diffs",
         frame_png_urls=[f"{base}/frames/{i}.png" for i in range(len(frames))],
+    )
+
+
+def describe_transforms(transforms: StripTransforms, side: int) -> str:
+    """The random moves in words (``side``: the input's shorter side, in pixels)."""
+    flip = ", flips left-right" if transforms.flip else ""
+    return (
+        f"shifts up to {transforms.shift * side:.3g} px{flip}, "
+        f"scales \u00b1{transforms.scale:.0%}, rotations \u00b1{transforms.degrees:g}\u00b0"
     )
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from deepling.analysis.strips import BUDGET, UNTIL
+from deepling.analysis.strips import SAMPLES, UNTIL, VISIBLE
 from deepling.server.images.refs import ImageRef
 from deepling.server.schemas import CHANNEL, CLASS, STRIP_CHANNEL, Body, NodeName, by_node, fact
 
@@ -14,7 +14,8 @@ from deepling.server.schemas import CHANNEL, CLASS, STRIP_CHANNEL, Body, NodeNam
 class StripRequest(Body):
     """A strip of ``image`` toward a class (``target``; None: the predicted class of a
     misclassified image, else the runner-up) or, with ``node``, toward channel ``target`` of
-    that node."""
+    that node. ``mode`` "robust" (the default): a change that survives small random moves and
+    is large enough to be seen; "minimal": the smallest change that flips the prediction."""
 
     # With a node the target is one of its channels (required); without, a class.
     model_config = ConfigDict(
@@ -26,12 +27,24 @@ class StripRequest(Body):
         default=None, description="class, or channel of `node`"
     )
     node: NodeName | None = None
+    mode: Literal["robust", "minimal"] = "robust"
     frames: int = Field(default=8, ge=2, le=32)
-    steps: int = Field(default=64, ge=1, le=512)
+    steps: int | None = Field(
+        default=None, ge=1, le=512, description="None: 256 robust, 64 minimal"
+    )
     norm: Literal["linf", "l2"] = "linf"
-    budget: float = Field(default=BUDGET, gt=0, le=1000, description="largest change (norm)")
+    budget: float | None = Field(
+        default=None,
+        gt=0,
+        le=1000,
+        description="largest change (norm); None: 1 robust, 0.5 minimal",
+    )
     smoothing: float | None = Field(default=None, ge=0, le=64, description="blur sigma, px")
     until: float | None = Field(default=UNTIL, gt=0, le=1)
+    samples: int = Field(default=SAMPLES, ge=1, le=64, description="transforms per step (robust)")
+    visible: float = Field(
+        default=VISIBLE, ge=0, lt=1, description="RMS pixel change before a robust strip stops"
+    )
 
 
 class StripTargetOut(BaseModel):
@@ -43,9 +56,13 @@ class StripTargetOut(BaseModel):
 
 class StripOut(BaseModel):
     """A finished strip. ``frames_url``/``diffs_url`` serve ``(F, C, H, W)`` little-endian
-    float32 (shape in ``X-Shape``); ``frame_png_urls`` each frame as PNG. ``probs`` ``(F, K)``;
-    ``norms`` (L2) and ``max_change`` (L-infinity) per frame; ``steps`` the step each frame was
-    reached at; frames are spaced evenly in L2 norm along the path."""
+    float32 (shape in ``X-Shape``); ``frame_png_urls`` each frame as PNG. ``probs`` ``(F, K)``
+    the plain model's; ``robust_probs`` ``(F, K)`` averaged over ``robustness_samples`` random
+    transforms the optimisation never saw; ``averaged_probs`` over the path's own transforms
+    (robust mode only); ``robustness`` the target's robust probability at the last frame (a
+    channel: the share of its activation gain kept under the transforms). ``norms`` (L2),
+    ``max_change`` (L-infinity) and ``mean_change`` (mean absolute) per frame; ``steps`` the
+    step each frame was reached at; frames are spaced evenly in L2 norm along the path."""
 
     key: str
     title: str
@@ -60,7 +77,14 @@ class StripOut(BaseModel):
     scores: list[float]
     norms: list[float]
     max_change: list[float]
+    mean_change: list[float]
     steps: list[int]
+    mode: Literal["robust", "minimal"]
+    robust_probs: list[list[float]]
+    averaged_probs: list[list[float]] | None
+    robustness: float
+    robustness_samples: int
+    transforms: str = Field(description="the random moves robustness is measured under, in words")
     norm: Literal["linf", "l2"]
     budget: float
     spacing: str

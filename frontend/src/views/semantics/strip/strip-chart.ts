@@ -1,6 +1,8 @@
 // The class probabilities along the strip as an SVG line chart: the target (drawn thickest),
-// the true class, the first prediction and every class that reaches 5% at some frame, the flip frame marked, and a cursor for the frame
-// being played.
+// the true class, the first prediction and every class that reaches 5% at some frame, the flip
+// frame marked, and a cursor for the frame being played. The target is drawn twice: under the
+// plain model (solid) and averaged over held-out random moves of each frame (dashed); both high
+// is a feature the model reads, plain high and dashed low adversarial noise.
 import { classColor } from "../../../ui/colors";
 import { el, svg } from "../../../ui/dom";
 import type { StripResult } from "./strip-api";
@@ -82,6 +84,28 @@ export function createStripChart(strip: StripResult): StripChart {
         el("span", { class: "st-swatch", style: `background:${classColor(k)}` }),
         strip.classes[k] ?? String(k),
         k === strip.label ? " (true)" : "",
+      ),
+    );
+  }
+  if (target >= 0) {
+    const points = strip.robust_probs.map((row, f) => `${x(f).toFixed(1)},${y(row[target] ?? 0).toFixed(1)}`).join(" ");
+    root.append(
+      svg("polyline", {
+        points,
+        fill: "none",
+        stroke: classColor(target),
+        "stroke-width": 2.5,
+        "stroke-dasharray": "6 4",
+        class: "st-robust-line",
+        "data-robust-class": target,
+      }),
+    );
+    key.append(
+      el(
+        "span",
+        { class: "st-key" },
+        el("span", { class: "st-swatch st-swatch-dashed", style: `color:${classColor(target)}` }),
+        `${strip.classes[target] ?? target} under random moves`,
       ),
     );
   }

@@ -1,18 +1,16 @@
-// Painting a strip's frames and difference maps into canvases. Differences use a diverging
-// scale centred at zero (blue: darker, white: unchanged, red: brighter), one amplitude for the
-// whole strip so the change is seen to grow from frame to frame.
+// Painting a strip's frames and difference maps. Four ways to show a difference, all with one
+// amplitude for the whole strip so that the change is seen to grow from frame to frame:
+// "signed" its mean over channels on a diverging scale, "colour" the difference itself as RGB
+// around mid-grey, "overlay" its size as a heat map over the frame, "magnitude" its size
+// (L2 over channels) on a sequential scale. The pixel functions are pure (RGBA arrays).
 import type { StripPixels } from "./strip-api";
+import { diverging, magma } from "./strip-colours";
 
-const NEGATIVE: [number, number, number] = [33, 102, 172]; // RdBu ends (ColorBrewer)
-const POSITIVE: [number, number, number] = [178, 24, 43];
+export type DiffMode = "signed" | "colour" | "overlay" | "magnitude";
+export const DIFF_MODES: readonly DiffMode[] = ["signed", "colour", "overlay", "magnitude"];
 
-/** The diverging colour of t in [-1, 1]. */
-export function diverging(t: number): [number, number, number] {
-  const x = Math.max(-1, Math.min(1, Number.isFinite(t) ? t : 0));
-  const end = x < 0 ? NEGATIVE : POSITIVE;
-  const a = Math.abs(x);
-  return [255 + (end[0] - 255) * a, 255 + (end[1] - 255) * a, 255 + (end[2] - 255) * a];
-}
+const OVERLAY_ALPHA = 0.85; // the heat map's opacity where the change is largest
+const OVERLAY_LOW = 0.3; // the overlay starts in magma's purple: black would only darken
 
 /** The per-pixel signed change (mean over channels) of frame f: H × W values. */
 export function meanChange(diffs: StripPixels, f: number): Float32Array {
@@ -25,68 +23,108 @@ export function meanChange(diffs: StripPixels, f: number): Float32Array {
   return out;
 }
 
-/** The largest |mean change| over the strip: the amplitude of the shared scale. */
-export function amplitude(diffs: StripPixels): number {
-  let top = 0;
-  for (let f = 0; f < diffs.shape[0]; f++) for (const v of meanChange(diffs, f)) top = Math.max(top, Math.abs(v));
+/** The per-pixel size of the change (L2 over channels) of frame f: H × W values. */
+export function changeMagnitude(diffs: StripPixels, f: number): Float32Array {
+  const [, c, h, w] = diffs.shape;
+  const out = new Float32Array(h * w);
+  for (let ch = 0; ch < c; ch++) {
+    const base = (f * c + ch) * h * w;
+    for (let i = 0; i < h * w; i++) out[i] = (out[i] ?? 0) + (diffs.values[base + i] ?? 0) ** 2;
+  }
+  return out.map(Math.sqrt);
+}
+
+function largest(values: Iterable<number>, top = 0): number {
+  for (const v of values) top = Math.max(top, Math.abs(v));
   return top;
 }
 
-function sized(canvas: HTMLCanvasElement, w: number, h: number): CanvasRenderingContext2D | null {
+/** The amplitude a mode shows the whole strip at: the largest value it maps over all frames. */
+export function diffScale(diffs: StripPixels, mode: DiffMode): number {
+  if (mode === "colour") return largest(diffs.values);
+  const per = mode === "signed" ? meanChange : changeMagnitude;
+  let top = 0;
+  for (let f = 0; f < diffs.shape[0]; f++) top = largest(per(diffs, f), top);
+  return top;
+}
+
+/** How much a mode amplifies the change on screen (colour: to reach black or white). */
+export function diffGain(mode: DiffMode, scale: number): number {
+  if (!(scale > 0)) return 0;
+  return mode === "colour" ? 0.5 / scale : 1 / scale;
+}
+
+/** Frame f as RGBA (a one-channel image as grey). */
+export function frameRgba(frames: StripPixels, f: number): Uint8ClampedArray {
+  const [, c, h, w] = frames.shape;
+  const out = new Uint8ClampedArray(h * w * 4);
+  for (let i = 0; i < h * w; i++) {
+    for (let k = 0; k < 3; k++) out[i * 4 + k] = Math.round((frames.values[(f * c + (c === 1 ? 0 : k)) * h * w + i] ?? 0) * 255); // prettier-ignore
+    out[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
+/** Frame f's difference as RGBA in `mode` at the strip's `scale` (see diffScale); the overlay
+ * is drawn over `frames`' frame f. */
+export function diffRgba(
+  diffs: StripPixels,
+  frames: StripPixels,
+  f: number,
+  mode: DiffMode,
+  scale: number,
+): Uint8ClampedArray {
+  const [, c, h, w] = diffs.shape;
+  const gain = diffGain(mode, scale);
+  const out = new Uint8ClampedArray(h * w * 4);
+  if (mode === "colour") {
+    for (let i = 0; i < h * w; i++) {
+      for (let k = 0; k < 3; k++) out[i * 4 + k] = Math.round((0.5 + (diffs.values[(f * c + (c === 1 ? 0 : k)) * h * w + i] ?? 0) * gain) * 255); // prettier-ignore
+      out[i * 4 + 3] = 255;
+    }
+    return out;
+  }
+  if (mode === "signed") {
+    const change = meanChange(diffs, f);
+    for (let i = 0; i < h * w; i++) out.set([...diverging((change[i] ?? 0) * gain), 255], i * 4);
+    return out;
+  }
+  const size = changeMagnitude(diffs, f);
+  if (mode === "magnitude") {
+    for (let i = 0; i < h * w; i++) out.set([...magma((size[i] ?? 0) * gain), 255], i * 4);
+    return out;
+  }
+  out.set(frameRgba(frames, f));
+  for (let i = 0; i < h * w; i++) {
+    const t = Math.min(1, (size[i] ?? 0) * gain);
+    const heat = magma(OVERLAY_LOW + (1 - OVERLAY_LOW) * t);
+    const alpha = OVERLAY_ALPHA * t;
+    for (let k = 0; k < 3; k++) out[i * 4 + k] = (out[i * 4 + k] ?? 0) * (1 - alpha) + (heat[k] ?? 0) * alpha;
+  }
+  return out;
+}
+
+function put(canvas: HTMLCanvasElement, w: number, h: number, rgba: Uint8ClampedArray): void {
   canvas.width = w;
   canvas.height = h;
-  return canvas.getContext("2d");
+  const context = canvas.getContext("2d");
+  if (!context) return;
+  const image = context.createImageData(w, h);
+  image.data.set(rgba);
+  context.putImageData(image, 0, 0);
 }
 
 export function paintFrame(canvas: HTMLCanvasElement, frames: StripPixels, f: number): void {
-  const [, c, h, w] = frames.shape;
-  const context = sized(canvas, w, h);
-  if (!context) return;
-  const image = context.createImageData(w, h);
-  for (let i = 0; i < h * w; i++) {
-    for (let k = 0; k < 3; k++) {
-      const ch = c === 1 ? 0 : k;
-      image.data[i * 4 + k] = Math.round((frames.values[(f * c + ch) * h * w + i] ?? 0) * 255);
-    }
-    image.data[i * 4 + 3] = 255;
-  }
-  context.putImageData(image, 0, 0);
+  put(canvas, frames.shape[3], frames.shape[2], frameRgba(frames, f));
 }
 
-export function paintDiff(canvas: HTMLCanvasElement, diffs: StripPixels, f: number, scale: number): void {
-  const [, , h, w] = diffs.shape;
-  const context = sized(canvas, w, h);
-  if (!context) return;
-  const image = context.createImageData(w, h);
-  const change = meanChange(diffs, f);
-  for (let i = 0; i < h * w; i++) {
-    const [r, g, b] = diverging(scale > 0 ? (change[i] ?? 0) / scale : 0);
-    image.data.set([r, g, b, 255], i * 4);
-  }
-  context.putImageData(image, 0, 0);
-}
-
-/** The legend of the difference scale: −A … 0 … +A and how much it is amplified. */
-export function divergingLegend(scale: number): HTMLElement {
-  const canvas = document.createElement("canvas");
-  canvas.width = 128;
-  canvas.height = 10;
-  const context = canvas.getContext("2d");
-  if (context) {
-    for (let x = 0; x < canvas.width; x++) {
-      const [r, g, b] = diverging((x / (canvas.width - 1)) * 2 - 1);
-      context.fillStyle = `rgb(${r},${g},${b})`;
-      context.fillRect(x, 0, 1, canvas.height);
-    }
-  }
-  const legend = document.createElement("div");
-  legend.className = "st-legend";
-  legend.id = "strip-legend";
-  const gain = scale > 0 ? ` (shown ×${(1 / scale).toFixed(scale < 0.1 ? 0 : 1)})` : "";
-  legend.append(
-    `change (mean over channels)${gain}: darker −${scale.toFixed(3)} `,
-    canvas,
-    ` +${scale.toFixed(3)} brighter`,
-  );
-  return legend;
+export function paintDiff(
+  canvas: HTMLCanvasElement,
+  diffs: StripPixels,
+  frames: StripPixels,
+  f: number,
+  mode: DiffMode,
+  scale: number,
+): void {
+  put(canvas, diffs.shape[3], diffs.shape[2], diffRgba(diffs, frames, f, mode, scale));
 }

@@ -1,7 +1,9 @@
 // The adversarial strip of the current image (dataset or tray): the image changed step by step
-// toward a target class (or the selected channel), as a row of frames with their amplified
-// differences and top predictions, a chart of the class probabilities with the flip marked,
-// a player and a PNG download. The strip runs as a server job (cached there) on request.
+// toward a target class (or the selected channel), robustly (a change that survives random
+// moves: what the model would need to see) or minimally (the smallest flip), as a row of frames
+// with their amplified differences (in one of four displays) and top predictions, how robust the
+// change is, a chart of the class probabilities (plain and under random moves) with the flip
+// marked, a player and a PNG download. The strip runs as a server job (cached there) on request.
 import { imageRef, sameImage } from "../../../state/image-ref";
 import { JobCancelled } from "../../../state/jobs";
 import type { AppState } from "../../../state/store";
@@ -10,38 +12,59 @@ import type { AppContext, View } from "../../view";
 import { stripApi, type StripPixels, type StripRequest, type StripResult } from "./strip-api";
 import { createStripChart, type StripChart } from "./strip-chart";
 import { downloadStrip } from "./strip-download";
-import { amplitude, divergingLegend, paintDiff, paintFrame } from "./strip-paint";
+import { DIFF_MODE_LABELS, diffLegend } from "./strip-legend";
+import { DIFF_MODES, type DiffMode, diffScale, paintDiff, paintFrame } from "./strip-paint";
+import { robustnessLine } from "./strip-robustness";
 import "./strip.css";
 
 const AUTO = "auto";
 const CHANNEL = "channel";
+const BUDGET = { robust: 1, minimal: 0.5 }; // the library's defaults per mode (StripSettings)
 const PLAY_MS = 450;
 
 interface Shown {
   strip: StripResult;
   frames: StripPixels;
   diffs: StripPixels;
-  scale: number;
   chart: StripChart;
   columns: HTMLElement[];
+  frame: number; // the one in the player
+  display: { mode: DiffMode; scale: number }; // how the difference maps are painted now
 }
+
+const change = (value: number | undefined): string => (value ?? 0).toFixed(3);
 
 export function createStripView(context: AppContext): View {
   const { store, model } = context;
   const target = el("select", { id: "strip-target" });
+  const mode = el("select", { id: "strip-mode", title: "robust: a change that survives small random moves of the image; minimal: the smallest change that flips the prediction" },
+    el("option", { value: "robust" }, "robust (what the model sees)"),
+    el("option", { value: "minimal" }, "minimal (smallest flip)")); // prettier-ignore
+  const diffMode = el("select", { id: "strip-diff-mode", title: "How the difference to the original is shown" },
+    ...DIFF_MODES.map((m) => el("option", { value: m }, DIFF_MODE_LABELS[m]))); // prettier-ignore
   const frames = el("input", { id: "strip-frames", type: "number", min: "2", max: "32", value: "8" });
-  const budget = el("input", { id: "strip-budget", type: "range", min: "0.05", max: "1", step: "0.05", value: "0.5" });
-  const budgetValue = el("span", { class: "st-value" }, "0.50");
+  const budget = el("input", {
+    id: "strip-budget",
+    type: "range",
+    min: "0.05",
+    max: "1",
+    step: "0.05",
+    value: String(BUDGET.robust),
+  });
+  const budgetValue = el("span", { class: "st-value" }, BUDGET.robust.toFixed(2));
   const run = el("button", { id: "strip-run", class: "primary" }, "Make strip");
   const play = el("button", { id: "strip-play", disabled: "" }, "Play");
   const download = el("button", { id: "strip-download", disabled: "" }, "Download PNG");
   const toolbar = el("div", { class: "st-toolbar" },
-    el("label", {}, "Target ", target), el("label", {}, "Frames ", frames),
+    el("label", {}, "Target ", target), el("label", {}, "Mode ", mode), el("label", {}, "Frames ", frames),
     el("label", { title: "The largest change allowed per pixel value (images in [0, 1])" }, "Strength ", budget, budgetValue),
-    run, play, download); // prettier-ignore
+    run); // prettier-ignore
+  const display = el("div", { class: "st-toolbar", id: "strip-display" },
+    el("label", {}, "Difference shown as ", diffMode), play, download); // prettier-ignore
   const summary = el("p", { class: "st-summary", id: "strip-summary" });
   const body = el("div", { class: "st-body" });
-  const element = el("div", { class: "st-view", id: "strip-view" }, toolbar, summary, body);
+  const robustness = el("div", { class: "st-robustness-slot" });
+  const element = el("div", { class: "st-view", id: "strip-view" }, toolbar, display, summary, robustness, body);
 
   let shown: Shown | null = null;
   let shownFor: Pick<AppState, "image" | "tray"> | null = null;
@@ -64,6 +87,7 @@ export function createStripView(context: AppContext): View {
     shown = null;
     play.disabled = download.disabled = true;
     summary.textContent = `Make a strip for ${imageName(store.get())}: how it must change to become the target.`;
+    robustness.replaceChildren();
     body.replaceChildren();
   };
 
@@ -72,7 +96,7 @@ export function createStripView(context: AppContext): View {
     const count = Math.round(Number(frames.value));
     const body: StripRequest = {
       image: imageRef(state), target: null, node: null, frames: Number.isFinite(count) ? count : 8,
-      steps: 64, norm: "linf", budget: Number(budget.value),
+      mode: mode.value === "minimal" ? "minimal" : "robust", steps: null, norm: "linf", budget: Number(budget.value),
     }; // prettier-ignore
     if (target.value === CHANNEL && state.node !== null && state.channel !== null) {
       body.node = state.node;
@@ -99,17 +123,12 @@ export function createStripView(context: AppContext): View {
     }
   };
 
-  const column = (
-    strip: StripResult,
-    pixels: StripPixels,
-    diffs: StripPixels,
-    scale: number,
-    f: number,
-  ): HTMLElement => {
+  const shownMode = (): DiffMode => DIFF_MODES.find((m) => m === diffMode.value) ?? "signed";
+
+  const column = (strip: StripResult, pixels: StripPixels, f: number): HTMLElement => {
     const image = el("canvas", { class: "st-image" });
     const diff = el("canvas", { class: "st-diff" });
     paintFrame(image, pixels, f);
-    paintDiff(diff, diffs, f, scale);
     const top = (strip.probs[f] ?? [])
       .map((p, k) => ({ p, k }))
       .sort((a, b) => b.p - a.p)
@@ -120,47 +139,82 @@ export function createStripView(context: AppContext): View {
     const flips = f === strip.flip_frame && f > 0; // at frame 0 the image already was the target
     const caption = el("div", { class: "st-caption" }, f === 0 ? "original" : `frame ${f}`,
       flips ? el("span", { class: "st-flip-tag" }, " flip") : null); // prettier-ignore
-    const node = el("div", { class: flips ? "st-column st-flipped" : "st-column" }, caption, image, diff, list);
+    const delta = el("div", { class: "st-delta", title: "mean absolute change per pixel value" },
+      `Δ ${change(strip.mean_change[f])}`); // prettier-ignore
+    const node = el("div", { class: flips ? "st-column st-flipped" : "st-column" }, caption, delta, image, diff, list);
     node.onclick = () => select(f);
     return node;
   };
 
+  const summarise = (strip: StripResult): string => {
+    const last = strip.frames - 1;
+    const t = strip.target.index;
+    const targetP =
+      strip.target.kind === "class" ? ` ${formatPercent(strip.probs[0]?.[t])} → ${formatPercent(strip.probs[last]?.[t])};` : ""; // prettier-ignore
+    const flip = strip.flip_frame === null ? "the prediction never changes" : strip.flip_frame === 0 ? "already predicted at the start" : `flips at frame ${strip.flip_frame}`; // prettier-ignore
+    return `${strip.title} → ${strip.target.name} (${strip.mode} mode):${targetP} ${flip}; ` +
+      `the last frame changes ${change(strip.mean_change[last])} per pixel value on average, ` +
+      `${change(strip.max_change[last])} at most (budget ${strip.budget}); frames spaced evenly in change.`; // prettier-ignore
+  };
+
   const show = (strip: StripResult, pixels: StripPixels, diffs: StripPixels): void => {
     stop();
-    const scale = amplitude(diffs);
-    const columns = Array.from({ length: strip.frames }, (_, f) => column(strip, pixels, diffs, scale, f));
+    const columns = Array.from({ length: strip.frames }, (_, f) => column(strip, pixels, f));
     const chart = createStripChart(strip);
-    shown = { strip, frames: pixels, diffs, scale, chart, columns };
-    const last = strip.frames - 1;
-    const targetP =
-      strip.target.kind === "class"
-        ? ` ${formatPercent(strip.probs[0]?.[strip.target.index])} → ${formatPercent(strip.probs[last]?.[strip.target.index])}`
-        : "";
-    summary.textContent = `${strip.title} → ${strip.target.name}:${targetP}; ` +
-      (strip.flip_frame === null ? "the prediction never changes" : strip.flip_frame === 0 ? "already predicted at the start" : `flips at frame ${strip.flip_frame}`) +
-      `; largest change ${(strip.max_change[last] ?? 0).toFixed(3)} per pixel (budget ${strip.budget}), frames spaced evenly in change.`; // prettier-ignore
+    shown = {
+      strip,
+      frames: pixels,
+      diffs,
+      chart,
+      columns,
+      frame: strip.frames - 1,
+      display: { mode: "signed", scale: 0 },
+    };
+    summary.textContent = summarise(strip);
+    robustness.replaceChildren(robustnessLine(strip));
     const player = el("div", { class: "st-player" },
       el("canvas", { id: "strip-player-image", class: "st-big" }), el("canvas", { id: "strip-player-diff", class: "st-big" }),
       el("div", { class: "st-player-label", id: "strip-player-label" })); // prettier-ignore
     body.replaceChildren(
       el("div", { class: "st-row", id: "strip-row" }, ...columns),
-      divergingLegend(scale),
+      el("div", { id: "strip-legend" }),
       el("div", { class: "st-lower" }, player, chart.element),
     );
     play.disabled = download.disabled = false;
-    select(last);
+    repaint();
+    select(strip.frames - 1);
+  };
+
+  /** Paints every difference map (row, player, legend) in the chosen display, from the pixels
+   * already here: switching displays needs no new request. */
+  const repaint = (): void => {
+    if (!shown) return;
+    const { frames: pixels, diffs, columns } = shown;
+    const mode = shownMode();
+    const scale = diffScale(diffs, mode);
+    shown.display = { mode, scale };
+    columns.forEach((node, f) => {
+      const canvas = node.querySelector<HTMLCanvasElement>("canvas.st-diff");
+      if (canvas) paintDiff(canvas, diffs, pixels, f, mode, scale);
+    });
+    body.querySelector("#strip-legend")?.replaceWith(diffLegend(mode, scale, diffs.shape[1]));
+    const player = body.querySelector<HTMLCanvasElement>("#strip-player-diff");
+    if (player) paintDiff(player, diffs, pixels, shown.frame, mode, scale);
   };
 
   const select = (f: number): void => {
     if (!shown) return;
+    shown.frame = f;
+    const { strip, display } = shown;
     const image = body.querySelector<HTMLCanvasElement>("#strip-player-image");
     const diff = body.querySelector<HTMLCanvasElement>("#strip-player-diff");
     const label = body.querySelector<HTMLElement>("#strip-player-label");
     if (image) paintFrame(image, shown.frames, f);
-    if (diff) paintDiff(diff, shown.diffs, f, shown.scale);
-    const k = shown.strip.predictions[f] ?? 0;
-    if (label)
-      label.textContent = `frame ${f}: ${shown.strip.classes[k] ?? k} ${formatPercent(shown.strip.probs[f]?.[k])}`;
+    if (diff) paintDiff(diff, shown.diffs, shown.frames, f, display.mode, display.scale);
+    const k = strip.predictions[f] ?? 0;
+    const t = strip.target.index;
+    const moved = strip.target.kind === "class" ? ` · ${strip.target.name} ${formatPercent(strip.robust_probs[f]?.[t])} under random moves` : ""; // prettier-ignore
+    if (label) label.textContent = `frame ${f}: ${strip.classes[k] ?? k} ${formatPercent(strip.probs[f]?.[k])}${moved}`;
     shown.columns.forEach((node, i) => node.classList.toggle("st-current", i === f));
     shown.chart.setCursor(f);
   };
@@ -182,10 +236,17 @@ export function createStripView(context: AppContext): View {
     }, PLAY_MS);
   };
   download.onclick = () => {
-    if (shown) downloadStrip(shown.strip, shown.frames, shown.diffs, shown.scale);
+    if (shown) downloadStrip(shown.strip, shown.frames, shown.diffs, shown.display.mode, shown.display.scale);
   };
+  diffMode.onchange = repaint;
   run.onclick = () => void make();
   budget.oninput = () => (budgetValue.textContent = Number(budget.value).toFixed(2));
+  mode.onchange = () => {
+    // Each mode's own default strength: the robust change is bounded by its stop rule, so its
+    // ball is the whole pixel range; the minimal one by the ball.
+    budget.value = String(mode.value === "minimal" ? BUDGET.minimal : BUDGET.robust);
+    budget.oninput?.(new Event("input"));
+  };
 
   const unsubscribe = store.subscribe((state, previous) => {
     if (state.node !== previous.node || state.channel !== previous.channel) fillTargets();
