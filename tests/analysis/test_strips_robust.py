@@ -80,7 +80,8 @@ def test_why_this_class_keeps_amplifying(trained_mnist, mnist_split) -> None:  #
     label = int(data.labels[right])
     strip = adversarial_strip(model, x[right], label, StripSettings(steps=128))
     assert strip.flip_frame == 0
-    assert float(strip.diffs[-1].square().mean().sqrt()) >= 0.1 or int(strip.steps[-1]) == 128
+    # Stopped by the stop rule (the change is visible), well before running out of steps.
+    assert float(strip.diffs[-1].square().mean().sqrt()) >= 0.1 and int(strip.steps[-1]) < 128
     assert float(strip.scores[-1]) > float(strip.scores[0]) + 1  # log-odds rose by > e
 
 
@@ -93,11 +94,26 @@ def test_robust_channel_strip_and_its_robustness(trained_mnist, mnist_split) -> 
         model, image, channel, StripSettings(frames=5, steps=24), node="conv3"
     )
     assert strip.target.kind == "channel" and (strip.scores[1:] > strip.scores[:-1]).all()
-    assert strip.robust_scores.shape == (5,)
-    # The share of the gain kept under moves: of the held-out average, over the path's.
+    assert strip.robust_scores is not None and strip.robust_scores.shape == (5,)
+    # The held-out scores are the channel's mean activation over the held-out moves, computed
+    # here from the model's own activations of the moved frames.
+    moves = transform_set(
+        StripTransforms(),
+        ROBUSTNESS_SAMPLES,
+        (28, 28),
+        torch.device("cpu"),
+        seed=1,
+        identity_first=False,
+    )
+    for f in (0, 4):
+        moved = moves(strip.frames[f : f + 1])
+        acts = model.activations(moved, ["conv3"])["conv3"][:, channel].mean(dim=(1, 2))
+        assert math.isclose(float(strip.robust_scores[f]), float(acts.mean()), rel_tol=1e-4)
     gain = float(strip.scores[-1] - strip.scores[0])
     kept = float(strip.robust_scores[-1] - strip.robust_scores[0])
-    assert math.isclose(strip.robustness, kept / gain, rel_tol=1e-6)
+    assert strip.robustness is not None and math.isclose(
+        strip.robustness, kept / gain, rel_tol=1e-6
+    )
 
 
 def test_batched_robust_strips_and_model_left_as_found(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
@@ -128,6 +144,20 @@ def test_transfer_to_a_reference_model(trained_mnist, mnist_split) -> None:  # t
     assert strip.transfer_probs is not None
     torch.testing.assert_close(strip.transfer_probs, model.predict(strip.frames))
     assert strip.transfer == pytest.approx(float(strip.transfer_probs[-1, 5]))
+    # A reference of another input size sees the frames resized to its own.
+    torch.manual_seed(0)
+    wide = nn.Sequential(
+        nn.Conv2d(1, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10)
+    )
+    other_size = Model(wide, (1, 40, 31), classes=model.classes)
+    moved = adversarial_strip(
+        model, image, 5, StripSettings(frames=3, steps=4), reference=other_size
+    )
+    assert moved.transfer_probs is not None and moved.transfer_probs.shape == (3, 10)
+    resized = torch.nn.functional.interpolate(
+        moved.frames, size=(40, 31), mode="bilinear", antialias=True
+    )
+    torch.testing.assert_close(moved.transfer_probs, other_size.predict(resized.clamp(0, 1)))
     other = Model(model.module, model.input_shape, classes=[f"c{k}" for k in range(10)])
     with pytest.raises(DeeplingError, match="reference: its classes differ"):
         adversarial_strip(model, image, 5, reference=other)
@@ -154,6 +184,17 @@ def test_transform_set_first_is_the_image_and_moves_are_drawn_from_the_family() 
     kinds = {bool(torch.allclose(m, images[0].flip(-1), atol=1e-5)) for m in mirrored}
     assert kinds == {True, False}
     assert ROBUSTNESS_SAMPLES >= 16
+
+
+def test_a_budget_that_cannot_hold_a_visible_change_is_refused(trained_mnist, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    model, data = trained_mnist[0], mnist_split[1]
+    image = data.batch([0], model.input_shape)[0]
+    with pytest.raises(DeeplingError, match="visible"):
+        adversarial_strip(model, image, 3, StripSettings(budget=0.05))
+    with pytest.raises(DeeplingError, match="visible"):
+        adversarial_strip(model, image, 3, StripSettings(norm="l2", budget=1.0))
+    # The L2 default is the whole pixel range, which can.
+    assert StripSettings(norm="l2").ball((1, 28, 28)) == pytest.approx(28.0)
 
 
 def test_the_robust_score_is_the_log_odds_of_the_averaged_probability() -> None:

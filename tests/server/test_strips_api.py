@@ -74,13 +74,12 @@ def test_robust_strip_by_default_says_how_robust_it_is(client: TestClient) -> No
     assert strip["robustness_samples"] >= 16 and "flip" in strip["transforms"]
     change = np.abs(_floats(client.get("/" + strip["diffs_url"]))).reshape(5, -1).mean(1)
     assert np.allclose(strip["mean_change"], change, atol=1e-6)
-    minimal = client.get(
-        "/"
-        + _finish(client, {"image": {"index": 4}, "target": 2, "frames": 5, "mode": "minimal"})[
-            "result_url"
-        ]
-    ).json()
+    body = {"image": {"index": 4}, "target": 2, "frames": 5, "mode": "minimal"}
+    minimal = client.get("/" + _finish(client, body)["result_url"]).json()
     assert minimal["key"] != strip["key"]  # the mode is part of the cache key
+    # The default budget and the same value given are one strip.
+    same = {"image": {"index": 4}, "target": 2, "frames": 5, "steps": 48, "budget": 1.0}
+    assert _finish(client, same)["result_url"] == "api/strips/" + strip["key"]
 
 
 def test_chosen_class_and_channel_strips(client: TestClient) -> None:
@@ -119,6 +118,7 @@ def test_strip_job_can_be_cancelled(client: TestClient) -> None:
         ({"image": {"index": 0}, "mode": "fast"}, 422, "mode"),
         ({"image": {"index": 0}, "samples": 0}, 422, "samples"),
         ({"image": {"index": 0}, "visible": 1.5}, 422, "visible"),
+        ({"image": {"index": 0}, "budget": 0.05}, 400, "visible"),
         ({"image": {"index": 0}, "target": 10}, 400, "target"),
         ({"image": {"index": 0}, "target": 64, "node": "conv2"}, 400, "channel 64"),
         ({"image": {"index": 0}, "target": 1, "node": "nope"}, 404, "nope"),

@@ -45,6 +45,7 @@ Preconditioner = Callable[[Tensor], Tensor]
 
 GROW = 1.2  # step size after a kept step
 SHRINK = 0.5  # step size after an undone step
+STALLED = 1e-3  # a sample whose step has shrunk below this fraction of the first one stops
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,9 @@ def optimise_path(
     Returns each sample's kept points in order; the first is the unchanged image, the scores
     strictly rise along each list and the floors (where the objective gives one) never fall.
     ``steps`` forward+backward passes and one last forward pass
-    (for the final step's result); samples that ``stop`` says are done stop moving, and the
-    loop ends early once all are done. The caller sets eval mode and frozen parameters.
+    (for the final step's result); samples that ``stop`` says are done, or that have stalled
+    (about ten undone steps in a row), stop moving, and the loop ends early once all are
+    done. The caller sets eval mode and frozen parameters.
     """
     base = original.unsqueeze(0).expand(batch, *original.shape).contiguous()
     best = base.clone()
@@ -123,6 +125,10 @@ def optimise_path(
             size = torch.where(kept, size * GROW, size * SHRINK)
         if stop is not None:  # only a kept point can be the one that is good enough
             done |= stop(found, x.detach() - base) & kept
+        # Stalled: ten undone steps in a row (the step is 1/1000 of the first) means the
+        # direction no longer climbs here (at the pixel range's edge or the budget's); more
+        # tries would only cost forward passes.
+        done |= size < settings.step * STALLED
         if not last:
             progress(t + 1, steps)
         if last or bool(done.all()):

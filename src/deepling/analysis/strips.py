@@ -90,9 +90,9 @@ class StripSettings:
 
     ``mode``: "robust" or "minimal" (see the module). ``frames``: how many frames the strip
     keeps. ``steps``: at most this many optimisation steps (None: 256 robust, 64 minimal).
-    ``norm``/``budget``: the whole change stays inside this L-infinity or L2 ball (None: 1.0
-    robust, where the stop rule bounds the change, since MNIST strokes need full contrast;
-    0.5 minimal).
+    ``norm``/``budget``: the whole change stays inside this L-infinity or L2 ball (None: the
+    whole pixel range robust, where the stop rule bounds the change, since MNIST strokes need
+    full contrast; 0.5 minimal; see ``ball``).
     ``smoothing``: standard deviation in pixels of the blur of every gradient (None: 1 px per
     32 px of image robust, 2 px minimal; 0: none). ``step``: the first step's largest pixel
     change (later steps grow while they help and halve when they do not). ``until``: stop once
@@ -159,12 +159,29 @@ class StripSettings:
                 f"transforms must be a StripTransforms, got {type(self.transforms).__name__}."
             )
 
-    @property
-    def ball(self) -> float:
-        """``budget``, or the mode's default."""
+    def ball(self, shape: tuple[int, int, int]) -> float:
+        """``budget``, or the mode's default for an input of ``shape`` (C, H, W): robust, the
+        whole pixel range (1 in L-infinity, sqrt(C H W) in L2, so that the stop rule, not the
+        ball, bounds the change); minimal, 0.5."""
         if self.budget is not None:
             return float(self.budget)
-        return ROBUST_BUDGET if self.mode == "robust" else BUDGET
+        if self.mode == "minimal":
+            return BUDGET
+        return ROBUST_BUDGET * (math.sqrt(math.prod(shape)) if self.norm == "l2" else 1.0)
+
+    def check_reachable(self, shape: tuple[int, int, int]) -> None:
+        """A robust strip stops once its root-mean-square change is ``visible``: raise a
+        DeeplingError naming both if the ball can never hold such a change."""
+        if self.mode != "robust" or self.until is None:
+            return
+        ball = self.ball(shape)
+        largest = ball if self.norm == "linf" else ball / math.sqrt(math.prod(shape))
+        if largest < self.visible:
+            raise DeeplingError(
+                f"budget {ball:g} ({self.norm}) cannot hold a change of root-mean-square "
+                f"{self.visible:g} (visible), so the robust strip could never stop.",
+                "Raise the budget or lower visible.",
+            )
 
     @property
     def step_count(self) -> int:
@@ -189,7 +206,7 @@ class StripSettings:
                 grad = octaves(grad, OCTAVES)
             return blur(grad, None if kernel is None else kernel.to(grad.device))
 
-        return PathSettings(self.norm, self.ball, precondition, self.step)
+        return PathSettings(self.norm, self.ball(shape), precondition, self.step)
 
 
 @dataclass(frozen=True)
@@ -258,8 +275,10 @@ class Strip:
     def robustness(self) -> float | None:
         """How much of the last frame's change survives random transforms. A class target:
         its probability averaged over held-out random shifts, flips, scales and rotations of
-        the last frame. A channel: the share of its activation gain (last frame over first)
-        that is kept under them, held-out gain over plain gain. None where not measured."""
+        the last frame. A channel: its activation gain (last frame over first) under those
+        moves, as a share of the gain the path climbed (``scores``: plain in the minimal mode,
+        averaged over the path's own moves in the robust one; so it can exceed 1). None where
+        not measured."""
         if self.robust_probs is None or self.robust_scores is None:
             return None
         if self.target.kind == "class":
@@ -333,6 +352,7 @@ def adversarial_strips(
             "Pass StripSettings(frames=..., steps=...).",
         )
     original = _check(model, image, targets, node)
+    settings.check_reachable(model.input_shape)
     if reference is not None:
         check_reference(model, reference)
     _, height, width = model.input_shape
@@ -478,7 +498,7 @@ def _strip(
         target=what,
         mode=settings.mode,
         norm=settings.norm,
-        budget=settings.ball,
+        budget=settings.ball(model.input_shape),
         robust_probs=robust_probs,
         robust_scores=robust_scores,
         averaged_probs=averaged,

@@ -3,17 +3,21 @@ weights, the image and the parameters."""
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import numpy as np
 import torch
 
 from deepling.analysis.keys import model_data_key
 from deepling.analysis.strip_transforms import StripTransforms
 from deepling.analysis.strips import (
+    OCTAVES,
     Strip,
     StripSettings,
     adversarial_strip,
     check_targets,
 )
+from deepling.errors import NotFoundError
 from deepling.progress import Progress
 from deepling.server.images.refs import resolve_image
 from deepling.server.jobs.cached import CachedAnalysis
@@ -22,6 +26,7 @@ from deepling.server.session import Session
 from deepling.server.strips.schemas import StripOut, StripRequest, StripTargetOut
 
 STRIP = CachedAnalysis("strip", "strip", "api/strips/{key}", "POST /api/jobs/strip")
+VERSION = 2  # 2: robust mode, robustness and mean change stored
 ARRAYS = (
     "frames",
     "probs",
@@ -40,8 +45,6 @@ def start_strip(session: Session, request: StripRequest) -> Job:
     join) its job; a cached strip finishes at once."""
     image = resolve_image(session, request.image)
     check_targets(session.model, [request.target], request.node)
-    parameters = sorted(request.model_dump(exclude={"image"}).items())
-    key = model_data_key(STRIP.kind, session.model, session.dataset, image.key, parameters)
     settings = StripSettings(  # checked here, so that a bad value is a 4xx, not a failed job
         mode=request.mode,
         frames=request.frames,
@@ -52,6 +55,22 @@ def start_strip(session: Session, request: StripRequest) -> Job:
         until=request.until,
         samples=request.samples,
         visible=request.visible,
+    )
+    shape = session.model.input_shape
+    settings.check_reachable(shape)
+    # Keyed by the settings as resolved (a default and the same value given are one strip; a
+    # changed library default is a new one) and by the entry's layout (VERSION).
+    resolved = (
+        settings.mode,
+        settings.ball(shape),
+        settings.step_count,
+        settings.robustness_samples,
+        astuple(settings.transforms),
+        *((settings.samples, settings.visible, OCTAVES) if settings.mode == "robust" else ()),
+    )
+    parameters = sorted(request.model_dump(exclude={"image", "budget", "steps"}).items())
+    key = model_data_key(
+        STRIP.kind, session.model, session.dataset, image.key, parameters, resolved, VERSION
     )
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
@@ -87,7 +106,10 @@ def _arrays(strip: Strip, title: str, label: int) -> dict[str, np.ndarray]:
 
 
 def load_strip_arrays(session: Session, key: str) -> dict[str, np.ndarray]:
-    return STRIP.load(session, key)
+    stored = STRIP.load(session, key)
+    if "robust_probs" not in stored:  # written before strips measured their robustness
+        raise NotFoundError(f"No strip {key!r} in this version.", f"Make one with {STRIP.start}.")
+    return stored
 
 
 def strip_out(session: Session, key: str, stored: dict[str, np.ndarray]) -> StripOut:
@@ -119,7 +141,7 @@ def strip_out(session: Session, key: str, stored: dict[str, np.ndarray]) -> Stri
         averaged_probs=None if averaged is None else np.round(averaged, 6).tolist(),
         robustness=float(robustness),
         robustness_samples=StripSettings().robustness_samples,
-        transforms=describe_transforms(StripTransforms(), min(frames.shape[2:])),
+        transforms=describe_transforms(StripTransforms(), *frames.shape[2:]),
         norm=norm,  # type: ignore[arg-type]
         budget=float(budget),
         spacing=spacing,
@@ -129,11 +151,13 @@ def strip_out(session: Session, key: str, stored: dict[str, np.ndarray]) -> Stri
     )
 
 
-def describe_transforms(transforms: StripTransforms, side: int) -> str:
-    """The random moves in words (``side``: the input's shorter side, in pixels)."""
+def describe_transforms(transforms: StripTransforms, height: int, width: int) -> str:
+    """The random moves in words, for an input of ``height`` x ``width`` pixels."""
+    across, down = transforms.shift * width, transforms.shift * height
+    shift = f"{across:.3g} px" if across == down else f"{across:.3g} px across, {down:.3g} down"
     flip = ", flips left-right" if transforms.flip else ""
     return (
-        f"shifts up to {transforms.shift * side:.3g} px{flip}, "
+        f"shifts up to {shift}{flip}, "
         f"scales \u00b1{transforms.scale:.0%}, rotations \u00b1{transforms.degrees:g}\u00b0"
     )
 

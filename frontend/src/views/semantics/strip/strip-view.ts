@@ -20,6 +20,9 @@ import "./strip.css";
 const AUTO = "auto";
 const CHANNEL = "channel";
 const BUDGET = { robust: 1, minimal: 0.5 }; // the library's defaults per mode (StripSettings)
+// A robust strip stops once its root-mean-square change reaches 0.1 (StripSettings.visible):
+// a smaller L-infinity budget could never hold that, and the server refuses it.
+const MIN_BUDGET = { robust: 0.15, minimal: 0.05 };
 const PLAY_MS = 450;
 
 interface Shown {
@@ -46,7 +49,7 @@ export function createStripView(context: AppContext): View {
   const budget = el("input", {
     id: "strip-budget",
     type: "range",
-    min: "0.05",
+    min: String(MIN_BUDGET.robust),
     max: "1",
     step: "0.05",
     value: String(BUDGET.robust),
@@ -240,12 +243,20 @@ export function createStripView(context: AppContext): View {
   };
   diffMode.onchange = repaint;
   run.onclick = () => void make();
-  budget.oninput = () => (budgetValue.textContent = Number(budget.value).toFixed(2));
+  let budgetChosen = false; // the user moved the slider: a mode switch keeps their strength
+  const showBudget = (): void => void (budgetValue.textContent = Number(budget.value).toFixed(2));
+  budget.oninput = () => {
+    budgetChosen = true;
+    showBudget();
+  };
   mode.onchange = () => {
     // Each mode's own default strength: the robust change is bounded by its stop rule, so its
     // ball is the whole pixel range; the minimal one by the ball.
-    budget.value = String(mode.value === "minimal" ? BUDGET.minimal : BUDGET.robust);
-    budget.oninput?.(new Event("input"));
+    const chosen = mode.value === "minimal" ? "minimal" : "robust";
+    budget.min = String(MIN_BUDGET[chosen]);
+    if (!budgetChosen) budget.value = String(BUDGET[chosen]);
+    else budget.value = String(Math.max(MIN_BUDGET[chosen], Number(budget.value)));
+    showBudget();
   };
 
   const unsubscribe = store.subscribe((state, previous) => {
