@@ -37,6 +37,7 @@ import torch
 import deepling
 from deepling.data.base import ArrayDataset
 from deepling.data.demo_mnist import load_demo_mnist
+from deepling.models.zoo import MnistCNN
 from deepling.server.jobs.manager import LEASE_ENV
 from deepling.server.run import BackgroundServer
 
@@ -256,9 +257,10 @@ def _curl(request: dict[str, Any]) -> str:
 
 @contextmanager
 def fuzz_target(cache: Path, images: int = 20) -> Iterator[BackgroundServer]:
-    """A real server (background thread) with the demo MNIST CNN, seeded but untrained, on
-    ``images`` real digits (two of each class), asking for ``TOKEN``; results cached in
-    ``cache``; jobs leased for ``LEASE_S`` seconds."""
+    """A real server (background thread) with the demo MNIST CNN, seeded but untrained, as a
+    series of two checkpoints (so the checkpoint routes have a series to serve) compared with
+    a third, on ``images`` real digits (two of each class), asking for ``TOKEN``; results
+    cached in ``cache``; jobs leased for ``LEASE_S`` seconds."""
     digits = load_demo_mnist()
     step = len(digits) // images
     data = ArrayDataset(
@@ -267,12 +269,20 @@ def fuzz_target(cache: Path, images: int = 20) -> Iterator[BackgroundServer]:
         digits.classes,
         f"digits-{images}",
     )
+    series_folder = cache.parent / "series"
+    series_folder.mkdir(parents=True, exist_ok=True)
+    for epoch in (1, 2):
+        torch.manual_seed(epoch)
+        torch.save(MnistCNN().state_dict(), series_folder / f"epoch_{epoch}.pt")
+    series = deepling.load_checkpoints("mnist-cnn", series_folder)
+    torch.manual_seed(3)
+    other = deepling.load_model("mnist-cnn")
     torch.manual_seed(0)
     settings = {"DEEPLING_CACHE_DIR": str(cache), LEASE_ENV: LEASE_S}
     before = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     try:
-        handle = deepling.show(deepling.load_model("mnist-cnn"), data, token=TOKEN)
+        handle = deepling.show(series[1], data, token=TOKEN, checkpoints=series, compare=other)
     finally:
         for name, value in before.items():
             if value is None:

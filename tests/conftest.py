@@ -132,6 +132,20 @@ def trained_mnist(
     yield load_model("mnist-cnn", checkpoint), checkpoint
 
 
+@pytest.fixture(scope="session")
+def mnist_series(
+    tmp_path_factory: pytest.TempPathFactory, mnist_split: tuple[ArrayDataset, ArrayDataset]
+) -> Path:
+    """The demo MNIST CNN trained for 3 epochs with each epoch kept (``deepling train``'s
+    epoch folder): the folder of ``epoch_1.pt`` .. ``epoch_3.pt``."""
+    from deepling.models.training import epoch_folder, train
+
+    checkpoint = tmp_path_factory.mktemp("mnist-series") / "mnist-cnn.pt"
+    with deterministic_cpu():
+        train("mnist-cnn", *mnist_split, checkpoint, epochs=3, seed=0, device="cpu")
+    return epoch_folder(checkpoint)
+
+
 @pytest.fixture()
 def mnist_server(trained_mnist: tuple[Model, Path], isolated_cache: Path) -> Iterator[object]:
     """A real server with the trained MNIST CNN on the bundled digits."""

@@ -416,3 +416,23 @@ def test_evaluate_says_which_device_auto_took_and_reports_unreadable_images(
         workspace, isolated_cache, *args, "--input-shape", "3,32,32", "--precision", "bf16"
     )
     assert bf16.returncode == 0 and "bf16 autocast" in bf16.stderr, bf16.stderr
+
+
+def test_evaluate_a_series_of_checkpoints_and_a_mismatched_one(
+    workspace: Path, isolated_cache: Path, tmp_path: Path
+) -> None:
+    """A glob of checkpoints evaluates each, in natural order (epoch_2 before epoch_10); a
+    checkpoint of another architecture among them is exit 2 naming it and its keys."""
+    import shutil
+
+    for epoch in (10, 2):
+        shutil.copy(workspace / "tiny.pt", tmp_path / f"epoch_{epoch}.pt")
+    args = ["evaluate", "--model", "net.py:tiny", "--data", "data", "--input-shape", "3,32,32"]
+    result = deepling(workspace, isolated_cache, *args, "--weights", str(tmp_path / "epoch_*.pt"))
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if "accuracy" in line]
+    assert [line.split(":")[0] for line in lines] == ["epoch_2", "epoch_10"]
+    torch.save({"fc.weight": torch.zeros(3, 3)}, tmp_path / "epoch_11.pt")
+    mixed = deepling(workspace, isolated_cache, *args, "--weights", str(tmp_path))
+    assert mixed.returncode == 2 and "epoch_11.pt" in mixed.stderr
+    assert "Traceback" not in mixed.stderr and "missing in the file" in mixed.stderr

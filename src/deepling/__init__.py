@@ -14,6 +14,8 @@ as an interactive lab in the browser::
 from deepling._version import __version__
 from deepling.analysis.ablation import AblationEffect, ablate, ablation_effect
 from deepling.analysis.attribution import attribute
+from deepling.analysis.checkpoint_projection import checkpoint_projection
+from deepling.analysis.cka import cka
 from deepling.analysis.edits import apply_edits
 from deepling.analysis.evaluation import Evaluation, evaluate
 from deepling.analysis.featurevis import FeatureVisSettings, feature_visualization, layer_atlas
@@ -28,22 +30,26 @@ from deepling.analysis.strips import (
     adversarial_strips,
 )
 from deepling.analysis.top_activations import top_activations
+from deepling.analysis.weight_change import LayerChange, weight_change
 from deepling.data import ArrayDataset, Dataset, fit_batch, load_dataset
 from deepling.errors import DeeplingError
 from deepling.graph import Graph, Node
 from deepling.models import Model, load_model
 from deepling.models.ablated import Ablation
+from deepling.models.checkpoints import Checkpoints, load_checkpoints
 from deepling.server import create_app, serve, show
 
 __all__ = [
     "Ablation",
     "AblationEffect",
     "ArrayDataset",
+    "Checkpoints",
     "Dataset",
     "DeeplingError",
     "Evaluation",
     "FeatureVisSettings",
     "Graph",
+    "LayerChange",
     "Model",
     "Node",
     "OcclusionMap",
@@ -58,12 +64,15 @@ __all__ = [
     "ablation_effect",
     "apply_edits",
     "attribute",
+    "checkpoint_projection",
+    "cka",
     "create_app",
     "evaluate",
     "feature_visualization",
     "fit_batch",
     "layer_atlas",
     "layer_projection",
+    "load_checkpoints",
     "load_dataset",
     "load_model",
     "occlusion_sensitivity",
@@ -72,4 +81,5 @@ __all__ = [
     "serve",
     "show",
     "top_activations",
+    "weight_change",
 ]

@@ -83,7 +83,13 @@ def _add_model_and_data_options(p: argparse.ArgumentParser) -> None:
         help="file.py:factory, package.module:factory, a TorchScript file, "
         "torchvision:<name>, or a zoo name (alexnet-cifar, mnist-cnn)",
     )
-    p.add_argument("--weights", type=Path, help="state_dict or checkpoint file")
+    p.add_argument(
+        "--weights",
+        action="append",
+        help="state_dict or checkpoint file; for a series of checkpoints a glob in quotes "
+        "('runs/epoch_*.pt'), a folder, or --weights given several times (ordered by name: "
+        "epoch_2 before epoch_10)",
+    )
     p.add_argument(
         "--trust-pickle",
         action="store_true",
@@ -125,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="open a model and a dataset in the browser")
     _add_model_and_data_options(serve)
+    serve.add_argument(
+        "--compare",
+        metavar="SPEC",
+        help="a second model to compare with (any architecture with the same classes)",
+    )
+    serve.add_argument("--compare-weights", metavar="PATH", help="the second model's weights")
     _add_server_options(serve)
     _add_debug_option(serve)
 

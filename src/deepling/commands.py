@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
-from deepling.analysis.evaluation import evaluate
+from deepling.analysis.evaluation import Evaluation, evaluate
 from deepling.cache import ArrayCache
 from deepling.data.base import ArrayDataset, Dataset
 from deepling.data.cifar import load_cifar10
@@ -18,10 +20,11 @@ from deepling.data.cifar_download import ensure_cifar10
 from deepling.data.demo_mnist import load_demo_mnist
 from deepling.data.loading import load_dataset
 from deepling.errors import DeeplingError
+from deepling.models.checkpoints import Checkpoints, checkpoint_files, load_checkpoints
 from deepling.models.device import describe_device
 from deepling.models.loading import load_model
 from deepling.models.model import Model
-from deepling.models.training import TrainingStatus, train
+from deepling.models.training import TrainingStatus, epoch_checkpoints, train
 from deepling.paths import cache_dir
 from deepling.server.run import serve
 
@@ -159,24 +162,54 @@ def _finished(checkpoint: Path) -> bool:
     return isinstance(state, dict) and state.get("epoch") == state.get("epochs")
 
 
-def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
-    model = load_model(
-        args.model,
-        args.weights,
-        input_shape=args.input_shape,
-        mean=args.mean,
-        std=args.std,
-        classes=_read_classes(args.classes),
-        device=args.device,
-        precision=args.precision,
-        trust_pickle=args.trust_pickle,
-    )
+@dataclass
+class Served:
+    """What the model options name: the model (the last checkpoint of a series), the series
+    if several weights files were given, and the dataset."""
+
+    model: Model
+    dataset: Dataset
+    checkpoints: Checkpoints | None = None
+
+
+def _model_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "input_shape": args.input_shape,
+        "mean": args.mean,
+        "std": args.std,
+        "classes": _read_classes(args.classes),
+        "device": args.device,
+        "precision": args.precision,
+    }
+
+
+def _model_and_data(args: argparse.Namespace) -> Served:
+    files = checkpoint_files(args.weights) if args.weights else []
+    checkpoints = None
+    if len(files) > 1:
+        checkpoints = load_checkpoints(args.model, files, **_model_options(args))
+        model = checkpoints[0]  # named after the dataset below, before the others load
+    else:
+        weights = files[0] if files else None
+        model = load_model(
+            args.model, weights, **_model_options(args), trust_pickle=args.trust_pickle
+        )
     dataset = load_dataset(args.data, split=args.split)
     if len(dataset) == 0:
         raise DeeplingError(
             f"The dataset {args.data} holds no images.", "Give a dataset with at least one image."
         )
     first_image = _first_readable(dataset, model.input_shape, args.data)
+    _name_classes(model, dataset)
+    if checkpoints is not None:
+        model = checkpoints[len(checkpoints) - 1]  # the series opens on its last checkpoint
+    # Fail now, not in the browser, if the images cannot be fed to this model.
+    model.predict(first_image)
+    _say_device(model)
+    return Served(model, dataset, checkpoints)
+
+
+def _name_classes(model: Model, dataset: Dataset) -> None:
     unnamed = model.classes == [str(i) for i in range(len(model.classes))]
     if unnamed and len(dataset.classes) == len(model.classes):
         model.classes = list(dataset.classes)  # name the outputs after the dataset's classes
@@ -187,17 +220,40 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Model, Dataset]:
             "to mean the model's output i. Pass --classes to name the model's outputs.",
             file=sys.stderr,
         )
-    # Fail now, not in the browser, if the images cannot be fed to this model.
-    model.predict(first_image)
-    _say_device(model)
-    return model, dataset
+
+
+def _compare_model(args: argparse.Namespace, model: Model) -> Model | None:
+    """The --compare model: its own architecture and weights, the served model's classes."""
+    if args.compare is None:
+        if args.compare_weights is not None:
+            raise DeeplingError("--compare-weights needs --compare SPEC (the second model).")
+        return None
+    other = load_model(
+        args.compare,
+        args.compare_weights,
+        input_shape=model.input_shape,
+        mean=model.mean,
+        std=model.std,
+        device=model.device,
+        precision=model.precision,
+    )
+    if len(other.classes) != len(model.classes):
+        raise DeeplingError(
+            f"The --compare model has {len(other.classes)} outputs, the model "
+            f"{len(model.classes)}.",
+            "Compare models with the same classes.",
+        )
+    other.classes = list(model.classes)
+    return other
 
 
 def serve_command(args: argparse.Namespace) -> None:
-    model, dataset = _model_and_data(args)
+    served = _model_and_data(args)
     serve(
-        model,
-        dataset,
+        served.model,
+        served.dataset,
+        checkpoints=served.checkpoints,
+        compare=_compare_model(args, served.model),
         host=args.host,
         port=args.port,
         open_browser=not args.no_browser,
@@ -206,13 +262,16 @@ def serve_command(args: argparse.Namespace) -> None:
 
 
 def evaluate_command(args: argparse.Namespace) -> None:
-    model, dataset = _model_and_data(args)
-    with tqdm(total=len(dataset), desc="evaluating", unit="img") as bar:
-
-        def report(done: int, total: int) -> None:
-            bar.update(done - bar.n)
-
-        result = evaluate(model, dataset, progress=report, cache=ArrayCache(cache_dir()))
+    served = _model_and_data(args)
+    dataset = served.dataset
+    if served.checkpoints is not None:  # a series: one line per checkpoint
+        for name, model in zip(served.checkpoints.names, served.checkpoints, strict=True):
+            found = _evaluate_with_bar(model, dataset, name)
+            shown = "n/a" if found.accuracy is None else f"{found.accuracy:.2%}"
+            print(f"{name}: accuracy {shown}")
+        return
+    model = served.model
+    result = _evaluate_with_bar(model, dataset, "evaluating")
     if result.accuracy is None:
         print(f"{len(dataset)} unlabelled images: predictions only, no accuracy.")
         return
@@ -233,6 +292,15 @@ def evaluate_command(args: argparse.Namespace) -> None:
         print(f"{name:<{width}}  {p:9.2%}  {r:6.2%}  {n:6d}")
 
 
+def _evaluate_with_bar(model: Model, dataset: Dataset, label: str) -> Evaluation:
+    with tqdm(total=len(dataset), desc=label, unit="img") as bar:
+
+        def report(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        return evaluate(model, dataset, progress=report, cache=ArrayCache(cache_dir()))
+
+
 def demo_command(args: argparse.Namespace) -> None:
     arch = "mnist-cnn" if args.dataset == "mnist" else "alexnet-cifar"
     checkpoint = demo_checkpoint(arch)
@@ -241,11 +309,18 @@ def demo_command(args: argparse.Namespace) -> None:
         print(f"Training the {arch} demo model once (cached in {checkpoint}).", file=sys.stderr)
         train_with_progress(arch, data, checkpoint)
     test_data = data[1]
-    model = load_model(arch, checkpoint, device=args.device, precision=args.precision)
+    epochs = epoch_checkpoints(checkpoint)
+    series = None
+    if len(epochs) > 1:  # the run's epochs: the training animation plays at once
+        series = load_checkpoints(arch, epochs, device=args.device, precision=args.precision)
+        model = series[len(series) - 1]
+    else:
+        model = load_model(arch, checkpoint, device=args.device, precision=args.precision)
     _say_device(model)
     serve(
         model,
         test_data,
+        checkpoints=series,
         host=args.host,
         port=args.port,
         open_browser=not args.no_browser,

@@ -140,6 +140,133 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/checkpoints": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Checkpoints */
+    get: operations["checkpoints_api_checkpoints_get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/checkpoints/compare": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Choose Compare */
+    put: operations["choose_compare_api_checkpoints_compare_put"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/checkpoints/history/{key}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** History */
+    get: operations["history_api_checkpoints_history__key__get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/checkpoints/selected": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Select Checkpoint
+     * @description Show checkpoint ``checkpoint`` in every view (jobs already running finish on the one
+     *     they started with).
+     */
+    put: operations["select_checkpoint_api_checkpoints_selected_put"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/checkpoints/weight-change": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Weight Change Route
+     * @description How far each layer's weights moved from the selected model to the compared one (the
+     *     same architecture).
+     */
+    get: operations["weight_change_route_api_checkpoints_weight_change_get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/cka/{key}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Cka Result */
+    get: operations["cka_result_api_cka__key__get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/comparisons/{key}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Comparison */
+    get: operations["comparison_api_comparisons__key__get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/dataset": {
     parameters: {
       query?: never;
@@ -393,6 +520,88 @@ export interface paths {
      * @description Compute every channel's mean activation and dead fraction for ``node`` over the data.
      */
     post: operations["start_channel_stats_job_api_jobs_channel_stats__node__post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/jobs/checkpoint-history": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start History Job
+     * @description Evaluate every checkpoint of the series (each evaluation cached).
+     */
+    post: operations["start_history_job_api_jobs_checkpoint_history_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/jobs/checkpoint-projection": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start Checkpoint Projection Job
+     * @description The chosen images at one layer under every checkpoint, each layout aligned to the
+     *     previous checkpoint's; served by the projection routes (one frame per checkpoint).
+     */
+    post: operations["start_checkpoint_projection_job_api_jobs_checkpoint_projection_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/jobs/cka": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start Cka Job
+     * @description Linear CKA between every layer of the selected model and every layer of the compared
+     *     one, over a sample of the dataset (default 2,000 images).
+     */
+    post: operations["start_cka_job_api_jobs_cka_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/jobs/comparison": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start Comparison Job
+     * @description Evaluate the selected and the compared model (cached) and compare them.
+     */
+    post: operations["start_comparison_job_api_jobs_comparison_post"];
     delete?: never;
     options?: never;
     head?: never;
@@ -1162,6 +1371,34 @@ export interface components {
        */
       radius?: number;
     };
+    /**
+     * CKAOut
+     * @description Linear CKA (minibatch, unbiased HSIC) between every layer of A (rows) and of B.
+     */
+    CKAOut: {
+      /** A */
+      a: string;
+      /** B */
+      b: string;
+      /** Images */
+      images: number;
+      /** Key */
+      key: string;
+      /** Nodes A */
+      nodes_a: string[];
+      /** Nodes B */
+      nodes_b: string[];
+      /** Values */
+      values: (number | null)[][];
+    };
+    /** CKARequest */
+    CKARequest: {
+      /**
+       * Indices
+       * @description dataset indices of the images (default: up to 2,000 spread over the dataset)
+       */
+      indices?: number[] | null;
+    };
     /** ChangedImages */
     ChangedImages: {
       /** After */
@@ -1184,6 +1421,56 @@ export interface components {
       /** Node */
       node: string;
     };
+    /** CheckpointProjectionRequest */
+    CheckpointProjectionRequest: {
+      /**
+       * Indices
+       * @description dataset indices of the images to project (default: every image)
+       */
+      indices?: number[] | null;
+      /** Node */
+      node: string;
+      /**
+       * Pivots
+       * @description PivotMDS pivots per checkpoint
+       * @default 50
+       */
+      pivots?: number;
+    };
+    /**
+     * CheckpointsOut
+     * @description The models served. ``checkpoints``: the series' names in training order (one name: a
+     *     lone model); ``selected``: the one every view shows; ``compare``: the model compared with
+     *     (a checkpoint, ``compare_checkpoint``, or the ``external`` model given with --compare).
+     */
+    CheckpointsOut: {
+      /** Checkpoints */
+      checkpoints: string[];
+      /**
+       * Compare
+       * @description the compared model's name, if any
+       */
+      compare: string | null;
+      /** Compare Checkpoint */
+      compare_checkpoint: number | null;
+      /**
+       * External
+       * @description the second model given with --compare, if any
+       */
+      external: string | null;
+      /**
+       * Model
+       * @description the selected model's name
+       */
+      model: string;
+      /** Selected */
+      selected: number;
+      /**
+       * Series
+       * @description whether the server serves a series of checkpoints
+       */
+      series: boolean;
+    };
     /** ClassScore */
     ClassScore: {
       /** Index */
@@ -1192,6 +1479,53 @@ export interface components {
       name: string;
       /** Probability */
       probability: number;
+    };
+    /**
+     * CompareRequest
+     * @description Compare with checkpoint ``checkpoint`` of the series, with the ``external`` model, or
+     *     (neither) with nothing.
+     */
+    CompareRequest: {
+      /** Checkpoint */
+      checkpoint?: number | null;
+      /**
+       * External
+       * @default false
+       */
+      external?: boolean;
+    };
+    /**
+     * ComparisonOut
+     * @description From A (the selected model) to B (the compared one) on the dataset: the confusion matrix
+     *     of A minus B (rows the true class), each class's accuracy under both, and the images whose
+     *     prediction changed: ``fixed`` (wrong under A, right under B), ``broken`` (right under A,
+     *     wrong under B), ``changed`` (any other class).
+     */
+    ComparisonOut: {
+      /** A */
+      a: string;
+      /** Accuracy A */
+      accuracy_a: number | null;
+      /** Accuracy B */
+      accuracy_b: number | null;
+      /** B */
+      b: string;
+      /** Broken */
+      broken: number[];
+      /** Changed */
+      changed: number[];
+      /** Classes */
+      classes: string[];
+      /** Confusion */
+      confusion: number[][];
+      /** Fixed */
+      fixed: number[];
+      /** Key */
+      key: string;
+      /** Recall A */
+      recall_a: (number | null)[];
+      /** Recall B */
+      recall_b: (number | null)[];
     };
     /**
      * Contrast
@@ -1354,6 +1688,20 @@ export interface components {
       /** Detail */
       detail?: components["schemas"]["ValidationError"][];
     };
+    /**
+     * HistoryOut
+     * @description Per checkpoint, in order: accuracy and mean loss over the labelled images.
+     */
+    HistoryOut: {
+      /** Accuracy */
+      accuracy: (number | null)[];
+      /** Key */
+      key: string;
+      /** Loss */
+      loss: (number | null)[];
+      /** Names */
+      names: string[];
+    };
     /** ImageEntry */
     ImageEntry: {
       /** Index */
@@ -1416,6 +1764,22 @@ export interface components {
       state: "queued" | "running" | "done" | "failed" | "cancelled";
       /** Total */
       total: number;
+    };
+    /** LayerChangeOut */
+    LayerChangeOut: {
+      /** Absolute */
+      absolute: number;
+      /** Module Path */
+      module_path: string;
+      /** Node */
+      node: string;
+      /** Params */
+      params: number;
+      /**
+       * Relative
+       * @description ‖θ_B − θ_A‖ / ‖θ_A‖ over the node's own parameters
+       */
+      relative: number;
     };
     /** ModelInfo */
     ModelInfo: {
@@ -1702,6 +2066,14 @@ export interface components {
        * @enum {string}
        */
       op: "rotate";
+    };
+    /** SelectCheckpoint */
+    SelectCheckpoint: {
+      /**
+       * Checkpoint
+       * @description position in the series
+       */
+      checkpoint: number;
     };
     /**
      * Shift
@@ -1993,6 +2365,15 @@ export interface components {
       /** Error Type */
       type: string;
     };
+    /** WeightChangeOut */
+    WeightChangeOut: {
+      /** A */
+      a: string;
+      /** B */
+      b: string;
+      /** Layers */
+      layers: components["schemas"]["LayerChangeOut"][];
+    };
   };
   responses: never;
   parameters: never;
@@ -2263,6 +2644,208 @@ export interface operations {
       };
     };
   };
+  checkpoints_api_checkpoints_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CheckpointsOut"];
+        };
+      };
+    };
+  };
+  choose_compare_api_checkpoints_compare_put: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CompareRequest"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CheckpointsOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  history_api_checkpoints_history__key__get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the checkpoint history's key: the `key` of the job that made it */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HistoryOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  select_checkpoint_api_checkpoints_selected_put: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["SelectCheckpoint"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CheckpointsOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  weight_change_route_api_checkpoints_weight_change_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["WeightChangeOut"];
+        };
+      };
+    };
+  };
+  cka_result_api_cka__key__get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the CKA's key: the `key` of the job that made it */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CKAOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  comparison_api_comparisons__key__get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the comparison's key: the `key` of the job that made it */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ComparisonOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
   dataset_info_api_dataset_get: {
     parameters: {
       query?: never;
@@ -2450,6 +3033,8 @@ export interface operations {
       query?: {
         /** @description f32: raw little-endian float32; png: channel tiles, shared scale */
         format?: "f32" | "png";
+        /** @description the selected model (default) or the one compared with */
+        model?: "selected" | "compare";
         /** @description dataset image index (or give `tray`) */
         index?: number | null;
         /** @description tray image id (or give `index`) */
@@ -2693,6 +3278,160 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+      /** @description the job queue is full: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          "Retry-After"?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            detail: string;
+          };
+        };
+      };
+    };
+  };
+  start_history_job_api_jobs_checkpoint_history_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["JobOut"];
+        };
+      };
+      /** @description the job queue is full: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          "Retry-After"?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            detail: string;
+          };
+        };
+      };
+    };
+  };
+  start_checkpoint_projection_job_api_jobs_checkpoint_projection_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CheckpointProjectionRequest"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["JobOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+      /** @description the job queue is full: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          "Retry-After"?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            detail: string;
+          };
+        };
+      };
+    };
+  };
+  start_cka_job_api_jobs_cka_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CKARequest"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["JobOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+      /** @description the job queue is full: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          "Retry-After"?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            detail: string;
+          };
+        };
+      };
+    };
+  };
+  start_comparison_job_api_jobs_comparison_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["JobOut"];
         };
       };
       /** @description the job queue is full: retry after `Retry-After` seconds */

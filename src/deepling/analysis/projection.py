@@ -72,23 +72,28 @@ MAX_SCORED = 2000
 
 @dataclass(frozen=True)
 class Projection:
-    """``coords`` ``(L, N, 2)`` float32 in [-1, 1]: image i at layer ``nodes[l]`` is
-    ``coords[l, i]``; the point order is the input order at every layer. ``scores``: how well
-    the classes separate at each layer, when the images' labels were given."""
+    """``coords`` ``(L, N, 2)`` float32 in [-1, 1]: image i at frame l (layer ``nodes[l]``) is
+    ``coords[l, i]``; the point order is the input order at every frame. ``scores``: how well
+    the classes separate at each frame, when the images' labels were given. ``frames``: for a
+    projection over checkpoints (``checkpoint_projection``), each frame's checkpoint name;
+    None for a projection over layers."""
 
     nodes: list[str]
     coords: np.ndarray
     scores: LayerScores | None = None
+    frames: list[str] | None = None
 
     def arrays(self) -> dict[str, np.ndarray]:
         """As named arrays (a cache entry); ``from_arrays`` reads them back."""
         scores = self.scores.arrays() if self.scores is not None else {}
-        return {"coords": self.coords, "nodes": np.array(self.nodes), **scores}
+        frames = {"frames": np.array(self.frames)} if self.frames is not None else {}
+        return {"coords": self.coords, "nodes": np.array(self.nodes), **scores, **frames}
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Projection:
         nodes = [str(n) for n in arrays["nodes"]]
-        return cls(nodes, arrays["coords"], LayerScores.from_arrays(arrays))
+        frames = [str(f) for f in arrays["frames"]] if "frames" in arrays else None
+        return cls(nodes, arrays["coords"], LayerScores.from_arrays(arrays), frames)
 
 
 def default_nodes(graph: Graph) -> list[str]:

@@ -1,6 +1,9 @@
 """Training the demo models: resumable, checkpointed every epoch, on the GPU when there is one.
 
 This trains the zoo's own architectures for the demos; it is not a general training framework.
+Besides the resumable checkpoint, each finished epoch's weights are kept in a folder beside it
+(``epoch_checkpoints``), the series ``deepling demo`` serves so that a first-time user can play
+the training animation.
 """
 
 from __future__ import annotations
@@ -47,6 +50,22 @@ def save_atomically(obj: Any, path: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def epoch_folder(checkpoint: Path) -> Path:
+    """Where ``train`` keeps each epoch's weights: ``<checkpoint stem>-epochs/`` beside it."""
+    return checkpoint.with_name(f"{checkpoint.stem}-epochs")
+
+
+def epoch_checkpoints(checkpoint: Path) -> list[Path]:
+    """The kept epochs of a finished run, in order (empty if any epoch is missing, as for a
+    run trained before epochs were kept)."""
+    if not checkpoint.is_file():
+        return []
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    epochs = int(state.get("epochs") or 0)
+    paths = [epoch_folder(checkpoint) / f"epoch_{e}.pt" for e in range(1, epochs + 1)]
+    return paths if epochs and all(p.is_file() for p in paths) else []
 
 
 def crops_and_flips(x: Tensor, generator: torch.Generator) -> Tensor:
@@ -154,4 +173,7 @@ def train(
             "classes": list(test_data.classes),
         }
         save_atomically(state, checkpoint)
+        # The epoch's weights and preprocessing alone (no optimiser state): a third the size.
+        kept = {k: v for k, v in state.items() if k not in ("optimizer", "scheduler")}
+        save_atomically(kept, epoch_folder(checkpoint) / f"epoch_{epoch + 1}.pt")
     return state

@@ -19,6 +19,7 @@ from deepling.server.ablation import routes as ablation
 from deepling.server.access import Access, AccessMiddleware
 from deepling.server.attribution import routes as attribution
 from deepling.server.channels import routes as channels
+from deepling.server.checkpoints import routes as checkpoints
 from deepling.server.dataset import routes as dataset
 from deepling.server.evaluation import routes as evaluation
 from deepling.server.featurevis import routes as featurevis
@@ -36,6 +37,7 @@ from deepling.server.schemas import (
     ABLATION_NODE,
     ATLAS_STEPS,
     CHANNEL,
+    CHECKPOINT,
     CLASS,
     DATASET_INDEX,
     FEATUREVIS_CHANNEL,
@@ -67,6 +69,7 @@ ROUTERS = [
     whatif.router,
     tray.router,
     ablation.router,
+    checkpoints.router,
     jobs.router,
 ]
 TITLE = "Deepling"
@@ -101,7 +104,9 @@ def create_app(session: Session, *, access: Access | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        session.close()  # cancel running jobs so the process can exit; restore the model
+        # Cancel running jobs so the process can exit; restore the model. A switched session
+        # shares the jobs and the user's flags, so closing the one serving now closes all.
+        app.state.session.close()
 
     app = _api(lifespan, facts=lambda: session_facts(session))
     app.state.session = session
@@ -182,6 +187,8 @@ def session_facts(session: Session) -> Facts:
         # One layer's bound: a request naming fewer layers may hold more images.
         PROJECTED_IMAGES: {"maxItems": min(MAX_REQUESTED, MAX_RESULT_VALUES // 2)},
     }
+    series = session.checkpoints
+    values[CHECKPOINT] = {"maximum": (len(series) if series is not None else 1) - 1}
     if size:
         values[DATASET_INDEX] = {"maximum": size - 1}
         values[SPRITE_SHEET] = {"maximum": (size - 1) // dataset.SPRITE_IMAGES}

@@ -17,6 +17,7 @@ import uvicorn
 
 from deepling.data.base import Dataset
 from deepling.errors import DeeplingError
+from deepling.models.checkpoints import Checkpoints
 from deepling.models.model import Model
 from deepling.server.access import TOKEN_PATTERN, Access, new_token
 from deepling.server.app import create_app
@@ -83,8 +84,13 @@ def serve(
     port: int | None = None,
     open_browser: bool = True,
     token: str | None = None,
+    checkpoints: Checkpoints | None = None,
+    compare: Model | None = None,
 ) -> None:
     """Serve ``model`` and ``dataset`` in the browser until interrupted (Ctrl-C).
+
+    ``checkpoints``: the series ``model`` is one of (its header selector picks which one every
+    view shows); ``compare``: a second model to compare with (any architecture, same classes).
 
     Binds the loopback address by default and a free port if ``port`` is None; prints the URL.
     Bound to any other address, every request needs an access token (``token``, else
@@ -93,7 +99,7 @@ def serve(
     """
     access = access_for(host, token)
     sock = bind_socket(host, port)
-    session = Session.open(model, dataset)
+    session = Session.open(model, dataset, checkpoints=checkpoints, compare=compare)
     app = create_app(session, access=access)
     urls = browser_urls(sock, access)
     print(f"Deepling is serving {model.name} on {dataset.name} at {urls[0]}", flush=True)
@@ -153,13 +159,16 @@ def show(
     height: int = 820,
     startup_timeout: float = 30.0,
     token: str | None = None,
+    checkpoints: Checkpoints | None = None,
+    compare: Model | None = None,
 ) -> BackgroundServer:
     """Serve ``model`` and ``dataset`` in the background and return a handle that Jupyter
     displays as the UI inline; ``handle.stop()`` ends it. From scripts, use ``serve``.
-    ``host`` and ``token`` as in ``serve``; the inline frame carries the token."""
+    ``host``, ``token``, ``checkpoints`` and ``compare`` as in ``serve``; the inline frame
+    carries the token."""
     access = access_for(host, token)
     sock = bind_socket(host, port)
-    session = Session.open(model, dataset)
+    session = Session.open(model, dataset, checkpoints=checkpoints, compare=compare)
     app = create_app(session, access=access)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     thread = threading.Thread(

@@ -61,6 +61,7 @@ CHANNEL = "channel"  # a channel of some node (its own node's count: ``x-channel
 SPRITE_SHEET = "sprite-sheet"
 IMAGE_SIDE = "image-side"  # at most the model input's shorter side, in pixels
 PROJECTED_IMAGES = "projected-images"  # how many images one projection holds
+CHECKPOINT = "checkpoint"  # a position in the series of checkpoints served
 # Kinds of bound by node (the session's values: node -> the field's maximum).
 STRIP_CHANNEL = "strip-channel"
 FEATUREVIS_CHANNEL = "featurevis-channel"

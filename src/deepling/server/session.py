@@ -1,4 +1,11 @@
-"""What a running server serves: one model, one dataset, their cache and jobs."""
+"""What a running server serves: one model, one dataset, their cache and jobs; and, where the
+model is one checkpoint of a series or is compared with another, the series and the model
+compared with.
+
+Selecting another checkpoint makes a new Session (``switch``) that shares the cache, the jobs,
+the tray and the ablation sets with this one: jobs already running keep the session (and the
+model) they started with, so a switch never changes a model under a running pass.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,9 @@ from deepling.analysis.channel_stats import ChannelStatistics, cached_channel_st
 from deepling.analysis.evaluation import Evaluation, cached_evaluation
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
+from deepling.errors import DeeplingError
 from deepling.models.ablated import Ablation
+from deepling.models.checkpoints import Checkpoints
 from deepling.models.model import Model
 from deepling.paths import cache_dir
 from deepling.server.jobs.manager import JobManager
@@ -28,6 +37,14 @@ class Session:
     _channel_stats: dict[str, ChannelStatistics] = field(default_factory=dict)
     # Named sets of channel ablations (the ablation feature), applied per request, never in place.
     ablation_sets: dict[str, tuple[Ablation, ...]] = field(default_factory=dict)
+    # The series this model is one checkpoint of (None: a single model), and its position.
+    checkpoints: Checkpoints | None = None
+    checkpoint: int = 0
+    # The model compared with: a checkpoint of the series (``compare_checkpoint``) or a second
+    # model given on its own (``external``); None when nothing is compared.
+    compare: Model | None = None
+    compare_checkpoint: int | None = None
+    external: Model | None = None
 
     def __post_init__(self) -> None:
         # Request threads and job threads run the model at once. Each analysis sets eval mode
@@ -45,11 +62,84 @@ class Session:
             module.training = training
 
     @classmethod
-    def open(cls, model: Model, dataset: Dataset, cache_root: Path | None = None) -> Session:
-        """A session that reuses a cached evaluation from an earlier run (cheap: a file read)."""
+    def open(
+        cls,
+        model: Model,
+        dataset: Dataset,
+        cache_root: Path | None = None,
+        *,
+        checkpoints: Checkpoints | None = None,
+        compare: Model | None = None,
+    ) -> Session:
+        """A session that reuses a cached evaluation from an earlier run (cheap: a file read).
+        ``checkpoints``: the series ``model`` is one of (found in it by identity, else its
+        last); ``compare``: a second model, compared with from the start."""
         session = cls(model, dataset, ArrayCache(cache_root or cache_dir()))
         session.evaluation = cached_evaluation(model, dataset, session.cache)
+        if checkpoints is not None:
+            session.checkpoints = checkpoints
+            held = [i for i in range(len(checkpoints)) if checkpoints.holds(i, model)]
+            session.checkpoint = held[0] if held else len(checkpoints) - 1
+            if len(checkpoints) > 1 and compare is None:  # the first epoch, to see what changed
+                session.compare_with(0 if session.checkpoint else len(checkpoints) - 1)
+        if compare is not None:
+            compare.module.eval()
+            session.external = compare
+            session.compare_with(None, external=True)
         return session
+
+    def job_name(self, kind: str) -> str:
+        """A job's name for this session's model: the same analysis of another checkpoint is
+        another job, not one to join (a lone model's jobs keep their plain kind)."""
+        return kind if self.checkpoints is None else f"{kind}@{self.checkpoint}"
+
+    def switch(self, checkpoint: int) -> Session:
+        """This session with checkpoint ``checkpoint`` of the series selected (shared cache,
+        jobs, tray and ablation sets; the compared model kept)."""
+        if self.checkpoints is None:
+            raise DeeplingError("This server serves one model, not a series of checkpoints.")
+        if not 0 <= checkpoint < len(self.checkpoints):
+            raise DeeplingError(
+                f"checkpoint {checkpoint} is out of range: the series has {len(self.checkpoints)}."
+            )
+        model = self.checkpoints[checkpoint]
+        other = Session(
+            model,
+            self.dataset,
+            self.cache,
+            self.jobs,
+            cached_evaluation(model, self.dataset, self.cache),
+            self.tray,
+            ablation_sets=self.ablation_sets,
+            checkpoints=self.checkpoints,
+            checkpoint=checkpoint,
+            compare=self.compare,
+            compare_checkpoint=self.compare_checkpoint,
+            external=self.external,
+        )
+        other._training_flags = self._training_flags  # the flags the user's module came with
+        return other
+
+    def compare_with(self, checkpoint: int | None, *, external: bool = False) -> None:
+        """Compare with checkpoint ``checkpoint`` of the series, with the external model, or
+        (neither) with nothing."""
+        if external:
+            if self.external is None:
+                raise DeeplingError(
+                    "No second model is loaded.", "Start the server with --compare SPEC."
+                )
+            self.compare, self.compare_checkpoint = self.external, None
+        elif checkpoint is None:
+            self.compare, self.compare_checkpoint = None, None
+        else:
+            if self.checkpoints is None or not 0 <= checkpoint < len(self.checkpoints):
+                count = 1 if self.checkpoints is None else len(self.checkpoints)
+                raise DeeplingError(
+                    f"checkpoint {checkpoint} is out of range: the series has {count}."
+                )
+            model = self.checkpoints[checkpoint]
+            model.module.eval()
+            self.compare, self.compare_checkpoint = model, checkpoint
 
     def keep_channel_statistics(self, node: str, stats: ChannelStatistics) -> None:
         """Remember statistics a job computed (channels.stats)."""

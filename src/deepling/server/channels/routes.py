@@ -53,7 +53,7 @@ def start_channel_statistics(session: Session, node: str) -> Job:
         session.keep_channel_statistics(node, stats)
         return stats
 
-    return session.jobs.submit(f"channel-stats:{node}", work, join_active=True)
+    return session.jobs.submit(session.job_name(f"channel-stats:{node}"), work, join_active=True)
 
 
 def start_top_table(session: Session, node: str) -> Job:
@@ -71,7 +71,9 @@ def start_top_table(session: Session, node: str) -> Job:
         key = activation_table_key(session.model, session.dataset, name)
         return session.cache.exists("activation-table", key)
 
-    return session.jobs.submit(f"top-activations:{name}", work, join_active=True, ready=ready)
+    return session.jobs.submit(
+        session.job_name(f"top-activations:{name}"), work, join_active=True, ready=ready
+    )
 
 
 @router.post("/jobs/channel-stats/{node}", **starts_job(**{STATS: "node"}))

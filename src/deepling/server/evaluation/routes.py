@@ -25,7 +25,7 @@ def start_evaluation(session: Session) -> Job:
             session.model, session.dataset, progress=job.report, cache=session.cache
         )
 
-    return session.jobs.submit("evaluation", work, join_active=True)
+    return session.jobs.submit(session.job_name("evaluation"), work, join_active=True)
 
 
 def _evaluation(session: Session) -> Evaluation:

@@ -47,6 +47,10 @@ def activations(
         Literal["f32", "png"],
         Query(description="f32: raw little-endian float32; png: channel tiles, shared scale"),
     ] = "f32",
+    model: Annotated[
+        Literal["selected", "compare"],
+        Query(description="the selected model (default) or the one compared with"),
+    ] = "selected",
 ) -> Response:
     """The activations of ``node`` for the image, shape in the ``X-Shape`` header."""
-    return activations_response(session, image.pixels, node, format)
+    return activations_response(session, image.pixels, node, format, model)

@@ -46,6 +46,8 @@ def projection(session: SessionDep, key: Key) -> Response:
     result = held_projection(session, key)
     response = float32_response(torch.from_numpy(result.coords))
     response.headers["X-Nodes"] = ",".join(result.nodes)
+    if result.frames is not None:  # a projection over checkpoints: one frame per checkpoint
+        response.headers["X-Frames"] = ",".join(result.frames)
     return response
 
 
@@ -66,6 +68,8 @@ def projection_layer(session: SessionDep, key: Key, layer: Layer) -> Response:
     response = float32_response(torch.from_numpy(result.coords[layer]))
     response.headers["X-Node"] = result.nodes[layer]
     response.headers["X-Layers"] = str(layers)
+    if result.frames is not None:
+        response.headers["X-Frame"] = result.frames[layer]
     return response
 
 

@@ -1,0 +1,215 @@
+"""The comparison jobs: accuracy over the series, the projection over checkpoints, the
+comparison of two evaluations and CKA between two models, each cached on disk by its key."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from deepling.analysis.checkpoint_projection import checkpoint_projection
+from deepling.analysis.cka import MINIBATCH, cka
+from deepling.analysis.comparison import compare_evaluations
+from deepling.analysis.evaluation import evaluate
+from deepling.analysis.keys import model_data_key
+from deepling.analysis.projection import default_nodes
+from deepling.cache import weights_digest
+from deepling.errors import DeeplingError
+from deepling.models.checkpoints import Checkpoints
+from deepling.models.model import Model
+from deepling.progress import Progress
+from deepling.server.checkpoints.schemas import CheckpointProjectionRequest, CKARequest
+from deepling.server.jobs.cached import CachedAnalysis
+from deepling.server.jobs.manager import Job
+from deepling.server.projection.job import PROJECTION
+from deepling.server.session import Session
+
+HISTORY = CachedAnalysis(
+    "checkpoint-history",
+    "checkpoint history",
+    "api/checkpoints/history/{key}",
+    "POST /api/jobs/checkpoint-history",
+)
+COMPARISON = CachedAnalysis(
+    "comparison", "comparison", "api/comparisons/{key}", "POST /api/jobs/comparison"
+)
+CKA = CachedAnalysis("cka", "CKA", "api/cka/{key}", "POST /api/jobs/cka")
+CKA_IMAGES = 2000  # default sample: CKA's estimate is stable long before the whole dataset
+SEED = 0
+
+
+def series(session: Session) -> Checkpoints:
+    if session.checkpoints is None or len(session.checkpoints) < 2:
+        raise DeeplingError(
+            "This server serves one model, not a series of checkpoints.",
+            "Start it with --weights 'runs/epoch_*.pt' (a glob, a folder or several --weights).",
+        )
+    return session.checkpoints
+
+
+def compared(session: Session) -> Model:
+    if session.compare is None:
+        raise DeeplingError(
+            "No model is chosen to compare with.",
+            "Pick one with PUT /api/checkpoints/compare (the header's compare selector).",
+        )
+    return session.compare
+
+
+def _files_digest(checkpoints: Checkpoints) -> str:
+    """The series by its files: path, size and modification time of each (cheap: no weights
+    read; a file rewritten by further training changes its time)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in checkpoints.paths:
+        stat = path.stat()
+        digest.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _indices_digest(indices: np.ndarray) -> str:
+    return hashlib.blake2b(indices.astype(np.int64).tobytes(), digest_size=16).hexdigest()
+
+
+def _offset(progress: Progress, start: int, overall: int) -> Progress:
+    """One pass's progress as a part of a job of several: ``start`` done before it, of
+    ``overall``."""
+
+    def report(done: int, total: int) -> None:
+        progress(start + done, overall)
+
+    return report
+
+
+def start_history(session: Session) -> Job:
+    """Evaluate every checkpoint (each evaluation cached as the data view's own)."""
+    checkpoints = series(session)
+    key = model_data_key(HISTORY.kind, checkpoints[0], session.dataset, _files_digest(checkpoints))
+
+    def compute(progress: Progress) -> dict[str, np.ndarray]:
+        n, count = len(session.dataset), len(checkpoints)
+        accuracy, loss = [], []
+        for t in range(count):
+            result = evaluate(
+                checkpoints[t],
+                session.dataset,
+                progress=_offset(progress, t * n, n * count),
+                cache=session.cache,
+            )
+            accuracy.append(np.nan if result.accuracy is None else result.accuracy)
+            scored = result.loss[np.isfinite(result.loss)]
+            loss.append(float(scored.mean()) if len(scored) else np.nan)
+        return {
+            "names": np.array(checkpoints.names),
+            "accuracy": np.array(accuracy),
+            "loss": np.array(loss),
+        }
+
+    return HISTORY.submit(session, key, compute)
+
+
+def _indices(session: Session, given: list[int] | None, default: int | None) -> np.ndarray:
+    n = len(session.dataset)
+    if given is None:
+        count = n if default is None else min(n, default)
+        return np.unique(np.linspace(0, n - 1, count).round().astype(np.int64))
+    bad = next((i for i, v in enumerate(given) if not 0 <= v < n), None)
+    if bad is not None:
+        raise DeeplingError(
+            f"indices[{bad}] = {given[bad]} is out of range: the dataset has {n} images."
+        )
+    return np.asarray(given, dtype=np.int64)
+
+
+def start_checkpoint_projection(session: Session, request: CheckpointProjectionRequest) -> Job:
+    """The projection over checkpoints, stored as a projection: the projection routes serve
+    it (``X-Frames`` names its checkpoints)."""
+    checkpoints = series(session)
+    session.model.graph().check([request.node])
+    indices = _indices(session, request.indices, None)
+    key = model_data_key(
+        "checkpoint-projection",
+        checkpoints[0],
+        session.dataset,
+        _files_digest(checkpoints),
+        _indices_digest(indices),
+        request.node,
+        request.pivots,
+        SEED,
+    )
+
+    def compute(progress: Progress) -> dict[str, np.ndarray]:
+        projection = checkpoint_projection(
+            list(checkpoints),
+            session.dataset,
+            request.node,
+            indices=indices,
+            pivots=request.pivots,
+            seed=SEED,
+            progress=progress,
+        )
+        return projection.arrays() | {"frames": np.array(checkpoints.names)}
+
+    return PROJECTION.submit(session, key, compute)
+
+
+def start_comparison(session: Session) -> Job:
+    """Evaluate A (the selected model) and B (the compared one), cached, then compare."""
+    a, b = session.model, compared(session)
+    if a.classes != b.classes:
+        raise DeeplingError(
+            "The compared models name different classes.", "Compare models of the same classes."
+        )
+    key = model_data_key(
+        COMPARISON.kind, a, session.dataset, type(b.module).__qualname__, weights_digest(b.module)
+    )
+
+    def compute(progress: Progress) -> dict[str, np.ndarray]:
+        n = len(session.dataset)
+        first = evaluate(
+            a, session.dataset, progress=lambda i, _t: progress(i, 2 * n), cache=session.cache
+        )
+        second = evaluate(
+            b, session.dataset, progress=lambda i, _t: progress(n + i, 2 * n), cache=session.cache
+        )
+        found = compare_evaluations(first, second)
+        nan = np.nan
+        return {
+            "names": np.array([a.name, b.name]),
+            "confusion": found.confusion,
+            "recall_a": found.recall_a,
+            "recall_b": found.recall_b,
+            "accuracy": np.array(
+                [nan if v is None else v for v in (found.accuracy_a, found.accuracy_b)]
+            ),
+            "fixed": found.fixed,
+            "broken": found.broken,
+            "changed": found.changed,
+        }
+
+    return COMPARISON.submit(session, key, compute)
+
+
+def start_cka(session: Session, request: CKARequest) -> Job:
+    a, b = session.model, compared(session)
+    indices = _indices(session, request.indices, CKA_IMAGES)
+    key = model_data_key(
+        CKA.kind,
+        a,
+        session.dataset,
+        type(b.module).__qualname__,
+        weights_digest(b.module),
+        _indices_digest(indices),
+        MINIBATCH,
+    )
+
+    def compute(progress: Progress) -> dict[str, np.ndarray]:
+        values = cka(a, b, session.dataset, indices=indices, progress=progress)
+        return {
+            "names": np.array([a.name, b.name]),
+            "nodes_a": np.array(default_nodes(a.graph())),
+            "nodes_b": np.array(default_nodes(b.graph())),
+            "values": values,
+            "images": np.array([len(indices)]),
+        }
+
+    return CKA.submit(session, key, compute)

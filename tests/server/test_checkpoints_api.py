@@ -1,0 +1,125 @@
+"""Checkpoints and comparison over HTTP: selecting a checkpoint switches every view's model,
+the history, the projection over checkpoints, the comparison, CKA and weight change; and the
+clear 4xx of each misuse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from deepling import create_app, evaluate, load_checkpoints
+from deepling.server.session import Session
+from job_client import finish_job
+
+
+@pytest.fixture()
+def series_client(mnist_series: Path, mnist_split, tmp_path) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    series = load_checkpoints("mnist-cnn", mnist_series)
+    session = Session.open(series[2], mnist_split[1], tmp_path, checkpoints=series)
+    with TestClient(create_app(session)) as client:
+        yield client
+
+
+@pytest.fixture()
+def lone_client(trained_mnist, mnist_split, tmp_path) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(create_app(Session.open(trained_mnist[0], mnist_split[1], tmp_path))) as c:
+        yield c
+
+
+def _result(client: TestClient, path: str, body: dict | None = None) -> dict:  # type: ignore[type-arg]
+    job = finish_job(client, path, body or {})
+    assert job["state"] == "done", job
+    return client.get("/" + job["result_url"]).json()  # type: ignore[no-any-return]
+
+
+def test_selecting_a_checkpoint_switches_every_view(series_client: TestClient, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    listed = series_client.get("/api/checkpoints").json()
+    assert listed["checkpoints"] == ["epoch_1", "epoch_2", "epoch_3"] and listed["series"]
+    assert listed["selected"] == 2 and listed["compare_checkpoint"] == 0  # last vs first
+    assert listed["model"] == "mnist-cnn epoch_3"
+    last = series_client.get("/api/image/predictions?index=5&top=10").json()
+    chosen = series_client.put("/api/checkpoints/selected", json={"checkpoint": 0}).json()
+    assert chosen["selected"] == 0 and chosen["model"] == "mnist-cnn epoch_1"
+    first = series_client.get("/api/image/predictions?index=5&top=10").json()
+    assert first != last  # the views now run epoch 1
+    job = finish_job(series_client, "/api/jobs/evaluation", {})
+    assert job["state"] == "done"
+    accuracy = series_client.get("/api/evaluation").json()["accuracy"]
+    series = load_checkpoints("mnist-cnn", series_client.app.state.session.checkpoints.paths)  # type: ignore[attr-defined]
+    assert accuracy == pytest.approx(evaluate(series[0], mnist_split[1]).accuracy)
+    response = series_client.put("/api/checkpoints/selected", json={"checkpoint": 3})
+    assert response.status_code == 400 and "out of range" in response.text
+
+
+def test_history_comparison_cka_and_weight_change(series_client: TestClient, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    history = _result(series_client, "/api/jobs/checkpoint-history")
+    assert history["names"] == ["epoch_1", "epoch_2", "epoch_3"]
+    assert history["accuracy"][-1] > history["accuracy"][0]
+    assert history["loss"][-1] < history["loss"][0]
+    found = _result(series_client, "/api/jobs/comparison")
+    assert (found["a"], found["b"]) == ("mnist-cnn epoch_3", "mnist-cnn epoch_1")
+    confusion = np.array(found["confusion"])
+    assert confusion.shape == (10, 10) and confusion.sum() == 0  # same images, A minus B
+    assert found["accuracy_a"] == pytest.approx(history["accuracy"][2])
+    # Fixed: wrong under A, right under B; so fixed - broken is B's gain over A, in images.
+    gained = len(found["fixed"]) - len(found["broken"])
+    assert gained == round((found["accuracy_b"] - found["accuracy_a"]) * 1000)
+    similarity = _result(series_client, "/api/jobs/cka", {"indices": list(range(256))})
+    values = np.array(similarity["values"], dtype=float)
+    assert values.shape == (len(similarity["nodes_a"]), len(similarity["nodes_b"]))
+    assert similarity["images"] == 256 and np.nanmax(values) <= 1 + 1e-6
+    change = series_client.get("/api/checkpoints/weight-change").json()
+    assert [layer["node"] for layer in change["layers"]] == [
+        "conv1",
+        "conv2",
+        "conv3",
+        "fc1",
+        "fc2",
+    ]
+    assert all(layer["relative"] > 0 for layer in change["layers"])
+    maps = series_client.get("/api/image/activations/conv1?index=3&model=compare")
+    mine = series_client.get("/api/image/activations/conv1?index=3")
+    assert maps.status_code == 200 and maps.content != mine.content
+    series_client.put("/api/checkpoints/compare", json={"checkpoint": None})
+    for path in ("/api/jobs/comparison", "/api/jobs/cka"):
+        response = series_client.post(path, json={})
+        assert response.status_code == 400 and "compare" in response.text
+
+
+def test_projection_over_checkpoints(series_client: TestClient) -> None:
+    job = finish_job(
+        series_client,
+        "/api/jobs/checkpoint-projection",
+        {"node": "fc1", "indices": list(range(200))},
+    )
+    assert job["state"] == "done" and job["result_url"].startswith("api/projections/")
+    whole = series_client.get("/" + job["result_url"])
+    assert whole.headers["X-Frames"] == "epoch_1,epoch_2,epoch_3"
+    assert whole.headers["X-Shape"] == "3,200,2"
+    frame = series_client.get("/" + job["result_url"] + "/layers/2")
+    assert frame.headers["X-Frame"] == "epoch_3" and frame.headers["X-Node"] == "fc1"
+    scores = series_client.get("/" + job["result_url"] + "/scores").json()
+    assert len(scores["knn_layout"]) == 3
+    bad = series_client.post("/api/jobs/checkpoint-projection", json={"node": "nope"})
+    assert bad.status_code == 404 and "nope" in bad.text
+
+
+def test_a_lone_model_has_no_series(lone_client: TestClient) -> None:
+    listed = lone_client.get("/api/checkpoints").json()
+    assert listed["series"] is False and listed["checkpoints"] == [listed["model"]]
+    for method, path, body in (
+        ("put", "/api/checkpoints/selected", {"checkpoint": 1}),
+        ("post", "/api/jobs/checkpoint-history", {}),
+        ("post", "/api/jobs/checkpoint-projection", {"node": "conv1"}),
+        ("put", "/api/checkpoints/compare", {"external": True}),
+        ("get", "/api/checkpoints/weight-change", None),
+    ):
+        response = getattr(lone_client, method)(
+            path, **({"json": body} if body is not None else {})
+        )
+        assert response.status_code == 400, (path, response.text)
+        assert "detail" in response.json()
