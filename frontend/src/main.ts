@@ -6,6 +6,9 @@ import { createJobRunner } from "./state/jobs";
 import { Observable, SECTIONS, Store, channelCounts, mirrorToUrl, stateFromUrl, type Section } from "./state/store";
 import { el, showError } from "./ui/dom";
 import { createArchitectureView } from "./views/architecture/architecture-view";
+import { changesApi } from "./views/changes/changes-api";
+import { createChangesSection } from "./views/changes/changes-section";
+import { createChangesState } from "./views/changes/changes-state";
 import { createCurrentImage } from "./views/shell/current-image";
 import { createDataSection } from "./views/shell/data-section";
 import { createHeader } from "./views/shell/header";
@@ -18,6 +21,7 @@ const SECTION_TITLES: Record<Section, string> = {
   data: "Data",
   semantics: "Semantics",
   whatif: "What if",
+  changes: "What changed",
 };
 
 const FACTORIES: Record<Section, ViewFactory> = {
@@ -25,6 +29,7 @@ const FACTORIES: Record<Section, ViewFactory> = {
   data: createDataSection,
   semantics: createSemanticsSection,
   whatif: createWhatIfSection,
+  changes: createChangesSection,
 };
 
 async function loadEvaluation(): Promise<EvaluationData | null> {
@@ -39,7 +44,12 @@ async function loadEvaluation(): Promise<EvaluationData | null> {
 }
 
 async function boot(root: HTMLElement): Promise<void> {
-  const [model, graph, dataset] = await Promise.all([api.model(), api.graph(), api.dataset()]);
+  const [model, graph, dataset, checkpoints] = await Promise.all([
+    api.model(),
+    api.graph(),
+    api.dataset(),
+    changesApi.checkpoints(),
+  ]);
   const counts = channelCounts(graph.nodes); // a channel in the URL must exist on its node
   const store = new Store(stateFromUrl(new URL(window.location.href), dataset.size, counts), counts);
   mirrorToUrl(store);
@@ -66,6 +76,7 @@ async function boot(root: HTMLElement): Promise<void> {
       })();
       return evaluating;
     },
+    changes: createChangesState(checkpoints, jobs),
   };
 
   const tabs = el("nav", { class: "tabs", role: "tablist" });

@@ -24,9 +24,13 @@ VIEWS = (
     ("semantics", "strip", "#strip-run"),
     ("whatif", None, "#editor-node"),
     ("whatif", "ablation", "#ablation-node"),
+    ("changes", None, "#history-compute"),
+    ("changes", "animation", "#checkpoint-run"),
+    ("changes", "comparison", "#comparison-run"),
+    ("changes", "inside", "#cka-run"),
 )
 SUB_TABS = {section: [v for v in VIEWS if v[0] == section] for section, _, _ in VIEWS}
-FIRST_PANEL = {"data": "images", "semantics": "attribution", "whatif": "edit"}
+FIRST_PANEL = {"data": "images", "semantics": "attribution", "whatif": "edit", "changes": "history"}
 
 # The key control itself, or something inside it, is the topmost element at its centre.
 ON_TOP = """(selector) => {

@@ -2,7 +2,7 @@
 // mirrors it (all but the tray image, which lives only as long as the server run), so a view can
 // be bookmarked and reloaded.
 
-export const SECTIONS = ["architecture", "data", "semantics", "whatif"] as const;
+export const SECTIONS = ["architecture", "data", "semantics", "whatif", "changes"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface AppState {

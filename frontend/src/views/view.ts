@@ -4,6 +4,7 @@ import type { Api } from "../api/client";
 import type { DatasetInfo, EvaluationImages, EvaluationSummary, ModelGraph, ModelInfo } from "../api/types";
 import type { JobRunner } from "../state/jobs";
 import type { Observable, Store } from "../state/store";
+import type { ChangesState } from "./changes/changes-state";
 
 /** The dataset evaluation, once it has run (null before). */
 export interface EvaluationData {
@@ -21,6 +22,8 @@ export interface AppContext {
   jobs: JobRunner;
   /** Start (or join) the evaluation job; resolves when its results are loaded. */
   evaluate(): Promise<void>;
+  /** The checkpoint series, the model compared with, and their comparison (What changed). */
+  changes: ChangesState;
 }
 
 export interface View {

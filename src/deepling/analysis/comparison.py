@@ -1,5 +1,6 @@
-"""What changed in the data between two models' evaluations on the same images: the confusion
-matrix of A minus B, each class's accuracy under both, and which images' predictions flipped."""
+"""What changed in the data from one model's evaluation to another's on the same images: the
+confusion matrix of the second minus the first, each class's accuracy under both, and which
+images' predictions flipped."""
 
 from __future__ import annotations
 
@@ -13,24 +14,26 @@ from deepling.errors import DeeplingError
 
 @dataclass(frozen=True)
 class Comparison:
-    """From A to B over the same N images. ``confusion`` ``(K, K)``: A's minus B's (rows the
-    true class); ``recall_a``/``recall_b`` ``(K,)``: each class's accuracy (NaN: no image);
-    ``accuracy_a``/``accuracy_b``. Per image, over the images both could read: ``fixed``
-    (wrong under A, right under B), ``broken`` (right under A, wrong under B), ``changed``
-    (a different predicted class, whether right or wrong), as sorted indices."""
+    """From ``before`` to ``after`` over the same N images. ``confusion`` ``(K, K)``: after's
+    minus before's (rows the true class); ``recall_before``/``recall_after`` ``(K,)``: each
+    class's accuracy (NaN: no image); ``accuracy_before``/``accuracy_after``. Per image, over
+    the images both could read: ``fixed`` (wrong before, right after), ``broken`` (right
+    before, wrong after), ``changed`` (another predicted class, right or wrong), as sorted
+    indices."""
 
     confusion: np.ndarray
-    recall_a: np.ndarray
-    recall_b: np.ndarray
-    accuracy_a: float | None
-    accuracy_b: float | None
+    recall_before: np.ndarray
+    recall_after: np.ndarray
+    accuracy_before: float | None
+    accuracy_after: float | None
     fixed: np.ndarray
     broken: np.ndarray
     changed: np.ndarray
 
 
-def compare_evaluations(a: Evaluation, b: Evaluation) -> Comparison:
-    """``a`` and ``b``: evaluations of two models on the same dataset, in the same order."""
+def compare_evaluations(before: Evaluation, after: Evaluation) -> Comparison:
+    """Evaluations of two models on the same dataset, in the same order."""
+    a, b = before, after
     if a.predictions.shape != b.predictions.shape or not np.array_equal(a.labels, b.labels):
         raise DeeplingError(
             "The two evaluations are not of the same images.",
@@ -47,11 +50,11 @@ def compare_evaluations(a: Evaluation, b: Evaluation) -> Comparison:
     right_a = labelled & (a.predictions == a.labels)
     right_b = labelled & (b.predictions == b.labels)
     return Comparison(
-        confusion=a.confusion - b.confusion,
-        recall_a=a.recall,
-        recall_b=b.recall,
-        accuracy_a=a.accuracy,
-        accuracy_b=b.accuracy,
+        confusion=b.confusion - a.confusion,
+        recall_before=a.recall,
+        recall_after=b.recall,
+        accuracy_before=a.accuracy,
+        accuracy_after=b.accuracy,
         fixed=np.flatnonzero(labelled & ~right_a & right_b),
         broken=np.flatnonzero(right_a & ~right_b),
         changed=np.flatnonzero(both & (a.predictions != b.predictions)),

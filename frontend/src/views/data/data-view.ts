@@ -1,8 +1,11 @@
 // The Data section: the whole dataset as a virtualised thumbnail grid under a filter bar, and the
 // confusion matrix with per-class recall and precision beside it. Filters, grid, matrix and hover
-// card share one Filters value; the current image is the app's (store.image).
+// card share one Filters value; the current image is the app's (store.image). Where a model is
+// compared with (What changed), the grid filters by how the prediction changed from A to B.
+import { JobCancelled } from "../../state/jobs";
 import { Observable } from "../../state/store";
 import { el, showError } from "../../ui/dom";
+import { FLIP_KINDS, type FlipKind } from "../changes/flips";
 import type { AppContext, EvaluationData, View } from "../view";
 import { createConfusionMatrix, matrixLayout } from "./confusion-matrix";
 import "./data.css";
@@ -22,7 +25,7 @@ export interface DataView extends View {
 }
 
 export function createDataView(context: AppContext): DataView {
-  const { api, dataset, model, store } = context;
+  const { api, dataset, model, store, changes } = context;
   const trueClasses = dataset.classes.length ? dataset.classes : model.classes;
   const nativeSize = Math.max(model.input_shape[1], model.input_shape[2]);
   const filters = new Observable<Filters>(NO_FILTERS);
@@ -30,6 +33,30 @@ export function createDataView(context: AppContext): DataView {
   const cleanups: (() => void)[] = [];
 
   const update = (patch: Partial<Filters>): void => filters.set({ ...filters.get(), ...patch });
+  let flipNote = "";
+  /** Filter by a flip, comparing A and B first where they have not been (the job's progress in
+   * the tray); `only`: show those images alone (a link from What changed). */
+  const showFlip = async (kind: FlipKind, only: boolean): Promise<void> => {
+    const patch: Partial<Filters> = only
+      ? { flip: kind, trueClass: null, predicted: null, correct: "all" }
+      : { flip: kind };
+    if (changes.comparison.get()) return update(patch);
+    flipNote = "Comparing A and B…";
+    showFlips();
+    try {
+      await changes.compare();
+      flipNote = "";
+      update(patch);
+    } catch (error) {
+      flipNote = error instanceof JobCancelled ? "" : error instanceof Error ? error.message : String(error);
+      bar.set(filters.get()); // back to the filter still applied
+    }
+    showFlips();
+  };
+  const onFilter = (patch: Partial<Filters>): void => {
+    if (patch.flip) void showFlip(patch.flip, false);
+    else update(patch);
+  };
 
   const grid = createImageGrid({
     spriteUrl: api.spriteUrl,
@@ -51,7 +78,7 @@ export function createDataView(context: AppContext): DataView {
     predictedClasses: model.classes,
     labelled: dataset.labelled,
     thumbSize: DEFAULT_THUMB,
-    onChange: update,
+    onChange: onFilter,
     onThumbSize: (size) => grid.setThumbSize(size),
     evaluate: () => context.evaluate(),
   });
@@ -77,13 +104,22 @@ export function createDataView(context: AppContext): DataView {
   const refresh = (): void => {
     const evaluation = context.evaluation.get();
     const current = filters.get();
-    const items = selectImages(dataset.size, current, labels, evaluation?.images ?? null);
+    const items = selectImages(dataset.size, current, labels, evaluation?.images ?? null, changes.comparison.get());
     shown = items;
     grid.setItems(items, store.get().image);
     bar.set(current);
     bar.setMatches(items.length, dataset.size);
     matrix.setSelection(evaluation ? current : { trueClass: current.trueClass, predicted: null });
   };
+
+  function showFlips(): void {
+    const info = changes.checkpoints.get();
+    const comparison = changes.comparison.get();
+    const counts = comparison
+      ? (Object.fromEntries(FLIP_KINDS.map((kind) => [kind, comparison[kind].length])) as Record<FlipKind, number>)
+      : null;
+    bar.setFlips({ available: info.compare !== null, counts, a: info.model, b: info.compare, note: flipNote });
+  }
 
   const onEvaluation = (evaluation: EvaluationData | null): void => {
     bar.setCounts(labels && dataset.labelled ? dataset.class_counts : null, evaluation?.images ?? null);
@@ -94,6 +130,16 @@ export function createDataView(context: AppContext): DataView {
 
   cleanups.push(
     filters.subscribe(refresh),
+    changes.checkpoints.subscribe(showFlips),
+    changes.comparison.subscribe((comparison) => {
+      showFlips();
+      if (!comparison && filters.get().flip !== null)
+        update({ flip: null }); // B changed
+      else refresh();
+    }),
+    changes.gridFlip.subscribe((request) => {
+      if (request) void showFlip(request.kind, true);
+    }),
     context.evaluation.subscribe(onEvaluation),
     store.subscribe((state, previous) => {
       if (state.image === previous.image) return;
@@ -105,7 +151,10 @@ export function createDataView(context: AppContext): DataView {
   );
   grid.element.addEventListener("scroll", () => card.hover(null, null), { passive: true });
   grid.setCurrent(store.get().image);
+  showFlips();
   onEvaluation(context.evaluation.get());
+  const asked = changes.gridFlip.get(); // a link from What changed that opened this view
+  if (asked) void showFlip(asked.kind, true);
 
   if (dataset.labelled) {
     status.textContent = "Loading labels…";

@@ -1,8 +1,10 @@
-// The filter bar: true class, predicted class, right/wrong, sort, thumbnail size, and the count
-// of matching images. Prediction controls wait for the evaluation and say so.
+// The filter bar: true class, predicted class, right/wrong, how the prediction changed from B to
+// A (where a model is compared with: What changed), sort, thumbnail size, and the count of
+// matching images. Prediction controls wait for the evaluation and say so.
 import type { EvaluationImages } from "../../api/types";
 import { el } from "../../ui/dom";
 import { createEvaluatePrompt } from "../../ui/evaluate-prompt";
+import { FLIP_KINDS, FLIP_NAME, FLIP_TEXT, type FlipKind } from "../changes/flips";
 import { NO_FILTERS, SORT_LABELS, isFiltered, type Correctness, type Filters, type SortKey } from "./selection";
 
 export const THUMB_SIZES = [32, 48, 64] as const;
@@ -17,9 +19,22 @@ export interface FilterBarOptions {
   evaluate(): Promise<void>;
 }
 
+/** The "changed A→B" filter's state: offered where a model is compared with; its counts once
+ * A and B are compared (choosing a set before computes the comparison). */
+export interface FlipOptions {
+  available: boolean;
+  counts: Record<FlipKind, number> | null;
+  /** The compared models' names, for the tooltip. */
+  a: string;
+  b: string | null;
+  /** Why the last choice could not be applied (a failed comparison), or "". */
+  note: string;
+}
+
 export interface FilterBar {
   readonly element: HTMLElement;
   set(filters: Filters): void;
+  setFlips(options: FlipOptions): void;
   /** Class counts for the option labels: true counts once labels load, predicted once evaluated. */
   setCounts(trueCounts: number[] | null, evaluation: EvaluationImages | null): void;
   setMatches(matching: number, total: number): void;
@@ -53,6 +68,11 @@ export function createFilterBar(o: FilterBarOptions): FilterBar {
   });
   const correctSelect = el("select", { id: "filter-correct", title: "Right or wrong predictions" });
   const sortSelect = el("select", { id: "sort-by", title: "Order of the grid" });
+  const flipSelect = el("select", {
+    id: "filter-changed",
+    title: "Images whose prediction changed from B (compared) to A (selected)",
+  });
+  const flipNote = el("span", { class: "dv-flip-note", role: "status" });
   const count = el("span", { id: "match-count", class: "dv-count", "aria-live": "polite" });
   const clear = el("button", { id: "filter-clear", class: "dv-clear", title: "Remove every filter" }, "Clear filters");
   const sizes = el("div", { class: "dv-sizes", role: "group", "aria-label": "thumbnail size" });
@@ -82,8 +102,9 @@ export function createFilterBar(o: FilterBarOptions): FilterBar {
   trueSelect.onchange = () => o.onChange({ trueClass: classValue(trueSelect) });
   predictedSelect.onchange = () => o.onChange({ predicted: classValue(predictedSelect) });
   correctSelect.onchange = () => o.onChange({ correct: correctSelect.value as Correctness });
+  flipSelect.onchange = () => o.onChange({ flip: flipSelect.value === "" ? null : (flipSelect.value as FlipKind) });
   sortSelect.onchange = () => o.onChange({ sort: sortSelect.value as SortKey });
-  clear.onclick = () => o.onChange({ trueClass: null, predicted: null, correct: "all" });
+  clear.onclick = () => o.onChange({ trueClass: null, predicted: null, correct: "all", flip: null });
 
   const predictionControls = el(
     "div",
@@ -92,12 +113,20 @@ export function createFilterBar(o: FilterBarOptions): FilterBar {
     field("Result", correctSelect, "filter-correct"),
   );
   const prompt = createEvaluatePrompt("Evaluate the dataset to filter by prediction", o.evaluate, "dv-inline");
+  const flipField = el(
+    "span",
+    { class: "dv-flip-field" },
+    field("Changed A→B", flipSelect, "filter-changed"),
+    flipNote,
+  );
+  flipField.hidden = true;
   const element = el(
     "div",
     { class: "dv-filters", role: "toolbar", "aria-label": "filters" },
     field("True class", trueSelect, "filter-true"),
     predictionControls,
     prompt,
+    flipField,
     field("Sort", sortSelect, "sort-by"),
     clear,
     el("span", { class: "dv-spacer" }),
@@ -110,8 +139,9 @@ export function createFilterBar(o: FilterBarOptions): FilterBar {
     trueSelect.value = current.trueClass === null ? "" : String(current.trueClass);
     predictedSelect.value = current.predicted === null ? "" : String(current.predicted);
     correctSelect.value = current.correct;
+    flipSelect.value = current.flip ?? "";
     sortSelect.value = evaluated ? current.sort : "index";
-    for (const select of [trueSelect, predictedSelect, correctSelect])
+    for (const select of [trueSelect, predictedSelect, correctSelect, flipSelect])
       select.classList.toggle("active", select.value !== "" && select.value !== "all");
     clear.disabled = !isFiltered(evaluated ? current : { ...current, predicted: null, correct: "all" });
   };
@@ -120,6 +150,21 @@ export function createFilterBar(o: FilterBarOptions): FilterBar {
     element,
     set(filters) {
       current = filters;
+      sync();
+    },
+    setFlips(flips) {
+      flipField.hidden = !flips.available;
+      options(flipSelect, [
+        ["", "all images"],
+        ...FLIP_KINDS.map((kind): [string, string] => [
+          kind,
+          flips.counts ? `${FLIP_NAME[kind]} (${flips.counts[kind].toLocaleString()})` : FLIP_NAME[kind],
+        ]),
+      ]);
+      const kinds = FLIP_KINDS.map((kind) => `${FLIP_NAME[kind]}: ${FLIP_TEXT[kind]}`).join("; ");
+      const first = flips.counts ? "" : ". Choosing one compares A and B first";
+      flipSelect.title = `Images whose prediction changed from A (${flips.a}) to B (${flips.b ?? "none"}): ${kinds}${first}.`;
+      flipNote.textContent = flips.note;
       sync();
     },
     setCounts(trueCounts, evaluation) {

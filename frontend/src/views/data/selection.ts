@@ -1,6 +1,8 @@
 // The grid's filters and sort, and the pure function that turns them into the list of matching
-// image indices (dataset order unless sorted). Prediction filters apply only once evaluated.
+// image indices (dataset order unless sorted). Prediction filters apply only once evaluated; the
+// filter by how the prediction changed from A to B (What changed) only once they are compared.
 import type { EvaluationImages } from "../../api/types";
+import { flipMask, type FlipKind, type Flips } from "../changes/flips";
 
 export type Correctness = "all" | "right" | "wrong";
 export type SortKey = "index" | "confidence-asc" | "confidence-desc" | "loss-asc" | "loss-desc";
@@ -10,9 +12,11 @@ export interface Filters {
   predicted: number | null;
   correct: Correctness;
   sort: SortKey;
+  /** Only the images whose prediction changed this way from A to B (null: any image). */
+  flip: FlipKind | null;
 }
 
-export const NO_FILTERS: Filters = { trueClass: null, predicted: null, correct: "all", sort: "index" };
+export const NO_FILTERS: Filters = { trueClass: null, predicted: null, correct: "all", sort: "index", flip: null };
 
 export const SORT_LABELS: Record<SortKey, string> = {
   index: "index",
@@ -24,21 +28,24 @@ export const SORT_LABELS: Record<SortKey, string> = {
 
 /** Whether the filters narrow the grid at all (the sort does not count). */
 export function isFiltered(filters: Filters): boolean {
-  return filters.trueClass !== null || filters.predicted !== null || filters.correct !== "all";
+  return filters.trueClass !== null || filters.predicted !== null || filters.correct !== "all" || filters.flip !== null;
 }
 
 /**
  * Indices of the images that pass `filters`, in the order of `filters.sort` (ties by index).
  * `labels` is null until loaded (then the true-class and right/wrong filters match nothing);
- * `evaluation` is null before the dataset is evaluated (prediction filters and sorts are ignored).
+ * `evaluation` is null before the dataset is evaluated (prediction filters and sorts are ignored);
+ * `flips` is null before A and B are compared (the flip filter is ignored).
  */
 export function selectImages(
   size: number,
   filters: Filters,
   labels: Int32Array | null,
   evaluation: EvaluationImages | null,
+  flips: Flips | null = null,
 ): Int32Array {
   const predictions = evaluation?.predictions ?? null;
+  const flipped = flips && filters.flip ? flipMask(flips, filters.flip, size) : null;
   const predicted = predictions ? filters.predicted : null;
   const correct = predictions ? filters.correct : "all";
   const wantRight = correct === "right";
@@ -47,6 +54,7 @@ export function selectImages(
   for (let i = 0; i < size; i++) {
     const label = labels ? (labels[i] ?? -1) : -1;
     if (filters.trueClass !== null && label !== filters.trueClass) continue;
+    if (flipped && !flipped[i]) continue;
     if (predictions) {
       const p = predictions[i] ?? -1;
       if (predicted !== null && p !== predicted) continue;

@@ -1,13 +1,16 @@
-// The header: model, dataset and accuracy, the evaluate button and the job tray.
+// The header: model (and its checkpoint and the model compared with), dataset and accuracy, the
+// evaluate button and the job tray.
 import { JobCancelled } from "../../state/jobs";
 import { el, formatPercent, showError } from "../../ui/dom";
 import type { AppContext, View } from "../view";
+import { createCheckpointSelect } from "./checkpoint-select";
 
 export function createHeader(context: AppContext, tray: HTMLElement): View {
   const accuracy = el("span", { class: "pill", id: "accuracy" });
   const evaluate = el("button", { id: "evaluate", title: "Run the model over the whole dataset" }, "Evaluate dataset");
   const error = el("span", { class: "header-error" });
   const { model, dataset } = context;
+  const checkpoints = createCheckpointSelect(context);
   const element = el(
     "header",
     { class: "app-header" },
@@ -17,6 +20,7 @@ export function createHeader(context: AppContext, tray: HTMLElement): View {
       { class: "pill", id: "model-name", title: `${model.parameters.toLocaleString()} parameters on ${model.device}` },
       `${model.name} · ${model.input_shape.join("×")} · ${model.classes.length} classes`,
     ),
+    checkpoints.element,
     el("span", { class: "pill", id: "dataset-name" }, `${dataset.name} · ${dataset.size.toLocaleString()} images`),
     accuracy,
     evaluate,
@@ -46,5 +50,12 @@ export function createHeader(context: AppContext, tray: HTMLElement): View {
       evaluate.disabled = false;
     }
   };
-  return { element, draw: () => undefined, destroy: unsubscribe };
+  return {
+    element,
+    draw: () => undefined,
+    destroy() {
+      unsubscribe();
+      checkpoints.destroy();
+    },
+  };
 }

@@ -171,16 +171,17 @@ def start_comparison(session: Session) -> Job:
         second = evaluate(
             b, session.dataset, progress=lambda i, _t: progress(n + i, 2 * n), cache=session.cache
         )
-        found = compare_evaluations(first, second)
+        # From B (the compared model) to A (the selected one): a series opens on its last
+        # checkpoint compared with its first, and "fixed" then means fixed by training.
+        found = compare_evaluations(before=second, after=first)
         nan = np.nan
+        accuracy = (found.accuracy_after, found.accuracy_before)
         return {
             "names": np.array([a.name, b.name]),
             "confusion": found.confusion,
-            "recall_a": found.recall_a,
-            "recall_b": found.recall_b,
-            "accuracy": np.array(
-                [nan if v is None else v for v in (found.accuracy_a, found.accuracy_b)]
-            ),
+            "recall_a": found.recall_after,
+            "recall_b": found.recall_before,
+            "accuracy": np.array([nan if v is None else v for v in accuracy]),
             "fixed": found.fixed,
             "broken": found.broken,
             "changed": found.changed,

@@ -60,10 +60,10 @@ class CheckpointProjectionRequest(Body):
 
 
 class ComparisonOut(BaseModel):
-    """From A (the selected model) to B (the compared one) on the dataset: the confusion matrix
+    """A (the selected model) against B (the compared one) on the dataset: the confusion matrix
     of A minus B (rows the true class), each class's accuracy under both, and the images whose
-    prediction changed: ``fixed`` (wrong under A, right under B), ``broken`` (right under A,
-    wrong under B), ``changed`` (any other class)."""
+    prediction changed from B to A: ``fixed`` (wrong under B, right under A), ``broken`` (right
+    under B, wrong under A), ``changed`` (another predicted class, right or wrong)."""
 
     key: str
     a: str

@@ -174,8 +174,8 @@ def test_comparison_of_two_evaluations(mnist_series: Path, mnist_split) -> None:
     series = load_checkpoints("mnist-cnn", mnist_series)
     data = mnist_split[1]
     a, b = evaluate(series[0], data), evaluate(series[2], data)
-    found = compare_evaluations(a, b)
-    np.testing.assert_array_equal(found.confusion, a.confusion - b.confusion)
+    found = compare_evaluations(before=a, after=b)
+    np.testing.assert_array_equal(found.confusion, b.confusion - a.confusion)
     right_a, right_b = a.predictions == a.labels, b.predictions == b.labels
     assert found.fixed.tolist() == np.flatnonzero(~right_a & right_b).tolist()
     assert found.broken.tolist() == np.flatnonzero(right_a & ~right_b).tolist()
