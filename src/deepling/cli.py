@@ -87,8 +87,8 @@ def _add_model_and_data_options(p: argparse.ArgumentParser) -> None:
         "--weights",
         action="append",
         help="state_dict or checkpoint file; for a series of checkpoints a glob in quotes "
-        "('runs/epoch_*.pt'), a folder, or --weights given several times (ordered by name: "
-        "epoch_2 before epoch_10)",
+        "('runs/epoch_*.pt'), a folder, or --weights given several times (all ordered by "
+        "file name: epoch_2 before epoch_10)",
     )
     p.add_argument(
         "--trust-pickle",

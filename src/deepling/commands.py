@@ -187,7 +187,9 @@ def _model_and_data(args: argparse.Namespace) -> Served:
     files = checkpoint_files(args.weights) if args.weights else []
     checkpoints = None
     if len(files) > 1:
-        checkpoints = load_checkpoints(args.model, files, **_model_options(args))
+        checkpoints = load_checkpoints(
+            args.model, files, trust_pickle=args.trust_pickle, **_model_options(args)
+        )
         model = checkpoints[0]  # named after the dataset below, before the others load
     else:
         weights = files[0] if files else None
@@ -228,20 +230,28 @@ def _compare_model(args: argparse.Namespace, model: Model) -> Model | None:
         if args.compare_weights is not None:
             raise DeeplingError("--compare-weights needs --compare SPEC (the second model).")
         return None
+    # Its own preprocessing (a deepling checkpoint's or a zoo model's); only the input shape
+    # defaults to the model's, as both see the same images.
     other = load_model(
         args.compare,
         args.compare_weights,
         input_shape=model.input_shape,
-        mean=model.mean,
-        std=model.std,
         device=model.device,
         precision=model.precision,
+        trust_pickle=args.trust_pickle,
     )
     if len(other.classes) != len(model.classes):
         raise DeeplingError(
             f"The --compare model has {len(other.classes)} outputs, the model "
             f"{len(model.classes)}.",
             "Compare models with the same classes.",
+        )
+    unnamed = other.classes == [str(i) for i in range(len(other.classes))]
+    if not unnamed and other.classes != model.classes:
+        raise DeeplingError(
+            f"The --compare model names other classes ({', '.join(other.classes[:4])}, ...) "
+            f"than the model ({', '.join(model.classes[:4])}, ...).",
+            "Compare models of the same classes, in the same order.",
         )
     other.classes = list(model.classes)
     return other

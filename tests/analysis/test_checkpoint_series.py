@@ -36,8 +36,11 @@ def test_names_are_ordered_naturally(tmp_path: Path) -> None:
     ]
     pattern = str(tmp_path / "epoch_*.pt")
     assert [p.stem for p in checkpoint_files(pattern)] == ["epoch_1", "epoch_2", "epoch_10"]
-    listed = [tmp_path / "epoch_10.pt", tmp_path / "epoch_2.pt"]  # a list keeps its order
-    assert [p.stem for p in checkpoint_files(listed)] == ["epoch_10", "epoch_2"]
+    listed = [tmp_path / "epoch_10.pt", tmp_path / "epoch_2.pt"]  # a list is ordered too
+    assert [p.stem for p in checkpoint_files(listed)] == ["epoch_2", "epoch_10"]
+    literal = tmp_path / "model[best].pt"  # an existing path is itself, not a pattern
+    literal.write_bytes(b"")
+    assert checkpoint_files(str(literal)) == [literal]
     assert sorted(["b2", "a10", "a9", "A1"], key=natural_key) == ["A1", "a9", "a10", "b2"]
     with pytest.raises(DeeplingError, match="No checkpoint file matches"):
         checkpoint_files(str(tmp_path / "run_*.pt"))

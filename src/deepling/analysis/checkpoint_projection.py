@@ -52,16 +52,12 @@ def checkpoint_projection(
     ``nodes`` is ``node`` T times and ``frames`` the models' names. Identical checkpoints give
     identical layouts. Given labels (a dataset's own by default), ``scores`` per checkpoint.
     Costs one pass over the images per checkpoint."""
-    if not models:
+    if not len(models):
         raise DeeplingError("models: give at least one checkpoint.")
+    # Each checkpoint is read once, in the loop below: a lazy series (``Checkpoints``) then
+    # holds only a few models at a time.
     first = models[0]
-    for model in models:
-        model.graph().check([node])
-        if model.input_shape != first.input_shape:
-            raise DeeplingError(
-                f"The checkpoints take different inputs: {first.input_shape} and "
-                f"{model.input_shape}."
-            )
+    first.graph().check([node])
     order = check_indices(indices, len(data)) if isinstance(data, Dataset) else None
     if isinstance(data, Tensor):
         data = first.check_images(data)
@@ -71,12 +67,13 @@ def checkpoint_projection(
     if labels is None and isinstance(data, Dataset) and data.labelled and order is not None:
         labels = data.labels[order]
     y = _check_labels(labels, n)
-    frames = [str(model.name) for model in models]
     count = len(models)
+    frames: list[str] = []
     if n == 0:
         empty = np.zeros((count, 0, 2), dtype=np.float32)
+        names = [str(models[t].name) for t in range(count)]
         return Projection(
-            [node] * count, empty, _no_scores(count) if y is not None else None, frames
+            [node] * count, empty, _no_scores(count) if y is not None else None, names
         )
     k = max(1, min(pivots, n))
     rng = np.random.default_rng(seed)
@@ -88,7 +85,15 @@ def checkpoint_projection(
     merged = _Pivots({}, {}, {}, 0)
     read_everywhere = np.ones(n, dtype=bool)
     progress(0, n * count)
-    for t, model in enumerate(models):
+    for t in range(count):
+        model = models[t]
+        if model.input_shape != first.input_shape:
+            raise DeeplingError(
+                f"The checkpoints take different inputs: {first.input_shape} and "
+                f"{model.input_shape}."
+            )
+        model.graph().check([node])
+        frames.append(str(model.name))
         # The same sample and the same generator state for every checkpoint: identical weights
         # choose identical pivots, so give identical layouts.
         chosen = _choose_layer_pivots(

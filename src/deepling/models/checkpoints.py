@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import glob
+import operator
 import re
 import threading
 from collections import OrderedDict
@@ -43,14 +44,15 @@ def natural_key(name: str) -> list[Any]:
 
 def checkpoint_files(weights: str | Path | Sequence[str | Path]) -> list[Path]:
     """The files ``weights`` names: a glob pattern, a folder (its checkpoint files), a file, or
-    a list of any of these; each group ordered naturally by file name, duplicates dropped."""
+    a list of any of these; all ordered naturally by file name, duplicates dropped. A path
+    that exists is taken as it is, even with ``*?[`` in its name."""
     given = [weights] if isinstance(weights, str | Path) else list(weights)
     if not given:
         raise DeeplingError("weights: give at least one checkpoint file, folder or pattern.")
     found: list[Path] = []
     for item in given:
         text = str(Path(item).expanduser())
-        if glob.has_magic(text):
+        if glob.has_magic(text) and not Path(text).exists():
             group = [Path(p) for p in glob.glob(text) if Path(p).is_file()]
             if not group:
                 raise DeeplingError(f"No checkpoint file matches {text!r}.")
@@ -63,8 +65,8 @@ def checkpoint_files(weights: str | Path | Sequence[str | Path]) -> list[Path]:
                 )
         else:
             group = [Path(text)]  # a missing file is read_checkpoint's clear error
-        found += sorted(group, key=lambda p: natural_key(p.name))
-    return list(dict.fromkeys(found))
+        found += group
+    return sorted(dict.fromkeys(found), key=lambda p: (natural_key(p.name), str(p)))
 
 
 class Checkpoints(Sequence[Model]):
@@ -72,10 +74,22 @@ class Checkpoints(Sequence[Model]):
     in order. ``self[i]`` is a ``Model``, loaded on first use; the same object is returned while
     it is among the ``KEPT`` most recently used."""
 
-    def __init__(self, first: Model, paths: list[Path], names: list[str], base: str) -> None:
+    def __init__(
+        self,
+        first: Model,
+        paths: list[Path],
+        names: list[str],
+        base: str,
+        *,
+        trust_pickle: bool = False,
+    ) -> None:
         self.paths, self.names = paths, names
         self.base = base  # the architecture's name: checkpoint i is called "{base} {names[i]}"
         self._template = first
+        # Copied for each checkpoint loaded: a copy never run, so that no hook or flag a pass
+        # on the first model sets at that moment is copied with it.
+        self._pristine = copy.deepcopy(first.module).eval()
+        self._trust_pickle = trust_pickle
         self._held: OrderedDict[int, Model] = OrderedDict({0: first})
         self._lock = threading.Lock()
 
@@ -83,8 +97,7 @@ class Checkpoints(Sequence[Model]):
         return len(self.paths)
 
     def __getitem__(self, index: int) -> Model:  # type: ignore[override]
-        if not isinstance(index, int):
-            raise TypeError("Checkpoints are indexed by an integer")
+        index = operator.index(index)  # an int, or a numpy integer
         if not -len(self) <= index < len(self):
             raise IndexError(f"checkpoint {index} is out of range: there are {len(self)}.")
         index %= len(self)
@@ -116,9 +129,10 @@ class Checkpoints(Sequence[Model]):
 
     def _load(self, index: int) -> Model:
         template = self._template
-        module = copy.deepcopy(template.module)
+        module = copy.deepcopy(self._pristine)
         path = self.paths[index]
-        state = strip_wrapper_prefixes(extract_state_dict(read_checkpoint(path), str(path)))
+        checkpoint = read_checkpoint(path, trust_pickle=self._trust_pickle)
+        state = strip_wrapper_prefixes(extract_state_dict(checkpoint, str(path)))
         apply_state_dict(module, state, str(path))
         return Model(
             module,
@@ -135,6 +149,8 @@ class Checkpoints(Sequence[Model]):
 def load_checkpoints(
     spec: str | Path,
     weights: str | Path | Sequence[str | Path],
+    *,
+    trust_pickle: bool = False,
     **options: Any,
 ) -> Checkpoints:
     """A series of checkpoints of the architecture ``spec`` (as ``load_model`` takes it).
@@ -146,14 +162,16 @@ def load_checkpoints(
     a DeeplingError naming it and its mismatched keys.
     """
     paths = checkpoint_files(weights)
-    first = load_model(spec, paths[0], **options)
+    first = load_model(spec, paths[0], trust_pickle=trust_pickle, **options)
     for path in paths[1:]:
-        state = strip_wrapper_prefixes(extract_state_dict(read_checkpoint(path), str(path)))
-        check_fit(first, state, str(path))
+        checkpoint = read_checkpoint(path, trust_pickle=trust_pickle)
+        check_fit(
+            first, strip_wrapper_prefixes(extract_state_dict(checkpoint, str(path))), str(path)
+        )
     names = _unique_names(paths)
     base = first.name
     first.name = f"{base} {names[0]}"
-    return Checkpoints(first, paths, names, base)
+    return Checkpoints(first, paths, names, base, trust_pickle=trust_pickle)
 
 
 def check_fit(model: Model, state: dict[str, Any], source: str) -> None:

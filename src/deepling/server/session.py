@@ -79,14 +79,27 @@ class Session:
         if checkpoints is not None:
             session.checkpoints = checkpoints
             held = [i for i in range(len(checkpoints)) if checkpoints.holds(i, model)]
-            session.checkpoint = held[0] if held else len(checkpoints) - 1
+            if not held:
+                raise DeeplingError(
+                    "The model served is not one of the checkpoints given.",
+                    "Pass one of them: checkpoints[i].",
+                )
+            session.checkpoint = held[0]
             if len(checkpoints) > 1 and compare is None:  # the first epoch, to see what changed
                 session.compare_with(0 if session.checkpoint else len(checkpoints) - 1)
         if compare is not None:
             compare.module.eval()
+            compare.graph()
             session.external = compare
             session.compare_with(None, external=True)
         return session
+
+    def known_evaluation(self) -> Evaluation | None:
+        """This model's evaluation: this session's, or one stored since (a job that another
+        session of the same checkpoint joined writes its result there, and to the cache)."""
+        if self.evaluation is None:
+            self.evaluation = cached_evaluation(self.model, self.dataset, self.cache)
+        return self.evaluation
 
     def job_name(self, kind: str) -> str:
         """A job's name for this session's model: the same analysis of another checkpoint is
@@ -139,6 +152,7 @@ class Session:
                 )
             model = self.checkpoints[checkpoint]
             model.module.eval()
+            model.graph()  # traced now, not racing in the first concurrent requests
             self.compare, self.compare_checkpoint = model, checkpoint
 
     def keep_channel_statistics(self, node: str, stats: ChannelStatistics) -> None:

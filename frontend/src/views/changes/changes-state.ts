@@ -1,6 +1,6 @@
 // What the views share about A (the selected model) and B (the one compared with): the series
 // and the choice (the header changes it), the comparison of A and B once computed (the What
-// changed panel and the data grid's "changed A→B" filter read it), and a request to open the
+// changed panel and the data grid's "changed B→A" filter read it), and a request to open the
 // grid filtered to the images that flipped.
 import type { JobRunner } from "../../state/jobs";
 import { Observable } from "../../state/store";

@@ -4,7 +4,7 @@ import { flipMask, type Flips } from "./flips";
 
 const flips: Flips = { fixed: [1, 4], broken: [2], changed: [1, 2, 4, 7] };
 
-describe("images that flipped from A to B", () => {
+describe("images that flipped from B to A", () => {
   it("masks exactly the listed images, ignoring any out of range", () => {
     expect(Array.from(flipMask(flips, "changed", 8))).toEqual([0, 1, 1, 0, 1, 0, 0, 1]);
     expect(Array.from(flipMask({ ...flips, fixed: [-1, 3, 99, 2.5] }, "fixed", 5))).toEqual([0, 0, 0, 1, 0]);

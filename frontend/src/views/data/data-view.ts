@@ -1,7 +1,7 @@
 // The Data section: the whole dataset as a virtualised thumbnail grid under a filter bar, and the
 // confusion matrix with per-class recall and precision beside it. Filters, grid, matrix and hover
 // card share one Filters value; the current image is the app's (store.image). Where a model is
-// compared with (What changed), the grid filters by how the prediction changed from A to B.
+// compared with (What changed), the grid filters by how the prediction changed from B to A.
 import { JobCancelled } from "../../state/jobs";
 import { Observable } from "../../state/store";
 import { el, showError } from "../../ui/dom";

@@ -19,7 +19,7 @@ export interface FilterBarOptions {
   evaluate(): Promise<void>;
 }
 
-/** The "changed A→B" filter's state: offered where a model is compared with; its counts once
+/** The "changed B→A" filter's state: offered where a model is compared with; its counts once
  * A and B are compared (choosing a set before computes the comparison). */
 export interface FlipOptions {
   available: boolean;
@@ -116,7 +116,7 @@ export function createFilterBar(o: FilterBarOptions): FilterBar {
   const flipField = el(
     "span",
     { class: "dv-flip-field" },
-    field("Changed A→B", flipSelect, "filter-changed"),
+    field("Changed B→A", flipSelect, "filter-changed"),
     flipNote,
   );
   flipField.hidden = true;
@@ -163,7 +163,7 @@ export function createFilterBar(o: FilterBarOptions): FilterBar {
       ]);
       const kinds = FLIP_KINDS.map((kind) => `${FLIP_NAME[kind]}: ${FLIP_TEXT[kind]}`).join("; ");
       const first = flips.counts ? "" : ". Choosing one compares A and B first";
-      flipSelect.title = `Images whose prediction changed from A (${flips.a}) to B (${flips.b ?? "none"}): ${kinds}${first}.`;
+      flipSelect.title = `Images whose prediction changed from B (${flips.b ?? "none"}) to A (${flips.a}): ${kinds}${first}.`;
       flipNote.textContent = flips.note;
       sync();
     },

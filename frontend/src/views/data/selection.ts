@@ -1,6 +1,6 @@
 // The grid's filters and sort, and the pure function that turns them into the list of matching
 // image indices (dataset order unless sorted). Prediction filters apply only once evaluated; the
-// filter by how the prediction changed from A to B (What changed) only once they are compared.
+// filter by how the prediction changed from B to A (What changed) only once they are compared.
 import type { EvaluationImages } from "../../api/types";
 import { flipMask, type FlipKind, type Flips } from "../changes/flips";
 
@@ -12,7 +12,7 @@ export interface Filters {
   predicted: number | null;
   correct: Correctness;
   sort: SortKey;
-  /** Only the images whose prediction changed this way from A to B (null: any image). */
+  /** Only the images whose prediction changed this way from B to A (null: any image). */
   flip: FlipKind | null;
 }
 

@@ -21,7 +21,7 @@ from deepling.progress import Progress
 from deepling.server.checkpoints.schemas import CheckpointProjectionRequest, CKARequest
 from deepling.server.jobs.cached import CachedAnalysis
 from deepling.server.jobs.manager import Job
-from deepling.server.projection.job import PROJECTION
+from deepling.server.projection.job import MAX_RESULT_VALUES, PROJECTION
 from deepling.server.session import Session
 
 HISTORY = CachedAnalysis(
@@ -126,6 +126,12 @@ def start_checkpoint_projection(session: Session, request: CheckpointProjectionR
     checkpoints = series(session)
     session.model.graph().check([request.node])
     indices = _indices(session, request.indices, None)
+    if len(indices) * len(checkpoints) * 2 > MAX_RESULT_VALUES:
+        raise DeeplingError(
+            f"{len(indices):,} images at {len(checkpoints)} checkpoints are too many for one "
+            f"projection: at most {MAX_RESULT_VALUES // 2:,} image-checkpoints.",
+            "Project fewer images.",
+        )
     key = model_data_key(
         "checkpoint-projection",
         checkpoints[0],
@@ -139,7 +145,7 @@ def start_checkpoint_projection(session: Session, request: CheckpointProjectionR
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
         projection = checkpoint_projection(
-            list(checkpoints),
+            checkpoints,
             session.dataset,
             request.node,
             indices=indices,
@@ -192,6 +198,11 @@ def start_comparison(session: Session) -> Job:
 
 def start_cka(session: Session, request: CKARequest) -> Job:
     a, b = session.model, compared(session)
+    if a.input_shape != b.input_shape:
+        raise DeeplingError(
+            f"The compared models take different inputs ({a.input_shape} and {b.input_shape}).",
+            "CKA runs both models on the same images.",
+        )
     indices = _indices(session, request.indices, CKA_IMAGES)
     key = model_data_key(
         CKA.kind,

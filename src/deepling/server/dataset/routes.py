@@ -31,7 +31,7 @@ def dataset_info(session: SessionDep) -> DatasetInfo:
         labelled=data.labelled,
         class_counts=[int(c) for c in counts],
         skipped_files=len(data.unreadable),
-        evaluated=session.evaluation is not None,
+        evaluated=session.known_evaluation() is not None,
     )
 
 

@@ -29,11 +29,12 @@ def start_evaluation(session: Session) -> Job:
 
 
 def _evaluation(session: Session) -> Evaluation:
-    if session.evaluation is None:
+    found = session.known_evaluation()
+    if found is None:
         raise NotFoundError(
             "The dataset has not been evaluated yet.", "Start it with POST /api/jobs/evaluation."
         )
-    return session.evaluation
+    return found
 
 
 @router.post("/jobs/evaluation", **starts_job())
