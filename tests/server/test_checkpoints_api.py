@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from fastapi.testclient import TestClient
 
 from deepling import create_app, evaluate, load_checkpoints
@@ -124,3 +125,19 @@ def test_a_lone_model_has_no_series(lone_client: TestClient) -> None:
         )
         assert response.status_code == 400, (path, response.text)
         assert "detail" in response.json()
+
+
+def test_strips_report_their_transfer_to_the_compared_model(series_client: TestClient) -> None:
+    body = {"image": {"index": 3}, "target": 2, "frames": 4, "steps": 8}
+    strip = _result(series_client, "/api/jobs/strip", body)
+    assert strip["reference"] == "mnist-cnn epoch_1"
+    transfer = np.array(strip["transfer_probs"])
+    frames = np.frombuffer(series_client.get("/" + strip["frames_url"]).content, dtype="<f4")
+    compared = series_client.app.state.session.compare  # type: ignore[attr-defined]
+    expected = compared.predict(torch.from_numpy(frames.reshape(4, 1, 28, 28).copy())).numpy()
+    np.testing.assert_allclose(transfer, expected, atol=1e-5)
+    assert strip["transfer"] == pytest.approx(transfer[-1, 2], abs=1e-6)
+    series_client.put("/api/checkpoints/compare", json={"checkpoint": None})
+    alone = _result(series_client, "/api/jobs/strip", body)
+    assert alone["key"] != strip["key"] and alone["reference"] is None  # the key names B
+    assert alone["transfer_probs"] is None and alone["transfer"] is None

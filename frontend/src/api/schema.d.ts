@@ -2156,6 +2156,11 @@ export interface components {
       predictions: number[];
       /** Probs */
       probs: number[][];
+      /**
+       * Reference
+       * @description the compared model the frames were also shown to, if any
+       */
+      reference?: string | null;
       /** Robust Probs */
       robust_probs: number[][];
       /** Robustness */
@@ -2173,6 +2178,16 @@ export interface components {
       target: components["schemas"]["StripTargetOut"];
       /** Title */
       title: string;
+      /**
+       * Transfer
+       * @description the compared model's probability of the target, last frame
+       */
+      transfer?: number | null;
+      /**
+       * Transfer Probs
+       * @description (F, K): the compared model's probabilities of each frame
+       */
+      transfer_probs?: number[][] | null;
       /**
        * Transforms
        * @description the random moves robustness is measured under, in words

@@ -17,7 +17,9 @@ from deepling.analysis.strips import (
     adversarial_strip,
     check_targets,
 )
+from deepling.cache import weights_digest
 from deepling.errors import NotFoundError
+from deepling.models.model import Model
 from deepling.progress import Progress
 from deepling.server.images.refs import resolve_image
 from deepling.server.jobs.cached import CachedAnalysis
@@ -26,7 +28,7 @@ from deepling.server.session import Session
 from deepling.server.strips.schemas import StripOut, StripRequest, StripTargetOut
 
 STRIP = CachedAnalysis("strip", "strip", "api/strips/{key}", "POST /api/jobs/strip")
-VERSION = 2  # 2: robust mode, robustness and mean change stored
+VERSION = 3  # 2: robust mode, robustness and mean change stored; 3: transfer
 ARRAYS = (
     "frames",
     "probs",
@@ -68,9 +70,23 @@ def start_strip(session: Session, request: StripRequest) -> Job:
         astuple(settings.transforms),
         *((settings.samples, settings.visible, OCTAVES) if settings.mode == "robust" else ()),
     )
+    reference = _reference(session)
+    # The compared model's identity: its transfer is part of the strip.
+    compared = (
+        ()
+        if reference is None
+        else (type(reference.module).__qualname__, weights_digest(reference.module))
+    )
     parameters = sorted(request.model_dump(exclude={"image", "budget", "steps"}).items())
     key = model_data_key(
-        STRIP.kind, session.model, session.dataset, image.key, parameters, resolved, VERSION
+        STRIP.kind,
+        session.model,
+        session.dataset,
+        image.key,
+        parameters,
+        resolved,
+        compared,
+        VERSION,
     )
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
@@ -81,19 +97,32 @@ def start_strip(session: Session, request: StripRequest) -> Job:
             settings,
             node=request.node,
             label=image.label if image.label >= 0 else None,
+            reference=reference,
             progress=progress,
         )
-        return _arrays(strip, image.title, image.label)
+        return _arrays(strip, image.title, image.label, reference)
 
     return STRIP.submit(session, key, compute)
 
 
-def _arrays(strip: Strip, title: str, label: int) -> dict[str, np.ndarray]:
+def _reference(session: Session) -> Model | None:
+    """The model compared with (What changed), where it can see the strip's frames: the same
+    classes and input channels; its probabilities of each frame are the strip's transfer."""
+    other = session.compare
+    if other is None or other.classes != session.model.classes:
+        return None
+    return other if other.input_shape[0] == session.model.input_shape[0] else None
+
+
+def _arrays(strip: Strip, title: str, label: int, reference: Model | None) -> dict[str, np.ndarray]:
     # The server always measures robustness (StripSettings' default samples).
     assert strip.robustness is not None
     arrays = {name: getattr(strip, name).numpy() for name in ARRAYS}
     if strip.averaged_probs is not None:
         arrays["averaged_probs"] = strip.averaged_probs.numpy()
+    if strip.transfer_probs is not None and reference is not None:
+        arrays["transfer_probs"] = strip.transfer_probs.numpy()
+        arrays["reference"] = np.array([reference.name])
     target = strip.target
     arrays["meta"] = np.array(
         [target.kind, target.node or "", target.name, strip.norm, strip.spacing, title, strip.mode]
@@ -117,6 +146,7 @@ def strip_out(session: Session, key: str, stored: dict[str, np.ndarray]) -> Stri
     index, flip, budget, label, robustness = stored["numbers"].tolist()
     index, flip, label = int(index), int(flip), int(label)
     averaged = stored.get("averaged_probs")
+    transfer = stored.get("transfer_probs")
     probs = stored["probs"]
     frames = stored["frames"]
     base = STRIP.url(key)
@@ -140,6 +170,9 @@ def strip_out(session: Session, key: str, stored: dict[str, np.ndarray]) -> Stri
         robust_probs=np.round(stored["robust_probs"], 6).tolist(),
         averaged_probs=None if averaged is None else np.round(averaged, 6).tolist(),
         robustness=float(robustness),
+        reference=str(stored["reference"][0]) if "reference" in stored else None,
+        transfer_probs=None if transfer is None else np.round(transfer, 6).tolist(),
+        transfer=float(transfer[-1, index]) if transfer is not None and kind == "class" else None,
         robustness_samples=StripSettings().robustness_samples,
         transforms=describe_transforms(StripTransforms(), *frames.shape[2:]),
         norm=norm,  # type: ignore[arg-type]

@@ -85,6 +85,15 @@ class StripOut(BaseModel):
     robustness: float
     robustness_samples: int
     transforms: str = Field(description="the random moves robustness is measured under, in words")
+    reference: str | None = Field(
+        default=None, description="the compared model the frames were also shown to, if any"
+    )
+    transfer_probs: list[list[float]] | None = Field(
+        default=None, description="(F, K): the compared model's probabilities of each frame"
+    )
+    transfer: float | None = Field(
+        default=None, description="the compared model's probability of the target, last frame"
+    )
     norm: Literal["linf", "l2"]
     budget: float
     spacing: str

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { StripResult } from "./strip-api";
-import { robustnessText, robustnessVerdict } from "./strip-robustness";
+import { robustnessText, robustnessVerdict, transferText } from "./strip-robustness";
 
 function strip(robustness: number, kind: "class" | "channel"): StripResult {
   return {
-    robustness, robustness_samples: 32, transforms: "shifts up to 6.2% of the side, flips left-right",
+    robustness, robustness_samples: 32, transforms: "shifts up to 3 px, flips left-right",
     target: kind === "class" ? { kind, index: 7, node: null, name: "horse" } : { kind, index: 4, node: "conv3", name: "conv3 #4" },
   } as StripResult; // only the fields the line reads
 } // prettier-ignore
@@ -43,4 +43,17 @@ describe("robustness line", () => {
     expect(text).toContain("62.0% of conv3 #4's activation gain kept");
     expect(verdict.word).toBe("partly robust");
   });
+});
+
+describe("transfer line", () => {
+  it("gives the compared model's target probability at the first and last frame", () => {
+    const probs = [Array.from({ length: 10 }, (_, k) => (k === 7 ? 0.01 : 0.099)), Array.from({ length: 10 }, (_, k) => (k === 7 ? 0.972 : 0.0031))];
+    const found = { ...strip(0.96, "class"), reference: "alexnet-cifar epoch_1", transfer_probs: probs } as StripResult;
+    expect(transferText(found)).toBe("Transfer: P(horse) under alexnet-cifar epoch_1 goes 1.0% → 97.2%.");
+  }); // prettier-ignore
+  it("says nothing without a compared model or for a channel", () => {
+    expect(transferText({ ...strip(0.9, "class"), reference: null, transfer_probs: null } as StripResult)).toBeNull();
+    const channel = { ...strip(0.9, "channel"), reference: "other", transfer_probs: [[0.5, 0.5]] } as StripResult;
+    expect(transferText(channel)).toBeNull();
+  }); // prettier-ignore
 });

@@ -49,9 +49,24 @@ export function robustnessText(strip: StripResult): { text: string; verdict: Ver
   return { text, verdict };
 }
 
-/** The robustness line (#strip-robustness), its verdict as its class. */
+/** Transfer to the model compared with (What changed), e.g. "Transfer: P(horse) under
+ * alexnet-cifar epoch_1 goes 1.0% → 97.2%"; null where no model is compared or the target is a
+ * channel. */
+export function transferText(strip: StripResult): string | null {
+  const probs = strip.transfer_probs;
+  if (strip.reference == null || probs == null || strip.target.kind !== "class") return null;
+  const t = strip.target.index;
+  const first = probs[0]?.[t] ?? null;
+  const last = probs[probs.length - 1]?.[t] ?? null;
+  return `Transfer: P(${strip.target.name}) under ${strip.reference} goes ${formatPercent(first)} → ${formatPercent(last)}.`;
+}
+
+/** The robustness line (#strip-robustness), its verdict as its class; and the transfer to the
+ * compared model (#strip-transfer) where there is one. */
 export function robustnessLine(strip: StripResult): HTMLElement {
   const { text, verdict } = robustnessText(strip);
+  const transfer = transferText(strip);
   return el("p", { class: `st-robustness ${verdict.className}`, id: "strip-robustness" }, `${text} — `,
-    el("strong", { class: "st-verdict" }, verdict.word), `: ${verdict.meaning}.`); // prettier-ignore
+    el("strong", { class: "st-verdict" }, verdict.word), `: ${verdict.meaning}.`,
+    transfer === null ? null : el("span", { class: "st-transfer", id: "strip-transfer" }, ` ${transfer}`)); // prettier-ignore
 }
