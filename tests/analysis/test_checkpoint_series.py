@@ -144,7 +144,8 @@ def test_identical_checkpoints_give_identical_layouts(mnist_series: Path, mnist_
         "mnist-cnn", [mnist_series / "epoch_3.pt", mnist_series / "epoch_2.pt"]
     )
     data = mnist_split[1]
-    twice = [series[0], series[0], series[1]]
+    # The same weights in two separate models (loaded apart), then another epoch.
+    twice = [series[0], load_model("mnist-cnn", mnist_series / "epoch_3.pt"), series[1]]
     projection = checkpoint_projection(twice, data, "fc1", indices=range(300), pivots=20)
     assert projection.coords.shape == (3, 300, 2) and projection.nodes == ["fc1"] * 3
     assert projection.frames == [m.name for m in twice]
