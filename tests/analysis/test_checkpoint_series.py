@@ -140,12 +140,11 @@ def test_streamed_cka_of_two_checkpoints(mnist_series: Path, mnist_split) -> Non
 
 
 def test_identical_checkpoints_give_identical_layouts(mnist_series: Path, mnist_split) -> None:  # type: ignore[no-untyped-def]
-    series = load_checkpoints(
-        "mnist-cnn", [mnist_series / "epoch_3.pt", mnist_series / "epoch_2.pt"]
-    )
+    series = load_checkpoints("mnist-cnn", mnist_series)
     data = mnist_split[1]
     # The same weights in two separate models (loaded apart), then another epoch.
-    twice = [series[0], load_model("mnist-cnn", mnist_series / "epoch_3.pt"), series[1]]
+    last = series[series.index("epoch_3")]
+    twice = [last, load_model("mnist-cnn", mnist_series / "epoch_3.pt"), series[1]]
     projection = checkpoint_projection(twice, data, "fc1", indices=range(300), pivots=20)
     assert projection.coords.shape == (3, 300, 2) and projection.nodes == ["fc1"] * 3
     assert projection.frames == [m.name for m in twice]
