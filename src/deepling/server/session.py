@@ -72,8 +72,10 @@ class Session:
         compare: Model | None = None,
     ) -> Session:
         """A session that reuses a cached evaluation from an earlier run (cheap: a file read).
-        ``checkpoints``: the series ``model`` is one of (found in it by identity, else its
-        last); ``compare``: a second model, compared with from the start."""
+        ``checkpoints``: the series ``model`` is one of (``model`` must be the object it
+        holds, ``checkpoints[i]``; a series opens compared with its first checkpoint, or its
+        last when ``model`` is the first); ``compare``: a second model, compared with from the
+        start."""
         session = cls(model, dataset, ArrayCache(cache_root or cache_dir()))
         session.evaluation = cached_evaluation(model, dataset, session.cache)
         if checkpoints is not None:
