@@ -32,7 +32,7 @@ from deepling.data.base import Dataset
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
 from deepling.models.state import eval_mode, frozen_parameters
-from deepling.progress import Progress, no_progress
+from deepling.progress import Progress, no_progress, part_of
 
 Objective = Callable[[Tensor], Tensor]
 """``activations (B, ...) of the node -> scores (B,)``: what each image should maximise."""
@@ -207,7 +207,7 @@ def layer_atlas(
     total = len(wanted) * steps
     for start in range(0, len(wanted), batch_size):
         chunk = wanted[start : start + batch_size]
-        report = _offset_progress(progress, start * steps, len(chunk), total)
+        report = part_of(progress, start * steps, total, len(chunk))
         chunk_settings = replace(settings, seed=settings.seed + start)
         parts.append(
             optimise_images(
@@ -262,15 +262,6 @@ class _RedirectedReLU(torch.autograd.Function):
         redirected = grad.masked_fill(negative & (grad < 0), 0)
         silent = silent.reshape(-1, *([1] * (grad.dim() - 1)))
         return torch.where(silent, redirected, true), None
-
-
-def _offset_progress(progress: Progress, offset: int, per_step: int, whole: int) -> Progress:
-    """A chunk's progress in steps, reported as part of the whole (images x steps)."""
-
-    def report(done: int, total: int) -> None:
-        progress(offset + done * per_step, whole)
-
-    return report
 
 
 def optimise_images(

@@ -17,11 +17,11 @@ from deepling.cache import weights_digest
 from deepling.errors import DeeplingError
 from deepling.models.checkpoints import Checkpoints
 from deepling.models.model import Model
-from deepling.progress import Progress
+from deepling.progress import Progress, part_of
 from deepling.server.checkpoints.schemas import CheckpointProjectionRequest, CKARequest
 from deepling.server.jobs.cached import CachedAnalysis
 from deepling.server.jobs.manager import Job
-from deepling.server.projection.job import MAX_RESULT_VALUES, PROJECTION
+from deepling.server.projection.job import MAX_RESULT_VALUES, PROJECTION, request_indices
 from deepling.server.session import Session
 
 HISTORY = CachedAnalysis(
@@ -70,16 +70,6 @@ def _indices_digest(indices: np.ndarray) -> str:
     return hashlib.blake2b(indices.astype(np.int64).tobytes(), digest_size=16).hexdigest()
 
 
-def _offset(progress: Progress, start: int, overall: int) -> Progress:
-    """One pass's progress as a part of a job of several: ``start`` done before it, of
-    ``overall``."""
-
-    def report(done: int, total: int) -> None:
-        progress(start + done, overall)
-
-    return report
-
-
 def start_history(session: Session) -> Job:
     """Evaluate every checkpoint (each evaluation cached as the data view's own)."""
     checkpoints = series(session)
@@ -92,7 +82,7 @@ def start_history(session: Session) -> Job:
             result = evaluate(
                 checkpoints[t],
                 session.dataset,
-                progress=_offset(progress, t * n, n * count),
+                progress=part_of(progress, t * n, n * count),
                 cache=session.cache,
             )
             accuracy.append(np.nan if result.accuracy is None else result.accuracy)
@@ -108,16 +98,11 @@ def start_history(session: Session) -> Job:
 
 
 def _indices(session: Session, given: list[int] | None, default: int | None) -> np.ndarray:
+    """The requested images, or ``default`` of them spread over the dataset (None: all)."""
     n = len(session.dataset)
-    if given is None:
-        count = n if default is None else min(n, default)
-        return np.unique(np.linspace(0, n - 1, count).round().astype(np.int64))
-    bad = next((i for i, v in enumerate(given) if not 0 <= v < n), None)
-    if bad is not None:
-        raise DeeplingError(
-            f"indices[{bad}] = {given[bad]} is out of range: the dataset has {n} images."
-        )
-    return np.asarray(given, dtype=np.int64)
+    if given is None and default is not None:
+        return np.unique(np.linspace(0, n - 1, min(n, default)).round().astype(np.int64))
+    return request_indices(session, given)
 
 
 def start_checkpoint_projection(session: Session, request: CheckpointProjectionRequest) -> Job:
@@ -172,10 +157,10 @@ def start_comparison(session: Session) -> Job:
     def compute(progress: Progress) -> dict[str, np.ndarray]:
         n = len(session.dataset)
         first = evaluate(
-            a, session.dataset, progress=lambda i, _t: progress(i, 2 * n), cache=session.cache
+            a, session.dataset, progress=part_of(progress, 0, 2 * n), cache=session.cache
         )
         second = evaluate(
-            b, session.dataset, progress=lambda i, _t: progress(n + i, 2 * n), cache=session.cache
+            b, session.dataset, progress=part_of(progress, n, 2 * n), cache=session.cache
         )
         # From B (the compared model) to A (the selected one): a series opens on its last
         # checkpoint compared with its first, and "fixed" then means fixed by training.

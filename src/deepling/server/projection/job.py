@@ -38,19 +38,22 @@ def conv_pool_nodes(graph: Graph) -> list[str]:
     return [graph.input.name, *picked, graph.output.name]
 
 
-def _check(session: Session, request: ProjectionRequest) -> tuple[np.ndarray, list[str]]:
+def request_indices(session: Session, given: list[int] | None) -> np.ndarray:
+    """A request's dataset indices (None: every image) as int64, or a 400 naming the first bad
+    one; checked as Python ints: a JSON number past int64 must be a 400, not an overflow."""
     n = len(session.dataset)
-    if request.indices is None:
-        indices = np.arange(n, dtype=np.int64)
-    else:
-        # Checked as Python ints: a JSON number past int64 must be a 400, not an overflow.
-        bad = next((i for i, v in enumerate(request.indices) if not 0 <= v < n), None)
-        if bad is not None:
-            raise DeeplingError(
-                f"indices[{bad}] = {request.indices[bad]} is out of range: the dataset has "
-                f"{n} images."
-            )
-        indices = np.asarray(request.indices, dtype=np.int64)
+    if given is None:
+        return np.arange(n, dtype=np.int64)
+    bad = next((i for i, v in enumerate(given) if not 0 <= v < n), None)
+    if bad is not None:
+        raise DeeplingError(
+            f"indices[{bad}] = {given[bad]} is out of range: the dataset has {n} images."
+        )
+    return np.asarray(given, dtype=np.int64)
+
+
+def _check(session: Session, request: ProjectionRequest) -> tuple[np.ndarray, list[str]]:
+    indices = request_indices(session, request.indices)
     graph = session.model.graph()
     nodes = graph.check(request.nodes) if request.nodes is not None else default_nodes(graph)
     count = len(indices) + len(request.tray)
