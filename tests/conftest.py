@@ -72,6 +72,14 @@ def isolated_cache(
     return path
 
 
+@pytest.fixture(autouse=True)
+def seeded_torch() -> None:
+    """Every test starts from the same global RNG state: a model a test builds without seeding
+    gets the same weights whichever tests ran before it (a dead ReLU channel in one run order
+    once made an ablation test fail on CI only)."""
+    torch.manual_seed(0)
+
+
 @pytest.fixture(scope="session")
 def cifar_dir() -> Path:
     """The real CIFAR-10 batches from ../shared/data; tests skip (and say so) if absent."""

@@ -4,6 +4,7 @@ exactly as found."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +40,9 @@ class Untraceable(nn.Module):
         return self.fc(y.mean((2, 3)))
 
 
-def _model(module: nn.Module) -> Model:
-    torch.manual_seed(0)
-    model = load_model(module, input_shape=(3, 12, 12))
+def _model(build: Callable[[], nn.Module]) -> Model:
+    torch.manual_seed(0)  # before the module is built: its weights, not the run order, decide
+    model = load_model(build(), input_shape=(3, 12, 12))
     model.module.train()  # flags must come back as found, whatever they were
     return model
 
@@ -68,7 +69,7 @@ def _snapshot(model: Model) -> tuple[str, list[bool], list[bool], int]:
 
 @pytest.mark.parametrize("node", ["relu", "shared", "shared_1", "cat", "fc"])
 def test_ablated_channels_are_zero_and_the_rest_unchanged(node: str) -> None:
-    model = _model(Branches())
+    model = _model(Branches)
     graph = model.graph()
     assert {"relu", "shared", "shared_1", "cat"} <= set(graph.names)  # function + reused module
     x = _images()
@@ -82,7 +83,7 @@ def test_ablated_channels_are_zero_and_the_rest_unchanged(node: str) -> None:
 
 
 def test_second_call_of_a_module_is_ablated_alone() -> None:
-    model = _model(Branches())
+    model = _model(Branches)
     x = _images()
     plain = model.activations(x, ["shared", "shared_1"])
     with ablate(model, "shared_1", [0, 1, 2]):
@@ -94,7 +95,7 @@ def test_second_call_of_a_module_is_ablated_alone() -> None:
 
 
 def test_ablation_reaches_every_call_and_evaluate(tmp_path: Path) -> None:
-    model = _model(Branches())
+    model = _model(Branches)
     data = _dataset(12, np.arange(12) % 3)
     x = data.batch(range(12), model.input_shape)
     cache = ArrayCache(tmp_path)
@@ -115,7 +116,7 @@ def test_ablation_reaches_every_call_and_evaluate(tmp_path: Path) -> None:
 
 
 def test_mean_mode_sets_the_dataset_mean() -> None:
-    model = _model(Branches())
+    model = _model(Branches)
     data = _dataset(10, np.zeros(10, dtype=np.int64))
     x = data.batch(range(10), model.input_shape)
     means = channel_statistics(model, data, "shared").mean
@@ -128,7 +129,7 @@ def test_mean_mode_sets_the_dataset_mean() -> None:
 
 
 def test_restores_exactly_after_exit_and_after_an_error() -> None:
-    model = _model(Branches())
+    model = _model(Branches)
     x = _images()
     before, outputs = _snapshot(model), model.logits(x)
     with ablate(model, "shared_1", [4]):
@@ -143,7 +144,7 @@ def test_restores_exactly_after_exit_and_after_an_error() -> None:
 
 
 def test_nested_and_listed_ablations_combine() -> None:
-    model = _model(Branches())
+    model = _model(Branches)
     x = _images()
     with ablate(model, "a", [0]), ablate(model, "b", [2]):
         nested = model.activations(x, ["cat"])["cat"]
@@ -155,7 +156,7 @@ def test_nested_and_listed_ablations_combine() -> None:
 
 
 def test_hook_fallback_counts_module_calls() -> None:
-    model = _model(Untraceable())
+    model = _model(Untraceable)
     assert model.graph().approximate and {"act", "act_1"} <= set(model.graph().names)
     x = _images()
     before = _snapshot(model)
@@ -175,7 +176,7 @@ def test_hook_fallback_counts_module_calls() -> None:
 
 
 def test_bad_ablations_name_the_problem() -> None:
-    model = _model(Branches())
+    model = _model(Branches)
     with pytest.raises(NotFoundError, match="nope"):
         make_ablation(model, "nope", [0])
     with pytest.raises(DeeplingError, match="channel 10 is out of range"):
@@ -187,7 +188,7 @@ def test_bad_ablations_name_the_problem() -> None:
 
 
 def test_explicit_views_are_thread_safe() -> None:
-    model = _model(Branches())
+    model = _model(Branches)
     x = _images(8)
     plain = model.logits(x)
     view = model.with_ablations([Ablation.zero("shared", range(5))])
