@@ -14,7 +14,7 @@ as an interactive lab in the browser::
 from deepling._version import __version__
 from deepling.analysis.ablation import AblationEffect, ablate, ablation_effect
 from deepling.analysis.attribution import attribute
-from deepling.analysis.checkpoint_projection import checkpoint_projection
+from deepling.analysis.checkpoint_projection import checkpoint_grid, checkpoint_projection
 from deepling.analysis.cka import cka
 from deepling.analysis.edits import apply_edits
 from deepling.analysis.evaluation import Evaluation, evaluate
@@ -64,6 +64,7 @@ __all__ = [
     "ablation_effect",
     "apply_edits",
     "attribute",
+    "checkpoint_grid",
     "checkpoint_projection",
     "cka",
     "create_app",

@@ -13,6 +13,7 @@ from torch import nn
 
 from deepling import (
     Model,
+    checkpoint_grid,
     checkpoint_projection,
     cka,
     evaluate,
@@ -152,6 +153,42 @@ def test_identical_checkpoints_give_identical_layouts(mnist_series: Path, mnist_
     assert not np.allclose(projection.coords[1], projection.coords[2])
     assert projection.scores is not None and projection.scores.knn_layout.shape == (3,)
     assert np.abs(projection.coords).max() <= 1 + 1e-6
+
+
+def _rotated(coords: np.ndarray, degrees: float, mirror: bool = False) -> np.ndarray:
+    angle = np.radians(degrees)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    centred = coords - coords.mean(axis=0)
+    if mirror:
+        centred = centred * np.array([1.0, -1.0])
+    return np.asarray(centred @ rotation.T + coords.mean(axis=0))
+
+
+def test_the_layers_by_checkpoints_grid(mnist_series: Path, mnist_split) -> None:  # type: ignore[no-untyped-def]
+    series = load_checkpoints("mnist-cnn", mnist_series)
+    data = mnist_split[1]
+    last = series[2]
+    models = [last, load_model("mnist-cnn", mnist_series / "epoch_3.pt"), series[0]]
+    nodes = ["conv3", "fc1", "fc2"]
+    grid = checkpoint_grid(models, data, nodes, indices=range(300), pivots=20)
+    assert grid.coords.shape == (9, 300, 2)
+    assert grid.nodes == [n for n in nodes for _ in models]  # row by row: frame l * T + t
+    assert grid.frames == [m.name for m in models] * 3
+    assert grid.scores is not None and grid.scores.knn_layout.shape == (9,)
+    for layer in range(3):  # identical weights: identical layouts at every layer
+        np.testing.assert_array_equal(grid.coords[3 * layer], grid.coords[3 * layer + 1])
+    # Along depth, fc1 under the first checkpoint is aligned onto conv3 there (its only
+    # neighbour): no rotation or mirror of it lies closer.
+    below, cell = grid.coords[0].astype(np.float64), grid.coords[3].astype(np.float64)
+    fitted = ((cell - below) ** 2).sum()
+    for degrees, mirror in ((8, False), (-8, False), (0, True), (180, False)):
+        assert ((_rotated(cell, degrees, mirror) - below) ** 2).sum() > fitted
+    # One layer is the projection over checkpoints.
+    alone = checkpoint_projection(models, data, "fc1", indices=range(300), pivots=20)
+    one = checkpoint_grid(models, data, ["fc1"], indices=range(300), pivots=20)
+    np.testing.assert_array_equal(alone.coords, one.coords)
+    with pytest.raises(DeeplingError, match="at least one layer"):
+        checkpoint_grid(models, data, [], indices=range(10))
 
 
 def test_weight_change_per_layer(mnist_series: Path) -> None:

@@ -184,6 +184,47 @@ def test_training_animation_plays_over_the_checkpoints(page, series_server) -> N
     page.wait_for_function("document.querySelector('#checkpoint-frame').textContent === 'epoch_2'")
 
 
+def test_layers_by_checkpoints_moves_along_depth_and_training(page, series_server) -> None:  # type: ignore[no-untyped-def]
+    _start(series_server)
+    _open(page, series_server, "animation")
+    layers = _api(series_server, "api/projection-layers")["conv_pool"]
+    page.wait_for_selector("#checkpoint-grid:not([disabled])")
+    page.check("#checkpoint-grid")
+    assert page.is_disabled("#checkpoint-node")
+    page.fill("#checkpoint-per-class", "50")
+    page.wait_for_selector(f"#checkpoint-summary:has-text('100 images at {len(layers)} layers')")
+    page.click("#checkpoint-run")
+    page.wait_for_selector("#grid-map .wc-grid-cell", timeout=JOB_TIMEOUT)
+    assert page.locator("#grid-map .wc-grid-cell").count() == len(layers) * EPOCHS
+    assert page.locator("#grid-map .wc-matrix-row").all_inner_texts() == layers
+    assert "Layer " + layers[0] in page.inner_text("#checkpoint-layer")
+    # A cell moves there: the last layer at the first checkpoint, its own scores in the bar.
+    last = layers[-1]
+    page.click(f"#grid-map .wc-grid-cell[data-layer='{last}'][data-checkpoint='0']")
+    page.wait_for_selector(f"#checkpoint-layer:has-text('{last}')")
+    assert page.inner_text("#checkpoint-frame") == "epoch_1"
+    cell = page.locator("#grid-map .wc-grid-cell.current")
+    assert cell.get_attribute("data-layer") == last and cell.get_attribute("data-checkpoint") == "0"
+    # The arrow keys move along training (right) and depth (up).
+    page.focus("#grid-map .wc-grid-cells")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('#checkpoint-frame').textContent === 'epoch_2'")
+    page.keyboard.press("ArrowUp")
+    page.wait_for_selector(f"#checkpoint-layer:has-text('{layers[-2]}')")
+    assert page.inner_text("#checkpoint-frame") == "epoch_2"
+    # Playing through the layers keeps the checkpoint and changes the layer.
+    page.select_option("#checkpoint-axis", "depth")
+    page.click("#checkpoint-play")
+    page.wait_for_function(
+        f"!document.querySelector('#checkpoint-layer').textContent.includes('{layers[-2]}')",
+        timeout=20_000,
+    )
+    page.click("#checkpoint-play")
+    assert page.inner_text("#checkpoint-frame") == "epoch_2"
+    page.wait_for_timeout(1500)  # the transition comes to rest
+    shot(page, "checkpoints-grid")
+
+
 def test_comparison_opens_the_grid_on_the_images_that_flipped(page, series_server) -> None:  # type: ignore[no-untyped-def]
     _start(series_server)
     _open(page, series_server, "comparison")
@@ -285,4 +326,14 @@ def test_cka_weight_change_and_feature_maps_under_a_and_b(page, series_server) -
         }"""
     )
     assert differ, "the feature maps under A and B are identical"
+    # Channel statistics of the same node under A and B: a row per channel, largest change first.
+    page.click("#stats-pair-run")
+    page.wait_for_selector("#stats-pair-table tbody tr", timeout=JOB_TIMEOUT)
+    a = _api(series_server, "api/channel-stats/conv2")
+    b = _api(series_server, "api/channel-stats/conv2?model=compare")
+    assert page.locator("#stats-pair-table tbody tr").count() == len(a["mean"])
+    change = [x - y for x, y in zip(a["mean"], b["mean"], strict=True)]
+    largest = max(range(len(change)), key=lambda i: abs(change[i]))
+    first = page.locator("#stats-pair-table tbody tr").first
+    assert first.get_attribute("data-channel") == str(largest)
     shot(page, "checkpoints-inside")

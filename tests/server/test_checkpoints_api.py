@@ -13,6 +13,7 @@ import torch
 from fastapi.testclient import TestClient
 
 from deepling import create_app, evaluate, load_checkpoints
+from deepling.analysis.channel_stats import channel_statistics
 from deepling.server.session import Session
 from job_client import finish_job
 
@@ -96,7 +97,7 @@ def test_projection_over_checkpoints(series_client: TestClient) -> None:
     job = finish_job(
         series_client,
         "/api/jobs/checkpoint-projection",
-        {"node": "fc1", "indices": list(range(200))},
+        {"nodes": ["fc1"], "indices": list(range(200))},
     )
     assert job["state"] == "done" and job["result_url"].startswith("api/projections/")
     whole = series_client.get("/" + job["result_url"])
@@ -106,8 +107,47 @@ def test_projection_over_checkpoints(series_client: TestClient) -> None:
     assert frame.headers["X-Frame"] == "epoch_3" and frame.headers["X-Node"] == "fc1"
     scores = series_client.get("/" + job["result_url"] + "/scores").json()
     assert len(scores["knn_layout"]) == 3
-    bad = series_client.post("/api/jobs/checkpoint-projection", json={"node": "nope"})
+    bad = series_client.post("/api/jobs/checkpoint-projection", json={"nodes": ["nope"]})
     assert bad.status_code == 404 and "nope" in bad.text
+
+
+def test_the_layers_by_checkpoints_grid(series_client: TestClient) -> None:
+    body = {"nodes": ["conv3", "fc1"], "indices": list(range(100)), "pivots": 10}
+    job = finish_job(series_client, "/api/jobs/checkpoint-projection", body)
+    assert job["state"] == "done", job
+    url = "/" + job["result_url"]
+    assert series_client.get(url).headers["X-Shape"] == "6,100,2"
+    frame = series_client.get(url + "/layers/4")  # row 1 (fc1), checkpoint 1
+    assert (frame.headers["X-Node"], frame.headers["X-Frame"]) == ("fc1", "epoch_2")
+    assert len(series_client.get(url + "/scores").json()["knn_layout"]) == 6
+    twice = series_client.post("/api/jobs/checkpoint-projection", json={"nodes": ["fc1", "fc1"]})
+    assert twice.status_code == 400 and "each layer once" in twice.text, twice.text
+    for wrong in ({}, {"nodes": []}, {"node": "fc1"}):
+        response = series_client.post("/api/jobs/checkpoint-projection", json=wrong)
+        assert response.status_code == 422, response.text
+    missing = series_client.post("/api/jobs/checkpoint-projection", json={"nodes": ["fc1", "nope"]})
+    assert missing.status_code == 404 and "nope" in missing.text
+
+
+def test_channel_statistics_under_a_and_b(
+    series_client: TestClient, mnist_series, mnist_split
+) -> None:  # type: ignore[no-untyped-def]
+    assert series_client.get("/api/checkpoints").json()["compare_checkpoint"] == 0
+    for model in ("selected", "compare"):
+        absent = series_client.get(f"/api/channel-stats/conv2?model={model}&if_cached=true")
+        assert absent.status_code == 204
+        job = finish_job(series_client, f"/api/jobs/channel-stats/conv2?model={model}", None)
+        assert job["state"] == "done", job
+    a = series_client.get("/api/channel-stats/conv2").json()
+    b = series_client.get("/api/channel-stats/conv2?model=compare").json()
+    direct = channel_statistics(
+        load_checkpoints("mnist-cnn", mnist_series)[0], mnist_split[1], "conv2"
+    )
+    np.testing.assert_allclose(b["mean"], direct.mean, rtol=1e-5)
+    assert not np.allclose(a["mean"], b["mean"])  # epoch 3 against epoch 1
+    series_client.put("/api/checkpoints/compare", json={})
+    nothing = series_client.get("/api/channel-stats/conv2?model=compare")
+    assert nothing.status_code == 400 and "compare" in nothing.text
 
 
 def test_a_lone_model_has_no_series(lone_client: TestClient) -> None:
@@ -116,7 +156,7 @@ def test_a_lone_model_has_no_series(lone_client: TestClient) -> None:
     for method, path, body in (
         ("put", "/api/checkpoints/selected", {"checkpoint": 1}),
         ("post", "/api/jobs/checkpoint-history", {}),
-        ("post", "/api/jobs/checkpoint-projection", {"node": "conv1"}),
+        ("post", "/api/jobs/checkpoint-projection", {"nodes": ["conv1"]}),
         ("put", "/api/checkpoints/compare", {"external": True}),
         ("get", "/api/checkpoints/weight-change", None),
     ):

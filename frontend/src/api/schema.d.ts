@@ -1421,15 +1421,22 @@ export interface components {
       /** Node */
       node: string;
     };
-    /** CheckpointProjectionRequest */
+    /**
+     * CheckpointProjectionRequest
+     * @description Layers over the checkpoints: one layer, or several as the layers x checkpoints grid,
+     *     whose frame ``l * T + t`` is ``nodes[l]`` under checkpoint ``t``.
+     */
     CheckpointProjectionRequest: {
       /**
        * Indices
        * @description dataset indices of the images to project (default: every image)
        */
       indices?: number[] | null;
-      /** Node */
-      node: string;
+      /**
+       * Nodes
+       * @description the layers, in the order of the grid's rows, each once
+       */
+      nodes: string[];
       /**
        * Pivots
        * @description PivotMDS pivots per checkpoint
@@ -2622,6 +2629,8 @@ export interface operations {
       query?: {
         /** @description 204 instead of 404 when not computed */
         if_cached?: boolean;
+        /** @description the selected model (default) or the one compared with */
+        model?: "selected" | "compare";
       };
       header?: never;
       path: {
@@ -3267,7 +3276,10 @@ export interface operations {
   };
   start_channel_stats_job_api_jobs_channel_stats__node__post: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description the selected model (default) or the one compared with */
+        model?: "selected" | "compare";
+      };
       header?: never;
       path: {
         /** @description graph node */

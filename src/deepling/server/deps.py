@@ -1,12 +1,13 @@
-"""Route dependencies: the session the app was made for."""
+"""Route dependencies: the session the app was made for, and which of its models a request
+means."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
-from deepling.server.session import Session
+from deepling.server.session import ModelSide, Session
 
 
 def get_session(request: Request) -> Session:
@@ -15,3 +16,8 @@ def get_session(request: Request) -> Session:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+# ``?model=compare``: the request is about B, the model compared with, instead of A.
+ModelQuery = Annotated[
+    ModelSide, Query(description="the selected model (default) or the one compared with")
+]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from deepling.analysis.channel_stats import ChannelStatistics, cached_channel_statistics
 from deepling.analysis.evaluation import Evaluation, cached_evaluation
@@ -23,6 +24,9 @@ from deepling.models.model import Model
 from deepling.paths import cache_dir
 from deepling.server.jobs.manager import JobManager
 from deepling.server.tray.store import ImageTray
+
+# Which of the two models a request means: A, the selected one, or B, the one compared with.
+ModelSide = Literal["selected", "compare"]
 
 
 @dataclass
@@ -103,10 +107,27 @@ class Session:
             self.evaluation = cached_evaluation(self.model, self.dataset, self.cache)
         return self.evaluation
 
-    def job_name(self, kind: str) -> str:
-        """A job's name for this session's model: the same analysis of another checkpoint is
-        another job, not one to join (a lone model's jobs keep their plain kind)."""
+    def job_name(self, kind: str, side: ModelSide = "selected") -> str:
+        """A job's name for this session's model (or the compared one): the same analysis of
+        another checkpoint is another job, not one to join (a lone model's jobs keep their
+        plain kind)."""
+        if side == "compare":
+            which = "external" if self.compare_checkpoint is None else self.compare_checkpoint
+            return f"{kind}@compare:{which}"
         return kind if self.checkpoints is None else f"{kind}@{self.checkpoint}"
+
+    def compared(self) -> Model:
+        """The model compared with; a 400 saying how to pick one when there is none."""
+        if self.compare is None:
+            raise DeeplingError(
+                "No model is chosen to compare with.",
+                "Pick one with PUT /api/checkpoints/compare (the header's compare selector).",
+            )
+        return self.compare
+
+    def model_of(self, side: ModelSide) -> Model:
+        """A (the selected model) or B (the one compared with)."""
+        return self.model if side == "selected" else self.compared()
 
     def switch(self, checkpoint: int) -> Session:
         """This session with checkpoint ``checkpoint`` of the series selected (shared cache,
@@ -161,8 +182,15 @@ class Session:
         """Remember statistics a job computed (channels.stats)."""
         self._channel_stats[node] = stats
 
-    def channel_statistics(self, node: str) -> ChannelStatistics | None:
-        """``node``'s statistics if a job computed them (in this or an earlier run)."""
+    def channel_statistics(
+        self, node: str, side: ModelSide = "selected"
+    ) -> ChannelStatistics | None:
+        """``node``'s statistics if a job computed them (in this or an earlier run). The
+        compared model's come from the cache each time: it changes under this session."""
+        if side == "compare":
+            other = self.compared()
+            other.graph()[node]
+            return cached_channel_statistics(other, self.dataset, node, self.cache)
         self.model.graph()[node]
         if node not in self._channel_stats:
             stored = cached_channel_statistics(self.model, self.dataset, node, self.cache)

@@ -1,5 +1,5 @@
-// What the training animation projects: one layer (by default the last convolution or pooling),
-// and which images: N per chosen true class (the layer projection's choice, by default its
+// What the training animation projects: one layer (by default the last convolution or pooling)
+// or every convolution and pooling layer (the layers × checkpoints grid), and which images: N per chosen true class (the layer projection's choice, by default its
 // classes and 200 each), or a random sample where the dataset has no labels. chooseImages (the
 // layer projection's, seeded) turns the form into indices, so the same form is the same request.
 import type { GraphNode } from "../../api/types";
@@ -22,9 +22,10 @@ export interface AnimationPickerOptions {
 
 export interface AnimationPicker {
   readonly element: HTMLElement;
-  /** The layers offered (graph names, graph order) and the one to start on. */
-  setNodes(names: readonly string[], initial: string | null): void;
-  node(): string | null;
+  /** The layers offered (graph names, graph order), the one to start on, and the grid's rows. */
+  setNodes(names: readonly string[], initial: string | null, grid: readonly string[]): void;
+  /** The layers to project: the one chosen, or the grid's (null: none yet). */
+  layers(): string[] | null;
   pick(labels: Int32Array | null): Pick;
   setLabelsReady(ready: boolean): void;
 }
@@ -43,6 +44,15 @@ export function createAnimationPicker(o: AnimationPickerOptions): AnimationPicke
   node.append(el("option", { value: "" }, "loading layers…"));
   node.disabled = true;
   node.onchange = () => o.onChange();
+
+  let gridLayers: readonly string[] = [];
+  const everyLayer = el("input", { id: "checkpoint-grid", type: "checkbox" });
+  const everyLayerLabel = el("span", {}, "every conv and pool layer");
+  everyLayer.disabled = true;
+  everyLayer.onchange = () => {
+    node.disabled = everyLayer.checked;
+    o.onChange();
+  };
 
   const swatches: HTMLElement[] = [];
   const classes = el("div", {
@@ -103,6 +113,16 @@ export function createAnimationPicker(o: AnimationPickerOptions): AnimationPicke
     "div",
     { class: "wc-picker" },
     el("label", { class: "wc-row", for: "checkpoint-node" }, el("span", {}, "Layer"), node),
+    el(
+      "label",
+      {
+        class: "wc-check",
+        title:
+          "Project every convolution and pooling layer at once: the layers × checkpoints grid, to move along depth and along training",
+      },
+      everyLayer,
+      everyLayerLabel,
+    ),
     ...(o.labelled
       ? [
           el("div", { class: "wc-subhead" }, "True classes"),
@@ -114,7 +134,10 @@ export function createAnimationPicker(o: AnimationPickerOptions): AnimationPicke
 
   return {
     element,
-    setNodes(names, initial) {
+    setNodes(names, initial, grid) {
+      gridLayers = grid;
+      everyLayer.disabled = grid.length < 2;
+      everyLayerLabel.textContent = `every conv and pool layer (${grid.length})`;
       node.replaceChildren(
         ...names.map((name) => {
           const info = known.get(name);
@@ -122,10 +145,10 @@ export function createAnimationPicker(o: AnimationPickerOptions): AnimationPicke
         }),
       );
       if (initial !== null) node.value = initial;
-      node.disabled = names.length === 0;
+      node.disabled = names.length === 0 || everyLayer.checked;
       o.onChange();
     },
-    node: () => node.value || null,
+    layers: () => (everyLayer.checked ? [...gridLayers] : node.value ? [node.value] : null),
     pick(labels) {
       const classesChosen = new Set(boxes.filter((b) => b.checked).map((b) => Number(b.value)));
       return chooseImages(

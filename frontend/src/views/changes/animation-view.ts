@@ -1,8 +1,10 @@
 // The "Training animation" panel: the same images at one layer under every checkpoint of the
 // series, each layout aligned to the one before (the checkpoint-projection job), played as the
 // layer projection plays its layers: the same WebGL scatter morphing from frame to frame, the
-// same player, frames fetched one at a time as the slider or the loop reaches them. Points are
-// coloured by true class; hover shows an image, a click makes it the current image.
+// same player, frames fetched one at a time as the slider or the loop reaches them. At every
+// conv and pool layer at once it is the layers × checkpoints grid: the slider still runs over
+// training, a map of the grid moves through the layers too, and the loop plays along either.
+// Points are coloured by true class; hover shows an image, a click makes it the current image.
 import { resultUrl } from "../../api/client";
 import { JobCancelled } from "../../state/jobs";
 import { el, showError } from "../../ui/dom";
@@ -19,6 +21,8 @@ import { createAnimationControls } from "./animation-controls";
 import { createAnimationPicker } from "./animation-picker";
 import { changesApi, type FrameScores } from "./changes-api";
 import { defaultClasses, lateConvNode } from "./default-node";
+import { type Axis, cellOf, frameCount, frameOf, framesAround, type Grid, nextFrame, rowScores } from "./grid";
+import { createGridMap } from "./grid-map";
 
 const SCRUB_MS = 320;
 const JUMP_MS = 700;
@@ -28,6 +32,8 @@ interface Shown {
   indices: Int32Array;
   /** Point of each dataset index (-1: none). */
   pointOf: Int32Array;
+  grid: Grid;
+  scores: FrameScores | null;
   frames: LayerStore;
 }
 
@@ -41,6 +47,8 @@ export function createAnimationView(context: AppContext): View {
   let running = false;
   let hovered: number | null = null;
   let pointer: Pointer | null = null;
+  let axis: Axis = "time";
+  let row = -1; // the grid row (layer) the player bar shows
   const cleanups: (() => void)[] = [];
 
   const scatter = createScatter({ onPickable: () => pointer?.repick() });
@@ -48,30 +56,32 @@ export function createAnimationView(context: AppContext): View {
   scatter.element.classList.add("wc-canvas");
   scatter.setStyle({ scale: 1, opacity: null, thin: true });
   scatter.setFitted(true);
-  /** The frames to fetch around `t`, the nearest first (ahead first while playing, the loop's
-   * restart too). */
-  const around = (t: number): number[] => {
-    const count = info.checkpoints.length;
-    const ahead = player.isPlaying() ? [t + 1, t + 2, (t + 1) % count] : [];
-    return [t, ...ahead, t + 1, t - 1];
-  };
+  /** The frames to fetch around `frame`, the nearest first (ahead along the axis played). */
+  const around = (frame: number): number[] => (shown ? framesAround(shown.grid, frame, axis) : [frame]);
   const player = createPlayer({
     render: (blend, moving) => scatter.render(blend, moving),
     ready: (t) => scatter.hasLayer(t),
     need: (t) => shown?.frames.want(around(t)),
     snapshot: (blend) => scatter.snapshot(blend),
-    onLayer(t) {
-      controls.setFrame(t);
-      shown?.frames.want(around(t));
+    onLayer(frame) {
+      if (shown) {
+        const cell = cellOf(shown.grid, frame);
+        showRow(cell.layer);
+        controls.setFrame(cell.checkpoint);
+        gridMap.setFrame(frame);
+      }
+      shown?.frames.want(around(frame));
     },
     onPlaying: (playing) => controls.setPlaying(playing),
     onRest: () => pointer?.repick(),
     onFps: () => undefined,
+    next: (frame) => (shown ? nextFrame(shown.grid, frame, axis) : frame),
   });
   const controls = createAnimationControls({
     onFrame(t, scrub) {
       player.pause();
-      player.goTo(t, scrub ? SCRUB_MS : JUMP_MS);
+      const layer = shown ? cellOf(shown.grid, player.layer()).layer : 0;
+      player.goTo(shown ? frameOf(shown.grid, { layer, checkpoint: t }) : t, scrub ? SCRUB_MS : JUMP_MS);
     },
     onPlay: () => (player.isPlaying() ? player.pause() : player.play()),
     onSpeed: (speed) => player.setSpeed(speed),
@@ -85,6 +95,49 @@ export function createAnimationView(context: AppContext): View {
     nodes: graph.nodes,
     onChange: () => updateSummary(),
   });
+  const gridMap = createGridMap((cell) => {
+    if (!shown) return;
+    player.pause();
+    player.goTo(frameOf(shown.grid, cell), JUMP_MS);
+  });
+  const axisSelect = el(
+    "select",
+    {
+      id: "checkpoint-axis",
+      title: "What the loop plays: the checkpoints at this layer, or the layers at this checkpoint",
+    },
+    el("option", { value: "time" }, "over training"),
+    el("option", { value: "depth" }, "through the layers"),
+  );
+  axisSelect.onchange = () => {
+    axis = axisSelect.value === "depth" ? "depth" : "time";
+    if (shown) shown.frames.want(around(player.layer()));
+  };
+  const layerLine = el("div", { class: "wc-grid-layer", id: "checkpoint-layer", "aria-live": "polite" });
+  const gridBox = el(
+    "div",
+    { class: "wc-grid-box" },
+    el(
+      "div",
+      { class: "wc-grid-head" },
+      layerLine,
+      el("label", { class: "wc-speed", for: "checkpoint-axis" }, el("span", { class: "muted" }, "Play"), axisSelect),
+    ),
+    gridMap.element,
+  );
+  gridBox.hidden = true;
+  /** The player bar follows the grid row (layer) of the frame shown. */
+  function showRow(layer: number): void {
+    if (!shown || layer === row) return;
+    row = layer;
+    const { grid, scores } = shown;
+    controls.setFrames(info.checkpoints, scores ? rowScores(scores, grid, layer) : null);
+    layerLine.replaceChildren(
+      el("span", { class: "muted" }, "Layer "),
+      el("strong", {}, grid.layers[layer] ?? ""),
+      el("span", { class: "muted" }, ` · ${layer + 1} of ${grid.layers.length}`),
+    );
+  }
   let palette: (key: number) => string = () => "#888";
   const card = createHoverCard({
     classColor: (key) => palette(key),
@@ -129,6 +182,7 @@ export function createAnimationView(context: AppContext): View {
   const stage = el("div", { class: "wc-stage", id: "checkpoint-projection" }, scatter.element, legend, empty, hint);
   hint.hidden = true;
   legend.hidden = true;
+  const main = el("div", { class: "wc-main" }, stage, gridBox, controls.element);
   const element = el(
     "div",
     { class: "wc-animation" },
@@ -139,7 +193,7 @@ export function createAnimationView(context: AppContext): View {
       picker.element,
       el("div", { class: "wc-run-box" }, summary, run, status),
     ),
-    el("div", { class: "wc-main" }, stage, controls.element),
+    main,
     card.element,
     anchor,
   );
@@ -147,15 +201,16 @@ export function createAnimationView(context: AppContext): View {
   function updateSummary(): void {
     const chosen = picker.pick(labels);
     const n = chosen.indices.length;
-    const node = picker.node();
+    const layers = picker.layers();
+    const where = layers === null ? "" : layers.length === 1 ? (layers[0] ?? "") : `${layers.length} layers`;
     summary.replaceChildren(
       el("strong", {}, `${n.toLocaleString()} image${n === 1 ? "" : "s"}`),
-      node ? ` at ${node} × ${info.checkpoints.length} checkpoint${info.checkpoints.length === 1 ? "" : "s"}` : "",
+      layers ? ` at ${where} × ${info.checkpoints.length} checkpoint${info.checkpoints.length === 1 ? "" : "s"}` : "",
       ...[chosen.note, dataset.labelled && !labels ? "Loading labels…" : ""]
         .filter((note) => note !== "")
         .map((note) => el("div", { class: "wc-note" }, note)),
     );
-    run.disabled = running || !info.series || n === 0 || node === null;
+    run.disabled = running || !info.series || n === 0 || layers === null;
   }
 
   const highlight = (): void => {
@@ -204,17 +259,23 @@ export function createAnimationView(context: AppContext): View {
     card.hover(shown.indices[point] ?? null, anchor);
   }
 
-  const show = (url: string, indices: Int32Array, first: Float32Array, scores: FrameScores | null): void => {
+  const show = (
+    url: string,
+    grid: Grid,
+    indices: Int32Array,
+    first: Float32Array,
+    scores: FrameScores | null,
+  ): void => {
     player.pause();
     shown?.frames.destroy();
-    const count = info.checkpoints.length;
+    const count = frameCount(grid);
     const pointOf = new Int32Array(dataset.size).fill(-1);
     indices.forEach((index, i) => (pointOf[index] = i));
     const frames = createLayerStore({
       layers: count,
       load: async (t) => {
         const frame = await changesApi.frame(url, t, indices.length);
-        if (frame.name) controls.nameFrame(t, frame.name);
+        if (frame.name) controls.nameFrame(cellOf(grid, t).checkpoint, frame.name);
         return frame.coords;
       },
       onLoad(t, coords) {
@@ -222,15 +283,23 @@ export function createAnimationView(context: AppContext): View {
         scatter.setLayer(t, coords);
         player.loaded();
       },
-      onError: (t, error) => showError(status, new Error(`Checkpoint ${t}: ${String(error)}`)),
+      onError: (t, error) => {
+        const { layer, checkpoint } = cellOf(grid, t);
+        showError(status, new Error(`${grid.layers[layer]} at checkpoint ${checkpoint}: ${String(error)}`));
+      },
     });
     markUnplaced(first);
-    shown = { indices, pointOf, frames };
+    shown = { indices, pointOf, grid, scores, frames };
     hovered = null;
+    row = -1;
     scatter.resize();
     scatter.setData(count, indices.length);
     scatter.setLayer(0, first);
-    controls.setFrames(info.checkpoints, scores);
+    showRow(0);
+    gridMap.show(grid, info.checkpoints, scores);
+    gridBox.hidden = grid.layers.length < 2;
+    main.classList.toggle("has-grid", !gridBox.hidden);
+    if (gridBox.hidden) axisSelect.value = axis = "time";
     empty.hidden = true;
     hint.hidden = false;
     legend.hidden = false;
@@ -241,27 +310,29 @@ export function createAnimationView(context: AppContext): View {
 
   run.onclick = async () => {
     const chosen = picker.pick(labels);
-    const node = picker.node();
-    if (!chosen.indices.length || !node || running) return;
+    const layers = picker.layers();
+    if (!chosen.indices.length || !layers || running) return;
     running = true;
     updateSummary();
     status.replaceChildren("Projecting…");
     const started = performance.now();
     try {
       const indices = chosen.indices;
+      const grid: Grid = { layers, checkpoints: info.checkpoints.length };
       const job = await context.jobs.run(`Projecting ${indices.length.toLocaleString()} images × checkpoints`, () =>
-        changesApi.startProjection(node, Array.from(indices)),
+        changesApi.startProjection(layers, Array.from(indices)),
       );
       const url = resultUrl(job);
       const [scores, first] = await Promise.all([
         changesApi.scores(url).catch(() => null), // unlabelled images are not scored
         changesApi.frame(url, 0, indices.length),
       ]);
-      if (scores && scores.nodes.length !== info.checkpoints.length)
-        throw new Error(`The server projected ${scores.nodes.length} checkpoints of ${info.checkpoints.length}.`);
-      show(url, indices, first.coords, scores);
+      if (scores && scores.nodes.length !== frameCount(grid))
+        throw new Error(`The server projected ${scores.nodes.length} frames of ${frameCount(grid)}.`);
+      show(url, grid, indices, first.coords, scores);
       if (first.name) controls.nameFrame(0, first.name);
-      status.textContent = `${indices.length.toLocaleString()} images × ${info.checkpoints.length} checkpoints at ${node} in ${(
+      const where = layers.length === 1 ? `at ${layers[0]}` : `at ${layers.length} layers`;
+      status.textContent = `${indices.length.toLocaleString()} images × ${info.checkpoints.length} checkpoints ${where} in ${(
         (performance.now() - started) /
         1000
       ).toFixed(1)} s`;
@@ -297,7 +368,7 @@ export function createAnimationView(context: AppContext): View {
   );
 
   changesApi.projectionLayers().then(
-    (layers) => picker.setNodes(layers.all, lateConvNode(layers.conv_pool, graph.nodes)),
+    (layers) => picker.setNodes(layers.all, lateConvNode(layers.conv_pool, graph.nodes), layers.conv_pool),
     (error: unknown) => showError(status, error),
   );
   if (dataset.labelled) {

@@ -1,8 +1,8 @@
 // The checkpoint and comparison routes: the series and the choice of A (the selected model) and B
 // (the one compared with), the jobs that compare them (history, projection over checkpoints,
-// comparison, CKA) and their results, the weight change, and B's feature maps, through the
-// shared fetch layer.
-import { ApiError, float32, getJson, getJsonAt, postJson, putJson, resultUrl, url } from "../../api/client";
+// comparison, CKA) and their results, the weight change, and one node's feature maps and channel
+// statistics under A or B, through the shared fetch layer.
+import { ApiError, float32, getCached, getJson, getJsonAt, postJson, putJson, resultUrl, url } from "../../api/client";
 import type { Schemas } from "../../api/paths";
 import type { Job } from "../../api/types";
 import { imageRef } from "../../state/image-ref";
@@ -36,8 +36,9 @@ export const changesApi = {
   history: (key: string) => getJson("/api/checkpoints/history/{key}", { path: { key } }),
   historyOf: (job: Job) => getJsonAt(resultUrl(job), "/api/checkpoints/history/{key}"),
 
-  startProjection: (node: string, indices: readonly number[]) =>
-    postJson("/api/jobs/checkpoint-projection", { body: { node, indices: [...indices] } }),
+  /** The projection over checkpoints at `layers`: one, or the rows of a layers × checkpoints grid. */
+  startProjection: (layers: readonly string[], indices: readonly number[]) =>
+    postJson("/api/jobs/checkpoint-projection", { body: { nodes: [...layers], indices: [...indices] } }),
   scores: (projection: string) => getJsonAt(`${projection}/scores`, "/api/projections/{key}/scores"),
   /** Frame `t` of the projection at `projection` (a job's result URL), checked to hold `count` points. */
   async frame(projection: string, t: number, count?: number): Promise<Frame> {
@@ -55,6 +56,12 @@ export const changesApi = {
 
   weightChange: () => getJson("/api/checkpoints/weight-change"),
   projectionLayers: () => getJson("/api/projection-layers"),
+
+  /** A node's channel statistics under A or B, or null until their job ran. */
+  channelStats: (node: string, model: Side) =>
+    getCached("/api/channel-stats/{node}", { path: { node }, query: { model } }),
+  startChannelStats: (node: string, model: Side) =>
+    postJson("/api/jobs/channel-stats/{node}", { path: { node }, query: { model } }),
 
   /** A node's feature maps for the current image under A or B: channel tiles as one PNG. */
   mapsUrl: (state: Pick<AppState, "image" | "tray">, node: string, model: Side) =>

@@ -1,6 +1,7 @@
 // The "Inside" panel: where A and B differ inside the network. Linear CKA between every layer of
 // A and every layer of B (a job), how far each layer's weights moved (cheap: read at once, for
-// two models of one architecture), and one node's feature maps for the current image under both.
+// two models of one architecture), and one node's feature maps for the current image and its channel
+// statistics over the data under both.
 import { JobCancelled } from "../../state/jobs";
 import { el, showError } from "../../ui/dom";
 import type { AppContext, View } from "../view";
@@ -8,6 +9,7 @@ import { changesApi } from "./changes-api";
 import { createCkaHeatmap } from "./cka-heatmap";
 import { modelsLine, noCompareText, panelHead } from "./panel-parts";
 import { createSideMaps } from "./side-maps";
+import { createStatsPair } from "./stats-pair-view";
 import { createWeightChangeBars } from "./weight-change-bars";
 
 export function createInsideView(context: AppContext): View {
@@ -25,7 +27,8 @@ export function createInsideView(context: AppContext): View {
   const models = el("div", {});
   const cka = el("div", { class: "wc-cka-box" }, el("p", { class: "muted" }, "Not computed yet."));
   const weights = el("div", { class: "wc-weights-box" });
-  const maps = createSideMaps(context);
+  const stats = createStatsPair(context);
+  const maps = createSideMaps(context, stats.show);
   const element = el(
     "div",
     { class: "wc-view", id: "inside-panel" },
@@ -54,6 +57,13 @@ export function createInsideView(context: AppContext): View {
         weights,
       ),
       el("section", { class: "wc-card wc-card-wide" }, el("h3", {}, "Feature maps, A and B"), maps.element),
+      el(
+        "section",
+        { class: "wc-card wc-card-wide" },
+        el("h3", {}, "Channel statistics, A and B"),
+        el("p", { class: "muted" }, "The node of the feature maps above, over the whole dataset."),
+        stats.element,
+      ),
     ),
   );
   let generation = 0;
@@ -114,6 +124,7 @@ export function createInsideView(context: AppContext): View {
     destroy() {
       unsubscribe();
       maps.destroy();
+      stats.destroy();
     },
   };
 }

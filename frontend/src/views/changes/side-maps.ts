@@ -21,7 +21,8 @@ export interface SideMaps {
 /** Nodes with feature maps (C, H, W), in graph order. */
 const mapNodes = (nodes: readonly GraphNode[]): GraphNode[] => nodes.filter((node) => node.shape.length === 3);
 
-export function createSideMaps(context: AppContext): SideMaps {
+/** `onNode`: called with the node whenever the maps are shown again (another node, image or B). */
+export function createSideMaps(context: AppContext, onNode: (node: string) => void = () => undefined): SideMaps {
   const { store, graph, changes } = context;
   const nodes = mapNodes(graph.nodes);
   const select = el("select", { id: "maps-node", title: "The node whose feature maps are compared" });
@@ -93,6 +94,7 @@ export function createSideMaps(context: AppContext): SideMaps {
       el("span", { class: "muted" }, ` · ${what}${shape}`),
     );
     if (!node) return;
+    onNode(node.name);
     void load("selected", a, mine, state);
     if (info.compare === null) {
       b.image.hidden = true;

@@ -22,6 +22,9 @@ export interface PlayerOptions {
   onRest(): void;
   /** Frames per second over the last second of playing (shown beside the hint). */
   onFps(fps: number): void;
+  /** The layer the loop plays after `layer` (default: the next, the first after the last); a
+   * grid of frames plays along one of its rows or columns. */
+  next?(layer: number): number;
 }
 
 export interface Player {
@@ -69,6 +72,8 @@ export function createPlayer(o: PlayerOptions): Player {
     moving ? ease(Math.min(1, Math.max(0, (now - start) / Math.max(1, duration)))) : 0;
   const blendAt = (now: number): Blend => (moving ? { from, to, t: progress(now) } : { from: to, to, t: 0 });
 
+  const following = (layer: number): number => (o.next ? o.next(layer) : (layer + 1) % layers);
+
   const schedule = (): void => {
     if (!frame) frame = requestAnimationFrame(tick);
   };
@@ -104,9 +109,9 @@ export function createPlayer(o: PlayerOptions): Player {
       moving = false;
       from = to;
       o.onRest();
-      if (playing) holdUntil = now + (HOLD_MS * (to === layers - 1 ? END_HOLD : 1)) / speed;
+      if (playing) holdUntil = now + (HOLD_MS * (following(to) <= to ? END_HOLD : 1)) / speed;
     }
-    if (playing && !moving && !pending && now >= holdUntil) goTo((to + 1) % layers, MOVE_MS / speed, now);
+    if (playing && !moving && !pending && now >= holdUntil) goTo(following(to), MOVE_MS / speed, now);
     const blend = blendAt(now);
     const more = o.render(blend, moving);
     dirty = false;

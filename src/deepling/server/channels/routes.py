@@ -16,13 +16,13 @@ from deepling.analysis.top_activations import (
 )
 from deepling.errors import NotFoundError
 from deepling.server.channels.schemas import ChannelStatsOut, TopActivationsOut
-from deepling.server.deps import SessionDep
+from deepling.server.deps import ModelQuery, SessionDep
 from deepling.server.jobs.links import starts_job, takes
 from deepling.server.jobs.manager import Job
 from deepling.server.jobs.routes import job_out
 from deepling.server.jobs.schemas import JobOut
 from deepling.server.schemas import CHANNEL, CHECKED_NON_NEGATIVE, NODE, fact
-from deepling.server.session import Session
+from deepling.server.session import ModelSide, Session
 
 router = APIRouter(prefix="/api", tags=["channels"])
 IfCached = Annotated[bool, Query(description="204 instead of 404 when not computed")]
@@ -42,18 +42,22 @@ Channel = Annotated[
 ]
 
 
-def start_channel_statistics(session: Session, node: str) -> Job:
-    """Start (or join) the job computing ``node``'s channel statistics over the dataset."""
-    session.model.graph()[node]  # 404 before queueing
+def start_channel_statistics(session: Session, node: str, side: ModelSide = "selected") -> Job:
+    """Start (or join) the job computing ``node``'s channel statistics over the dataset, under
+    the selected model or the compared one."""
+    model = session.model_of(side)
+    model.graph()[node]  # 404 before queueing
 
     def work(job: Job) -> ChannelStatistics:
         stats = channel_statistics(
-            session.model, session.dataset, node, progress=job.report, cache=session.cache
+            model, session.dataset, node, progress=job.report, cache=session.cache
         )
-        session.keep_channel_statistics(node, stats)
+        if side == "selected":
+            session.keep_channel_statistics(node, stats)
         return stats
 
-    return session.jobs.submit(session.job_name(f"channel-stats:{node}"), work, join_active=True)
+    name = session.job_name(f"channel-stats:{node}", side)
+    return session.jobs.submit(name, work, join_active=True)
 
 
 def start_top_table(session: Session, node: str) -> Job:
@@ -77,22 +81,28 @@ def start_top_table(session: Session, node: str) -> Job:
 
 
 @router.post("/jobs/channel-stats/{node}", **starts_job(**{STATS: "node"}))
-def start_channel_stats_job(session: SessionDep, node: Node) -> JobOut:
+def start_channel_stats_job(
+    session: SessionDep, node: Node, model: ModelQuery = "selected"
+) -> JobOut:
     """Compute every channel's mean activation and dead fraction for ``node`` over the data."""
-    return job_out(start_channel_statistics(session, node))
+    return job_out(start_channel_statistics(session, node, model))
 
 
 @router.get("/channel-stats/{node}", response_model=ChannelStatsOut, responses=NOT_YET)
 def channel_stats(
-    session: SessionDep, node: StatsNode, if_cached: IfCached = False
+    session: SessionDep,
+    node: StatsNode,
+    if_cached: IfCached = False,
+    model: ModelQuery = "selected",
 ) -> ChannelStatsOut | Response:
-    stats = session.channel_statistics(node)
+    stats = session.channel_statistics(node, model)
     if stats is None and if_cached:
         return Response(status_code=204)
     if stats is None:
+        query = "" if model == "selected" else "?model=compare"
         raise NotFoundError(
             f"Channel statistics of {node!r} have not been computed yet.",
-            f"Start them with POST /api/jobs/channel-stats/{node}.",
+            f"Start them with POST /api/jobs/channel-stats/{node}{query}.",
         )
     return ChannelStatsOut(
         node=node,

@@ -7,7 +7,7 @@ import hashlib
 
 import numpy as np
 
-from deepling.analysis.checkpoint_projection import checkpoint_projection
+from deepling.analysis.checkpoint_projection import checkpoint_grid
 from deepling.analysis.cka import MINIBATCH, cka
 from deepling.analysis.comparison import compare_evaluations
 from deepling.analysis.evaluation import evaluate
@@ -16,7 +16,6 @@ from deepling.analysis.projection import default_nodes
 from deepling.cache import weights_digest
 from deepling.errors import DeeplingError
 from deepling.models.checkpoints import Checkpoints
-from deepling.models.model import Model
 from deepling.progress import Progress, part_of
 from deepling.server.checkpoints.schemas import CheckpointProjectionRequest, CKARequest
 from deepling.server.jobs.cached import CachedAnalysis
@@ -45,15 +44,6 @@ def series(session: Session) -> Checkpoints:
             "Start it with --weights 'runs/epoch_*.pt' (a glob, a folder or several --weights).",
         )
     return session.checkpoints
-
-
-def compared(session: Session) -> Model:
-    if session.compare is None:
-        raise DeeplingError(
-            "No model is chosen to compare with.",
-            "Pick one with PUT /api/checkpoints/compare (the header's compare selector).",
-        )
-    return session.compare
 
 
 def _files_digest(checkpoints: Checkpoints) -> str:
@@ -105,17 +95,26 @@ def _indices(session: Session, given: list[int] | None, default: int | None) -> 
     return request_indices(session, given)
 
 
+def _grid_nodes(session: Session, request: CheckpointProjectionRequest) -> list[str]:
+    """The request's layers, each a layer of the model, each once."""
+    if len(set(request.nodes)) < len(request.nodes):
+        raise DeeplingError("nodes: each layer once.")
+    return session.model.graph().check(request.nodes)
+
+
 def start_checkpoint_projection(session: Session, request: CheckpointProjectionRequest) -> Job:
-    """The projection over checkpoints, stored as a projection: the projection routes serve
-    it (``X-Frames`` names its checkpoints)."""
+    """The projection over checkpoints (one layer, or the layers x checkpoints grid), stored
+    as a projection: the projection routes serve it (``X-Node`` and ``X-Frame`` name each
+    frame's layer and checkpoint)."""
     checkpoints = series(session)
-    session.model.graph().check([request.node])
+    nodes = _grid_nodes(session, request)
     indices = _indices(session, request.indices, None)
-    if len(indices) * len(checkpoints) * 2 > MAX_RESULT_VALUES:
+    frames = len(checkpoints) * len(nodes)
+    if len(indices) * frames * 2 > MAX_RESULT_VALUES:
         raise DeeplingError(
-            f"{len(indices):,} images at {len(checkpoints)} checkpoints are too many for one "
-            f"projection: at most {MAX_RESULT_VALUES // 2:,} image-checkpoints.",
-            "Project fewer images.",
+            f"{len(indices):,} images at {frames} layer-checkpoints are too many for one "
+            f"projection: at most {MAX_RESULT_VALUES // 2:,} image-frames.",
+            "Project fewer images or fewer layers.",
         )
     key = model_data_key(
         "checkpoint-projection",
@@ -123,29 +122,29 @@ def start_checkpoint_projection(session: Session, request: CheckpointProjectionR
         session.dataset,
         _files_digest(checkpoints),
         _indices_digest(indices),
-        request.node,
+        *nodes,
         request.pivots,
         SEED,
     )
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
-        projection = checkpoint_projection(
+        projection = checkpoint_grid(
             checkpoints,
             session.dataset,
-            request.node,
+            nodes,
             indices=indices,
             pivots=request.pivots,
             seed=SEED,
             progress=progress,
         )
-        return projection.arrays() | {"frames": np.array(checkpoints.names)}
+        return projection.arrays() | {"frames": np.array(checkpoints.names * len(nodes))}
 
     return PROJECTION.submit(session, key, compute)
 
 
 def start_comparison(session: Session) -> Job:
     """Evaluate A (the selected model) and B (the compared one), cached, then compare."""
-    a, b = session.model, compared(session)
+    a, b = session.model, session.compared()
     if a.classes != b.classes:
         raise DeeplingError(
             "The compared models name different classes.", "Compare models of the same classes."
@@ -182,7 +181,7 @@ def start_comparison(session: Session) -> Job:
 
 
 def start_cka(session: Session, request: CKARequest) -> Job:
-    a, b = session.model, compared(session)
+    a, b = session.model, session.compared()
     if a.input_shape != b.input_shape:
         raise DeeplingError(
             f"The compared models take different inputs ({a.input_shape} and {b.input_shape}).",

@@ -14,7 +14,6 @@ from deepling.server.checkpoints.jobs import (
     CKA,
     COMPARISON,
     HISTORY,
-    compared,
     start_checkpoint_projection,
     start_cka,
     start_comparison,
@@ -166,7 +165,7 @@ def cka_result(session: SessionDep, key: Annotated[str, CKA.key_parameter()]) ->
 def weight_change_route(session: SessionDep) -> WeightChangeOut:
     """How far each layer's weights moved from the selected model to the compared one (the
     same architecture)."""
-    other = compared(session)
+    other = session.compared()
     layers = weight_change(session.model, other)
     return WeightChangeOut(
         a=session.model.name,

@@ -47,8 +47,20 @@ class HistoryOut(BaseModel):
     loss: list[float | None]
 
 
+# Layers of one layers x checkpoints grid: a ResNet-50's default projection layers fit.
+MAX_GRID_LAYERS = 64
+
+
 class CheckpointProjectionRequest(Body):
-    node: NodeName
+    """Layers over the checkpoints: one layer, or several as the layers x checkpoints grid,
+    whose frame ``l * T + t`` is ``nodes[l]`` under checkpoint ``t``."""
+
+    nodes: list[NodeName] = Field(
+        min_length=1,
+        max_length=MAX_GRID_LAYERS,
+        description="the layers, in the order of the grid's rows, each once",
+        json_schema_extra={"uniqueItems": True},
+    )
     indices: list[ProjectionIndex] | None = Field(
         None,
         min_length=1,

@@ -8,10 +8,9 @@ from typing import Literal
 from fastapi import Response
 from torch import Tensor
 
-from deepling.errors import DeeplingError
 from deepling.server.encoding import activation_tiles_response, float32_response
 from deepling.server.images.schemas import ClassScore
-from deepling.server.session import Session
+from deepling.server.session import ModelSide, Session
 
 
 def label_name(session: Session, label: int) -> str | None:
@@ -35,19 +34,12 @@ def activations_response(
     pixels: Tensor,
     node: str,
     format: Literal["f32", "png"],
-    model: Literal["selected", "compare"] = "selected",
+    model: ModelSide = "selected",
 ) -> Response:
     """``node``'s activations for one model input ``pixels`` ``(C, H, W)`` under the selected
     model or the compared one: raw float32 with ``X-Shape``, or PNG channel tiles on one shared
     scale."""
-    chosen = session.model
-    if model == "compare":
-        if session.compare is None:
-            raise DeeplingError(
-                "No model is chosen to compare with.",
-                "Pick one with PUT /api/checkpoints/compare.",
-            )
-        chosen = session.compare
+    chosen = session.model_of(model)
     chosen.graph()[node]  # a 404 naming the node before any work
     values = chosen.activations(pixels[None], [node])[node][0]
     return float32_response(values) if format == "f32" else activation_tiles_response(values)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
-from deepling.server.deps import SessionDep
+from deepling.server.deps import ModelQuery, SessionDep
 from deepling.server.encoding import PNG, PNG_OR_FLOAT32, PNG_RESPONSE, Scale, image_png
 from deepling.server.images.outputs import activations_response, label_name, top_scores
 from deepling.server.images.refs import ImageQuery
@@ -47,10 +47,7 @@ def activations(
         Literal["f32", "png"],
         Query(description="f32: raw little-endian float32; png: channel tiles, shared scale"),
     ] = "f32",
-    model: Annotated[
-        Literal["selected", "compare"],
-        Query(description="the selected model (default) or the one compared with"),
-    ] = "selected",
+    model: ModelQuery = "selected",
 ) -> Response:
     """The activations of ``node`` for the image, shape in the ``X-Shape`` header."""
     return activations_response(session, image.pixels, node, format, model)
