@@ -74,9 +74,10 @@ def isolated_cache(
 
 @pytest.fixture(autouse=True)
 def seeded_torch() -> None:
-    """Every test starts from the same global RNG state: a model a test builds without seeding
-    gets the same weights whichever tests ran before it (a dead ReLU channel in one run order
-    once made an ablation test fail on CI only)."""
+    """Every test body (and function-scoped fixture) starts from the same torch RNG state: a
+    model a test builds without seeding gets the same weights whichever tests ran before it (a
+    dead ReLU channel in one run order once made an ablation test fail on CI only). Module and
+    session fixtures are built before it and seed themselves."""
     torch.manual_seed(0)
 
 

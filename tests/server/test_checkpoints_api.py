@@ -145,6 +145,10 @@ def test_channel_statistics_under_a_and_b(
     )
     np.testing.assert_allclose(b["mean"], direct.mean, rtol=1e-5)
     assert not np.allclose(a["mean"], b["mean"])  # epoch 3 against epoch 1
+    # Another B: its own statistics, none yet (never epoch 1's).
+    series_client.put("/api/checkpoints/compare", json={"checkpoint": 1})
+    other = series_client.get("/api/channel-stats/conv2?model=compare&if_cached=true")
+    assert other.status_code == 204
     series_client.put("/api/checkpoints/compare", json={})
     nothing = series_client.get("/api/channel-stats/conv2?model=compare")
     assert nothing.status_code == 400 and "compare" in nothing.text

@@ -84,7 +84,8 @@ def checkpoint_grid(
     ``models[t]``, named in ``nodes`` and ``frames``. Each layout is aligned (Procrustes, with
     the mirror test) to the mean of its aligned neighbours, the same layer one checkpoint
     earlier and the layer before at the same checkpoint: a move along either axis is a small
-    one, and one layer alone is exactly ``checkpoint_projection``'s chain. Costs one pass over
+    one. A layer whose layout is unchanged from one checkpoint to the next (the same weights,
+    a frozen layer) keeps its picture exactly. Costs one pass over
     the images per checkpoint, whatever the number of layers."""
     if not len(models):
         raise DeeplingError("models: give at least one checkpoint.")
@@ -94,6 +95,8 @@ def checkpoint_grid(
     names = list(default_nodes(first.graph()) if nodes is None else nodes)
     if not names:
         raise DeeplingError("nodes: give at least one layer.")
+    if len(set(names)) < len(names):
+        raise DeeplingError("nodes: each layer once.")
     first.graph().check(names)
     order = check_indices(indices, len(data)) if isinstance(data, Dataset) else None
     if isinstance(data, Tensor):
@@ -152,12 +155,17 @@ def checkpoint_grid(
             own[key] = layouts[name]
             merged.indices[key] = chosen.indices[name]
             merged.knn_full[key] = chosen.knn_full.get(name, float("nan"))
-            neighbours = [aligned[cell] for cell in ((d, t - 1), (d - 1, t)) if cell in aligned]
-            # The mean of the neighbours: Procrustes onto it minimises the summed squared
-            # distance to both.
-            target = np.mean(neighbours, axis=0) if neighbours else None
-            layout = layouts[name]
-            aligned[d, t] = layout if target is None else _align(target, layout, both)
+            raw = layouts[name]
+            if t and np.array_equal(raw, own[f"{d}:{t - 1}"], equal_nan=True):
+                # The same activations as one checkpoint earlier (the same weights, or a
+                # frozen layer): the same picture, exactly.
+                aligned[d, t] = aligned[d, t - 1]
+                continue
+            # The mean of the neighbours (each already fitted to [-1, 1], so both weigh the
+            # same): Procrustes onto it minimises the summed squared distance to both.
+            near = [aligned[cell] for cell in ((d, t - 1), (d - 1, t)) if cell in aligned]
+            layout = _align(np.mean(near, axis=0), raw, both) if near else raw
+            aligned[d, t] = _fit_unit_square(layout)
         merged.scored = chosen.scored
     keys = [f"{d}:{t}" for d in range(depth) for t in range(count)]
     scores = None
@@ -165,7 +173,7 @@ def checkpoint_grid(
         scored = y.copy()
         scored[~read_everywhere] = -1
         scores = _layer_scores(keys, own, merged, scored, seed)
-    coords = np.stack([_fit_unit_square(aligned[d, t]) for d in range(depth) for t in range(count)])
+    coords = np.stack([aligned[d, t] for d in range(depth) for t in range(count)])
     return Projection(grid_nodes, coords, scores, checkpoint_names * depth)
 
 

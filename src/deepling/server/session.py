@@ -9,6 +9,7 @@ model) they started with, so a switch never changes a model under a running pass
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -49,6 +50,9 @@ class Session:
     compare: Model | None = None
     compare_checkpoint: int | None = None
     external: Model | None = None
+    # ``compare`` and ``compare_checkpoint`` change together under it (``compare_with``), so
+    # that a job started for B is named for the B it computes (``compared_job``).
+    _compare_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         # Request threads and job threads run the model at once. Each analysis sets eval mode
@@ -164,9 +168,9 @@ class Session:
                 raise DeeplingError(
                     "No second model is loaded.", "Start the server with --compare SPEC."
                 )
-            self.compare, self.compare_checkpoint = self.external, None
+            self._set_compare(self.external, None)
         elif checkpoint is None:
-            self.compare, self.compare_checkpoint = None, None
+            self._set_compare(None, None)
         else:
             if self.checkpoints is None or not 0 <= checkpoint < len(self.checkpoints):
                 count = 1 if self.checkpoints is None else len(self.checkpoints)
@@ -176,7 +180,17 @@ class Session:
             model = self.checkpoints[checkpoint]
             model.module.eval()
             model.graph()  # traced now, not racing in the first concurrent requests
+            self._set_compare(model, checkpoint)
+
+    def _set_compare(self, model: Model | None, checkpoint: int | None) -> None:
+        with self._compare_lock:
             self.compare, self.compare_checkpoint = model, checkpoint
+
+    def side_job(self, kind: str, side: ModelSide) -> tuple[Model, str]:
+        """A (or B) and the name of its job of ``kind``, read together: a change of B in between
+        cannot name one model's job for another."""
+        with self._compare_lock:
+            return self.model_of(side), self.job_name(kind, side)
 
     def keep_channel_statistics(self, node: str, stats: ChannelStatistics) -> None:
         """Remember statistics a job computed (channels.stats)."""

@@ -8,6 +8,9 @@ import { nodeOptionText } from "../../ui/node-names";
 import { chooseImages, type Pick } from "../projection/choose";
 import { classPalette } from "../projection/coloring";
 
+/** The most layers one grid may have (the server's MAX_GRID_LAYERS). */
+export const MAX_GRID_LAYERS = 64;
+
 export const PER_CLASS = 200;
 
 export interface AnimationPickerOptions {
@@ -48,6 +51,16 @@ export function createAnimationPicker(o: AnimationPickerOptions): AnimationPicke
   let gridLayers: readonly string[] = [];
   const everyLayer = el("input", { id: "checkpoint-grid", type: "checkbox" });
   const everyLayerLabel = el("span", {}, "every conv and pool layer");
+  const everyLayerBox = el(
+    "label",
+    {
+      class: "wc-check",
+      title:
+        "Project the input, every convolution and pooling layer and the output at once: the layers × checkpoints grid, to move along depth and along training",
+    },
+    everyLayer,
+    everyLayerLabel,
+  );
   everyLayer.disabled = true;
   everyLayer.onchange = () => {
     node.disabled = everyLayer.checked;
@@ -113,16 +126,7 @@ export function createAnimationPicker(o: AnimationPickerOptions): AnimationPicke
     "div",
     { class: "wc-picker" },
     el("label", { class: "wc-row", for: "checkpoint-node" }, el("span", {}, "Layer"), node),
-    el(
-      "label",
-      {
-        class: "wc-check",
-        title:
-          "Project every convolution and pooling layer at once: the layers × checkpoints grid, to move along depth and along training",
-      },
-      everyLayer,
-      everyLayerLabel,
-    ),
+    everyLayerBox,
     ...(o.labelled
       ? [
           el("div", { class: "wc-subhead" }, "True classes"),
@@ -136,8 +140,12 @@ export function createAnimationPicker(o: AnimationPickerOptions): AnimationPicke
     element,
     setNodes(names, initial, grid) {
       gridLayers = grid;
-      everyLayer.disabled = grid.length < 2;
-      everyLayerLabel.textContent = `every conv and pool layer (${grid.length})`;
+      const tooMany = grid.length > MAX_GRID_LAYERS;
+      everyLayer.disabled = grid.length < 2 || tooMany;
+      if (tooMany) everyLayer.checked = false;
+      everyLayerLabel.textContent = `every conv and pool layer (${grid.length} with input and output)`;
+      if (tooMany)
+        everyLayerBox.title = `This model has ${grid.length} conv and pool layers: one grid takes at most ${MAX_GRID_LAYERS}.`;
       node.replaceChildren(
         ...names.map((name) => {
           const info = known.get(name);

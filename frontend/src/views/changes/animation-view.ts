@@ -49,6 +49,7 @@ export function createAnimationView(context: AppContext): View {
   let pointer: Pointer | null = null;
   let axis: Axis = "time";
   let row = -1; // the grid row (layer) the player bar shows
+  let target = 0; // the frame asked for last (the player's may still wait for it to arrive)
   const cleanups: (() => void)[] = [];
 
   const scatter = createScatter({ onPickable: () => pointer?.repick() });
@@ -64,6 +65,7 @@ export function createAnimationView(context: AppContext): View {
     need: (t) => shown?.frames.want(around(t)),
     snapshot: (blend) => scatter.snapshot(blend),
     onLayer(frame) {
+      target = frame;
       if (shown) {
         const cell = cellOf(shown.grid, frame);
         showRow(cell.layer);
@@ -80,7 +82,7 @@ export function createAnimationView(context: AppContext): View {
   const controls = createAnimationControls({
     onFrame(t, scrub) {
       player.pause();
-      const layer = shown ? cellOf(shown.grid, player.layer()).layer : 0;
+      const layer = shown ? cellOf(shown.grid, target).layer : 0;
       player.goTo(shown ? frameOf(shown.grid, { layer, checkpoint: t }) : t, scrub ? SCRUB_MS : JUMP_MS);
     },
     onPlay: () => (player.isPlaying() ? player.pause() : player.play()),
@@ -111,7 +113,7 @@ export function createAnimationView(context: AppContext): View {
   );
   axisSelect.onchange = () => {
     axis = axisSelect.value === "depth" ? "depth" : "time";
-    if (shown) shown.frames.want(around(player.layer()));
+    if (shown) shown.frames.want(around(target));
   };
   const layerLine = el("div", { class: "wc-grid-layer", id: "checkpoint-layer", "aria-live": "polite" });
   const gridBox = el(
@@ -292,6 +294,7 @@ export function createAnimationView(context: AppContext): View {
     shown = { indices, pointOf, grid, scores, frames };
     hovered = null;
     row = -1;
+    target = 0;
     scatter.resize();
     scatter.setData(count, indices.length);
     scatter.setLayer(0, first);

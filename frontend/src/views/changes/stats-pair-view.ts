@@ -29,8 +29,8 @@ export function createStatsPair(context: AppContext): StatsPairView {
   let node = "";
   let column: PairColumn = "change";
 
-  const fetchBoth = (): Promise<(ChannelStats | null)[]> =>
-    Promise.all(SIDES.map((side) => changesApi.channelStats(node, side)));
+  const fetchBoth = (of: string): Promise<(ChannelStats | null)[]> =>
+    Promise.all(SIDES.map((side) => changesApi.channelStats(of, side)));
 
   const ask = (found: readonly (ChannelStats | null)[], error?: unknown): void => {
     const missing = SIDES.filter((_, i) => found[i] === null);
@@ -54,15 +54,17 @@ export function createStatsPair(context: AppContext): StatsPairView {
 
   const run = async (button: HTMLButtonElement, missing: readonly Side[]): Promise<void> => {
     const mine = generation;
+    const of = node;
     button.disabled = true;
     button.textContent = "Computing…";
     try {
       for (const side of missing) {
+        if (mine !== generation) return; // another node or model since: start nothing more
         await context.jobs.run(`Channel statistics under ${letter(side)}`, () =>
-          changesApi.startChannelStats(node, side),
+          changesApi.startChannelStats(of, side),
         );
       }
-      const found = await fetchBoth();
+      const found = await fetchBoth(of);
       if (mine !== generation) return;
       const [a, b] = found;
       if (!a || !b) throw new ApiError("The statistics jobs finished but left no result.", 500);
@@ -86,7 +88,8 @@ export function createStatsPair(context: AppContext): StatsPairView {
     const table = el("table", { class: "stats-table wc-stats-table", id: "stats-pair-table" });
     const limit = Math.max(1e-12, ...pairing.rows.map((r) => Math.abs(r.meanA - r.meanB)));
     const head = (key: PairColumn | null, label: string, title: string): HTMLElement => {
-      const th = el("th", { title, ...(key ? { "data-column": key } : {}) }, label + (key === column ? " ↓" : ""));
+      const arrow = key !== column ? "" : key === "channel" ? " ↑" : " ↓";
+      const th = el("th", { title, ...(key ? { "data-column": key } : {}) }, label + arrow);
       if (key)
         th.onclick = () => {
           column = key;
@@ -148,7 +151,7 @@ export function createStatsPair(context: AppContext): StatsPairView {
       return;
     }
     body.replaceChildren(el("p", { class: "muted" }, "Loading…"));
-    fetchBoth()
+    fetchBoth(next)
       .then((found) => {
         if (mine !== generation) return;
         const [a, b] = found;
@@ -156,10 +159,9 @@ export function createStatsPair(context: AppContext): StatsPairView {
         else ask(found);
       })
       .catch((error: unknown) => {
-        if (mine === generation) {
-          body.replaceChildren();
-          showError(body, error);
-        }
+        if (mine !== generation) return;
+        shownFor = ""; // shown again, it asks again
+        ask([null, null], error);
       });
   };
 

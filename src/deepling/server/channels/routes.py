@@ -45,7 +45,7 @@ Channel = Annotated[
 def start_channel_statistics(session: Session, node: str, side: ModelSide = "selected") -> Job:
     """Start (or join) the job computing ``node``'s channel statistics over the dataset, under
     the selected model or the compared one."""
-    model = session.model_of(side)
+    model, name = session.side_job(f"channel-stats:{node}", side)
     model.graph()[node]  # 404 before queueing
 
     def work(job: Job) -> ChannelStatistics:
@@ -56,7 +56,6 @@ def start_channel_statistics(session: Session, node: str, side: ModelSide = "sel
             session.keep_channel_statistics(node, stats)
         return stats
 
-    name = session.job_name(f"channel-stats:{node}", side)
     return session.jobs.submit(name, work, join_active=True)
 
 
