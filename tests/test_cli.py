@@ -296,6 +296,11 @@ USER_ERRORS = [
     ("classes-not-utf8", serve_args("--classes", "latin1.txt"), ["latin1.txt", "UTF-8"]),
     ("mean-count", serve_args("--mean", "0.5,0.5"), ["mean has 2 values", "3 channels"]),
     ("device-unknown", serve_args("--device", "nodev"), ["Cannot use device 'nodev'", "--device"]),
+    (
+        "ray-unreachable",
+        serve_args("--engine", "ray", "--ray-address", "127.0.0.1:9"),
+        ["Cannot reach the Ray cluster", "127.0.0.1:9", "ray start --head"],
+    ),
 ]
 
 

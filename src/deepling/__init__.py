@@ -32,6 +32,7 @@ from deepling.analysis.strips import (
 from deepling.analysis.top_activations import top_activations
 from deepling.analysis.weight_change import LayerChange, weight_change
 from deepling.data import ArrayDataset, Dataset, fit_batch, load_dataset
+from deepling.engine import RaySettings
 from deepling.errors import DeeplingError
 from deepling.graph import Graph, Node
 from deepling.models import Model, load_model
@@ -54,6 +55,7 @@ __all__ = [
     "Node",
     "OcclusionMap",
     "Projection",
+    "RaySettings",
     "Strip",
     "StripSettings",
     "StripTarget",

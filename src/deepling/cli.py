@@ -122,6 +122,26 @@ def _add_device_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="where dataset passes run: this process (default) or a Ray cluster "
+        "(pip install 'deepling[ray]'); on the server, the evaluation's pass",
+    )
+    p.add_argument(
+        "--ray-address",
+        help="the Ray cluster (auto, ray://host:10001; default: a local one started here)",
+    )
+    p.add_argument(
+        "--ray-replicas",
+        type=int,
+        help="model replicas on Ray (default: one per GPU, else half the CPUs)",
+    )
+    p.add_argument("--ray-gpus", type=float, help="GPUs per replica (default: 1 if any, else 0)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deepling", description="See inside a trained PyTorch CNN with your own images."
@@ -131,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="open a model and a dataset in the browser")
     _add_model_and_data_options(serve)
+    _add_engine_options(serve)
     serve.add_argument(
         "--compare",
         metavar="SPEC",
@@ -142,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("evaluate", help="accuracy and per-class scores over a dataset")
     _add_model_and_data_options(evaluate)
+    _add_engine_options(evaluate)
     _add_debug_option(evaluate)
 
     demo = sub.add_parser("demo", help="train (once) and open a demo model")

@@ -19,6 +19,7 @@ from deepling.data.cifar import load_cifar10
 from deepling.data.cifar_download import ensure_cifar10
 from deepling.data.demo_mnist import load_demo_mnist
 from deepling.data.loading import load_dataset
+from deepling.engine.choice import Engine, RaySettings
 from deepling.errors import DeeplingError
 from deepling.models.checkpoints import Checkpoints, checkpoint_files, load_checkpoints
 from deepling.models.device import describe_device
@@ -257,7 +258,22 @@ def _compare_model(args: argparse.Namespace, model: Model) -> Model | None:
     return other
 
 
+def _engine(args: argparse.Namespace) -> tuple[Engine, RaySettings | None]:
+    """The engine the options ask for; with Ray, connected now, so that a missing extra or an
+    unreachable cluster stops the command before any work."""
+    if args.engine != "ray":
+        return "local", None
+    settings = RaySettings(
+        address=args.ray_address, concurrency=args.ray_replicas, num_gpus=args.ray_gpus
+    )
+    from deepling.engine.ray_cluster import connect
+
+    connect(settings.address)
+    return "ray", settings
+
+
 def serve_command(args: argparse.Namespace) -> None:
+    engine, ray = _engine(args)
     served = _model_and_data(args)
     serve(
         served.model,
@@ -268,20 +284,23 @@ def serve_command(args: argparse.Namespace) -> None:
         port=args.port,
         open_browser=not args.no_browser,
         token=args.token,
+        engine=engine,
+        ray=ray,
     )
 
 
 def evaluate_command(args: argparse.Namespace) -> None:
+    engine = _engine(args)
     served = _model_and_data(args)
     dataset = served.dataset
     if served.checkpoints is not None:  # a series: one line per checkpoint
         for name, model in zip(served.checkpoints.names, served.checkpoints, strict=True):
-            found = _evaluate_with_bar(model, dataset, name)
+            found = _evaluate_with_bar(model, dataset, name, engine)
             shown = "n/a" if found.accuracy is None else f"{found.accuracy:.2%}"
             print(f"{name}: accuracy {shown}")
         return
     model = served.model
-    result = _evaluate_with_bar(model, dataset, "evaluating")
+    result = _evaluate_with_bar(model, dataset, "evaluating", engine)
     if result.accuracy is None:
         print(f"{len(dataset)} unlabelled images: predictions only, no accuracy.")
         return
@@ -302,13 +321,18 @@ def evaluate_command(args: argparse.Namespace) -> None:
         print(f"{name:<{width}}  {p:9.2%}  {r:6.2%}  {n:6d}")
 
 
-def _evaluate_with_bar(model: Model, dataset: Dataset, label: str) -> Evaluation:
+def _evaluate_with_bar(
+    model: Model, dataset: Dataset, label: str, engine: tuple[Engine, RaySettings | None]
+) -> Evaluation:
     with tqdm(total=len(dataset), desc=label, unit="img") as bar:
 
         def report(done: int, total: int) -> None:
             bar.update(done - bar.n)
 
-        return evaluate(model, dataset, progress=report, cache=ArrayCache(cache_dir()))
+        cache = ArrayCache(cache_dir())
+        return evaluate(
+            model, dataset, progress=report, cache=cache, engine=engine[0], ray=engine[1]
+        )
 
 
 def demo_command(args: argparse.Namespace) -> None:

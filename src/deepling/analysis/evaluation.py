@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from deepling.analysis.keys import model_data_key
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
+from deepling.engine.choice import Engine, RaySettings, check_engine
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
@@ -125,7 +126,7 @@ def cached_evaluation(model: Model, dataset: Dataset, cache: ArrayCache) -> Eval
         return None
 
 
-def _evaluate_batch(
+def evaluate_batch(
     model: Model,
     indices: np.ndarray,
     x: torch.Tensor,
@@ -152,10 +153,13 @@ def evaluate(
     workers: int | None = None,
     progress: Progress = no_progress,
     cache: ArrayCache | None = None,
+    engine: Engine = "local",
+    ray: RaySettings | None = None,
 ) -> Evaluation:
     """Run ``model`` over ``dataset`` once, streamed (``Dataset.stream``: images decoded on
     ``workers`` threads while the model runs, ``batch_size`` per batch, default
-    ``model.batch_size``); reuse a cached result when there is one.
+    ``model.batch_size``); reuse a cached result when there is one. ``engine="ray"`` runs the
+    pass on a Ray cluster instead (``ray``: its settings), with the same result and cache entry.
 
     An image that cannot be read is skipped (``dataset.unreadable`` says which and why): its
     prediction is -1, its probabilities and loss NaN, and it counts in no score.
@@ -169,17 +173,28 @@ def evaluate(
     loss = np.full(n, np.nan, dtype=np.float32)
     labels = dataset.labels.astype(np.int64)
     size = batch_size or model.batch_size
-    progress(0, n)
-    stream = dataset.stream(
-        model.input_shape, batch_size=size, workers=workers, device=model.device
-    )
-    # closing: a cancelled pass stops its decoding threads at once, not when collected.
-    read = np.zeros(n, dtype=bool)  # the images the stream could read
-    with closing(stream):
-        for indices, x in stream:
-            _evaluate_batch(model, indices, x, labels, probabilities, loss)
+    read = np.zeros(n, dtype=bool)  # the images the pass could read
+    if check_engine(engine) == "ray":
+        from deepling.engine.ray_pass import ray_pass
+
+        settings = ray or RaySettings(batch_size=batch_size)
+        for indices, found in ray_pass(
+            model, dataset, "evaluation", settings=settings, progress=progress
+        ):
+            probabilities[indices] = found["probabilities"]
+            loss[indices] = found["loss"]
             read[indices] = True
-            progress(int(indices[-1]) + 1, n)
+    else:
+        progress(0, n)
+        stream = dataset.stream(
+            model.input_shape, batch_size=size, workers=workers, device=model.device
+        )
+        # closing: a cancelled pass stops its decoding threads at once, not when collected.
+        with closing(stream):
+            for indices, x in stream:
+                evaluate_batch(model, indices, x, labels, probabilities, loss)
+                read[indices] = True
+                progress(int(indices[-1]) + 1, n)
     predictions = np.where(read, np.nan_to_num(probabilities, nan=-1.0).argmax(axis=1), -1)
     known = (labels >= 0) & read
     confusion = np.zeros((k, k), dtype=np.int64)

@@ -119,6 +119,7 @@ def load_model(
     a fix for every problem a user can make.
     """
     checkpoint: Any = None
+    built_from: str | None = None  # the spec that builds this module again, if one does
     if isinstance(spec_or_module, nn.Module):
         module, name = spec_or_module, type(spec_or_module).__name__
     else:
@@ -126,6 +127,7 @@ def load_model(
         path = Path(spec).expanduser()
         try:
             module = build_module(spec)
+            built_from = spec
         except DeeplingError:
             if not (trust_pickle and path.is_file() and ":" not in spec):
                 raise
@@ -158,7 +160,7 @@ def load_model(
             f"{len(names)} class names given but the model has {num_classes} outputs.",
             "Give one class name per output (one per line in the --classes file).",
         )
-    return Model(
+    model = Model(
         module,
         shape,
         classes=names,
@@ -168,3 +170,5 @@ def load_model(
         name=name,
         precision=check_precision(precision),
     )
+    model.spec = built_from
+    return model

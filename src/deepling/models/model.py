@@ -54,6 +54,9 @@ class Model:
         self.classes = list(classes)
         self.device = device or _module_device(module)
         self.name = name or type(module).__name__
+        # How the module was built (``load_model``'s spec), for rebuilding it elsewhere (a Ray
+        # worker); None for a module given as an object.
+        self.spec: str | None = None
         # Forward passes over data (logits, activations, reduce, dataset passes) run in it.
         self.precision = check_precision(precision)
         channels = input_shape[0]

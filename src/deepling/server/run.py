@@ -16,6 +16,7 @@ from urllib.parse import quote
 import uvicorn
 
 from deepling.data.base import Dataset
+from deepling.engine.choice import Engine, RaySettings
 from deepling.errors import DeeplingError
 from deepling.models.checkpoints import Checkpoints
 from deepling.models.model import Model
@@ -86,11 +87,14 @@ def serve(
     token: str | None = None,
     checkpoints: Checkpoints | None = None,
     compare: Model | None = None,
+    engine: Engine = "local",
+    ray: RaySettings | None = None,
 ) -> None:
     """Serve ``model`` and ``dataset`` in the browser until interrupted (Ctrl-C).
 
     ``checkpoints``: the series ``model`` is one of (its header selector picks which one every
-    view shows); ``compare``: a second model to compare with (any architecture, same classes).
+    view shows); ``compare``: a second model to compare with (any architecture, same classes);
+    ``engine="ray"``: the evaluation's pass runs on a Ray cluster (``ray``: its settings).
 
     Binds the loopback address by default and a free port if ``port`` is None; prints the URL.
     Bound to any other address, every request needs an access token (``token``, else
@@ -99,7 +103,9 @@ def serve(
     """
     access = access_for(host, token)
     sock = bind_socket(host, port)
-    session = Session.open(model, dataset, checkpoints=checkpoints, compare=compare)
+    session = Session.open(
+        model, dataset, checkpoints=checkpoints, compare=compare, engine=engine, ray=ray
+    )
     app = create_app(session, access=access)
     urls = browser_urls(sock, access)
     print(f"Deepling is serving {model.name} on {dataset.name} at {urls[0]}", flush=True)

@@ -18,6 +18,7 @@ from deepling.analysis.channel_stats import ChannelStatistics, cached_channel_st
 from deepling.analysis.evaluation import Evaluation, cached_evaluation
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
+from deepling.engine.choice import Engine, RaySettings
 from deepling.errors import DeeplingError
 from deepling.models.ablated import Ablation
 from deepling.models.checkpoints import Checkpoints
@@ -53,6 +54,9 @@ class Session:
     # ``compare`` and ``compare_checkpoint`` change together under it (``compare_with``), so
     # that a job started for B is named for the B it computes (``compared_job``).
     _compare_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Where the evaluation's dataset pass runs (``--engine ray``), and the Ray settings.
+    engine: Engine = "local"
+    ray: RaySettings | None = None
 
     def __post_init__(self) -> None:
         # Request threads and job threads run the model at once. Each analysis sets eval mode
@@ -78,6 +82,8 @@ class Session:
         *,
         checkpoints: Checkpoints | None = None,
         compare: Model | None = None,
+        engine: Engine = "local",
+        ray: RaySettings | None = None,
     ) -> Session:
         """A session that reuses a cached evaluation from an earlier run (cheap: a file read).
         ``checkpoints``: the series ``model`` is one of (``model`` must be the object it
@@ -85,6 +91,7 @@ class Session:
         last when ``model`` is the first); ``compare``: a second model, compared with from the
         start."""
         session = cls(model, dataset, ArrayCache(cache_root or cache_dir()))
+        session.engine, session.ray = engine, ray
         session.evaluation = cached_evaluation(model, dataset, session.cache)
         if checkpoints is not None:
             session.checkpoints = checkpoints
@@ -156,6 +163,8 @@ class Session:
             compare=self.compare,
             compare_checkpoint=self.compare_checkpoint,
             external=self.external,
+            engine=self.engine,
+            ray=self.ray,
         )
         other._training_flags = self._training_flags  # the flags the user's module came with
         return other

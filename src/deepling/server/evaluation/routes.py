@@ -22,7 +22,12 @@ def start_evaluation(session: Session) -> Job:
 
     def work(job: Job) -> None:
         session.evaluation = evaluate(
-            session.model, session.dataset, progress=job.report, cache=session.cache
+            session.model,
+            session.dataset,
+            progress=job.report,
+            cache=session.cache,
+            engine=session.engine,
+            ray=session.ray,
         )
 
     return session.jobs.submit(session.job_name("evaluation"), work, join_active=True)

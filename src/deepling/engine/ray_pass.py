@@ -1,0 +1,176 @@
+"""A dataset pass on Ray Data: the images' indices become a Ray dataset, decoding and fitting
+run as Ray tasks, batches go through model replicas held by actors (``map_batches``), and the
+driver receives each batch's per-image outputs as they finish, in any order.
+
+Where the replicas are CPU actors, Ray Data fuses the decoding into the replica's worker (the
+same resources): on 2 cores that measured faster than separate decoding tasks (1.5x the local
+pass against 2.0x), the images crossing no process boundary. GPU replicas ask for other
+resources, so decoding stays in CPU tasks beside them.
+
+The images are read with the dataset's own ``fitted`` (the local pass's unit of work), so both
+engines see the same pixels; an image that cannot be read travels as an error row and is marked
+unreadable on the driver's dataset, as the local pass marks it. Ray Data retries a lost decoding
+task and restarts a lost replica (its defaults: without limit), so a worker killed mid-pass
+costs time, not the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import suppress
+from typing import Any
+
+import numpy as np
+import torch
+
+from deepling.data.base import Dataset
+from deepling.data.stream import _stack, check_indices, to_device
+from deepling.engine.choice import RaySettings
+from deepling.engine.outputs import OUTPUTS
+from deepling.engine.portable import PortableModel, unbuildable
+from deepling.engine.ray_cluster import cluster_resources, connect
+from deepling.errors import DeeplingError
+from deepling.models.model import Model
+from deepling.progress import Progress, no_progress
+
+INDEX, LABEL, PIXELS, ERROR = "index", "label", "pixels", "error"
+
+
+def _decode(batch: dict[str, np.ndarray], dataset: Dataset, shape: tuple[int, int, int]) -> Any:
+    """A Ray task: images ``batch["data"]`` fitted to ``shape``; an unreadable one is a zero
+    image with its error."""
+    indices = batch["data"].astype(np.int64)
+    images, errors = [], []
+    for index in indices:
+        try:
+            images.append(dataset.fitted(int(index), shape))
+            errors.append("")
+        except DeeplingError as exc:
+            images.append(torch.zeros(shape, dtype=torch.uint8))
+            errors.append(exc.message)
+    pixels = _stack(images).numpy()
+    return {INDEX: indices, LABEL: dataset.labels[indices], PIXELS: pixels, ERROR: np.array(errors)}
+
+
+class _Replica:
+    """A Ray actor holding one copy of the model (on its GPU, if it has one)."""
+
+    def __init__(self, portable: PortableModel, outputs: str, threads: int | None) -> None:
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if threads is not None:
+            # Ray caps a worker at its logical CPUs (one): a CPU replica gets its share of the
+            # cluster's cores, as the local pass gets the machine's.
+            torch.set_num_threads(threads)
+        self.model = portable.build(device)
+        self.model.module.eval()
+        self.outputs = OUTPUTS[outputs]
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        ok = batch[ERROR] == ""
+        out: dict[str, np.ndarray] = {INDEX: batch[INDEX], ERROR: batch[ERROR]}
+        x = to_device(torch.from_numpy(np.ascontiguousarray(batch[PIXELS][ok])), self.model.device)
+        found = self.outputs(self.model, x, batch[LABEL][ok])
+        for name, values in found.items():
+            full = np.full((len(ok), *values.shape[1:]), np.nan, dtype=values.dtype)
+            full[ok] = values
+            out[name] = full
+        return out
+
+
+def _check_importable(ray: Any, portable: PortableModel) -> None:
+    """Where the model travels pickled: its class must import on the workers; checked by one
+    small task before the pass, for a clear error rather than a dead actor."""
+    needed = portable.module_class
+    if needed is None:
+        return
+
+    def importable(module: str) -> str:
+        import importlib
+
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # noqa: BLE001 - any failure means the same to the user
+            return f"{type(exc).__name__}: {exc}"
+        return ""
+
+    reason: str = ray.get(ray.remote(importable).remote(needed[0]))
+    if reason:
+        raise unbuildable(needed[0], needed[1], reason)
+
+
+def _replicas(settings: RaySettings) -> tuple[int, float, int | None]:
+    """How many model replicas, the GPUs of each, and the threads of a CPU replica: the
+    settings', else one per GPU of the cluster, else half its CPUs (the other half decodes),
+    each CPU replica with an equal share of the cluster's cores."""
+    resources = cluster_resources()
+    gpus = float(resources.get("GPU", 0))
+    cpus = max(1, int(resources.get("CPU", 1)))
+    num_gpus = settings.num_gpus if settings.num_gpus is not None else (1.0 if gpus else 0.0)
+    if num_gpus:
+        count = settings.concurrency or max(1, int(gpus // num_gpus))
+        return count, num_gpus, None
+    count = settings.concurrency or max(1, cpus // 2)
+    return count, num_gpus, max(1, cpus // count)
+
+
+def ray_pass(
+    model: Model,
+    dataset: Dataset,
+    outputs: str,
+    *,
+    indices: np.ndarray | None = None,
+    settings: RaySettings | None = None,
+    progress: Progress = no_progress,
+) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+    """Batches ``(dataset indices, {output: rows})`` of ``OUTPUTS[outputs]`` over the images
+    ``indices`` (default: all), as the replicas finish them. ``progress(done, total)`` after
+    each (it may raise ``Cancelled``: the Ray work stops with the iteration)."""
+    settings = settings or RaySettings()
+    ray = connect(settings.address)
+    order = check_indices(indices, len(dataset))
+    portable = PortableModel.of(model)
+    _check_importable(ray, portable)
+    concurrency, num_gpus, threads = _replicas(settings)
+    size = settings.batch_size or model.batch_size
+    # A block per model batch: decoding one block overlaps with the replicas running others.
+    blocks = [order[start : start + size] for start in range(0, len(order), size)]
+    rows = ray.data.from_numpy(blocks or [order])
+    decoded = rows.map_batches(
+        _decode,
+        fn_kwargs={"dataset": dataset, "shape": model.input_shape},
+        batch_size=size,
+        batch_format="numpy",
+        num_cpus=1,
+    )
+    computed = decoded.map_batches(
+        _Replica,
+        fn_constructor_kwargs={"portable": portable, "outputs": outputs, "threads": threads},
+        batch_size=size,
+        batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=concurrency),
+        num_gpus=num_gpus,
+        num_cpus=0 if num_gpus else 1,
+    )
+    total, done = len(order), 0
+    progress(0, total)
+    batches = iter(computed.iter_batches(batch_format="numpy", batch_size=None))
+    try:
+        for batch in batches:
+            errors = batch[ERROR]
+            kept = errors == ""
+            for index, reason in zip(batch[INDEX][~kept], errors[~kept], strict=True):
+                dataset.mark_unreadable(int(index), str(reason))
+            found = {k: v[kept] for k, v in batch.items() if k not in (INDEX, ERROR)}
+            done += len(errors)
+            yield batch[INDEX][kept].astype(np.int64), found
+            progress(done, total)
+    except ray.exceptions.RayError as exc:
+        raise DeeplingError(
+            f"The pass on Ray failed: {str(exc).strip().splitlines()[-1]}",
+            "See the Ray dashboard or logs for the worker's traceback.",
+        ) from exc
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            with suppress(Exception):  # stop the Ray work of a pass left early (cancelled)
+                close()

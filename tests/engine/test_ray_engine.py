@@ -1,0 +1,161 @@
+"""Dataset passes on a real local Ray cluster (started here, 2 CPUs): the same evaluation and
+cache entry as the local engine on real CIFAR-10 images, a replica killed mid-pass, cancel, and
+the clear error for a model the workers cannot rebuild."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from deepling import evaluate, load_model
+from deepling.analysis.evaluation import cached_evaluation
+from deepling.cache import ArrayCache
+from deepling.data.base import ArrayDataset
+from deepling.engine import RaySettings
+from deepling.errors import Cancelled, DeeplingError
+from deepling.models.model import Model
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'deepling[ray]')")
+
+IMAGES = 640
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[None]:
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def cifar_part(cifar_test: ArrayDataset) -> ArrayDataset:
+    """The first real CIFAR-10 test images."""
+    return ArrayDataset(
+        cifar_test.pixels[:IMAGES], cifar_test.labels[:IMAGES], cifar_test.classes, "cifar-part"
+    )
+
+
+def _alexnet() -> Model:
+    torch.manual_seed(0)  # untrained, but the same weights for both engines
+    return load_model("alexnet-cifar")
+
+
+def test_evaluation_on_ray_is_the_local_one(cluster, cifar_part, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model = _alexnet()
+    local = evaluate(model, cifar_part, batch_size=128)
+    cache = ArrayCache(tmp_path)
+    seen: list[tuple[int, int]] = []
+    remote = evaluate(
+        model,
+        cifar_part,
+        engine="ray",
+        ray=RaySettings(batch_size=128),
+        cache=cache,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    np.testing.assert_array_equal(remote.predictions, local.predictions)
+    np.testing.assert_array_equal(remote.confusion, local.confusion)
+    np.testing.assert_allclose(remote.probabilities, local.probabilities, atol=1e-5)
+    np.testing.assert_allclose(remote.loss, local.loss, atol=1e-5)
+    assert remote.read.all() and remote.accuracy == local.accuracy
+    # Progress moved batch by batch to the end; the result is the local engine's cache entry.
+    assert seen[0] == (0, IMAGES) and seen[-1] == (IMAGES, IMAGES) and len(seen) > 2
+    stored = cached_evaluation(model, cifar_part, cache)
+    assert stored is not None
+    np.testing.assert_array_equal(stored.predictions, local.predictions)
+
+
+def _replica_pids() -> list[int]:
+    """The processes of this machine holding a model replica (Ray titles them by the actor)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().split(b"\0")[0]
+            except OSError:  # gone meanwhile
+                continue
+            if title.startswith(b"ray::MapWorker(") and b"_Replica" in title:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the replica's process in /proc")
+def test_a_replica_killed_mid_pass_leaves_the_result_unchanged(cluster, cifar_test) -> None:  # type: ignore[no-untyped-def]
+    # Enough batches that the replica is still at work when the first one reaches the driver.
+    data = ArrayDataset(cifar_test.pixels[:2560], cifar_test.labels[:2560], cifar_test.classes, "c")
+    model = _alexnet()
+    local = evaluate(model, data, batch_size=64)
+    killed: list[int] = []
+
+    def kill_a_replica(done: int, total: int) -> None:
+        if done and not killed:
+            deadline = time.monotonic() + 10
+            while not (replicas := _replica_pids()) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert replicas, "no model replica is running"
+            os.kill(replicas[0], signal.SIGKILL)
+            killed.append(replicas[0])
+            assert done < total  # mid-pass
+
+    remote = evaluate(
+        model,
+        data,
+        engine="ray",
+        ray=RaySettings(batch_size=64, concurrency=1),
+        progress=kill_a_replica,
+    )
+    assert killed, "no replica was killed"
+    np.testing.assert_array_equal(remote.predictions, local.predictions)
+    np.testing.assert_array_equal(remote.confusion, local.confusion)
+
+
+def test_cancel_stops_the_pass_and_stores_nothing(cluster, cifar_part, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model = _alexnet()
+    cache = ArrayCache(tmp_path)
+
+    def cancel(done: int, total: int) -> None:
+        if done:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        evaluate(
+            model,
+            cifar_part,
+            engine="ray",
+            ray=RaySettings(batch_size=64),
+            cache=cache,
+            progress=cancel,
+        )
+    assert cached_evaluation(model, cifar_part, cache) is None
+    # The cluster is free again: the next pass runs to the end.
+    assert evaluate(model, cifar_part, engine="ray").read.all()
+
+
+class Elsewhere(nn.Module):
+    """A module whose class the workers cannot import (its module exists nowhere)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.conv(x).mean((2, 3)))
+
+
+Elsewhere.__module__ = "a_package_no_worker_has"
+
+
+def test_a_model_the_workers_cannot_rebuild_is_a_clear_error(cluster, cifar_part) -> None:  # type: ignore[no-untyped-def]
+    model = load_model(Elsewhere(), input_shape=(3, 32, 32))
+    with pytest.raises(DeeplingError, match="cannot rebuild the model") as found:
+        evaluate(model, cifar_part, engine="ray")
+    assert "Elsewhere" in found.value.message and "spec" in (found.value.hint or "")
