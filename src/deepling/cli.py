@@ -128,7 +128,8 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         choices=["local", "ray"],
         default="local",
         help="where dataset passes run: this process (default) or a Ray cluster "
-        "(pip install 'deepling[ray]'); on the server, the evaluation's pass",
+        "(pip install 'deepling[ray]'); on the server, those of the evaluation, channel "
+        "statistics and top-activating images",
     )
     p.add_argument(
         "--ray-address",

@@ -154,6 +154,27 @@ class Elsewhere(nn.Module):
 Elsewhere.__module__ = "a_package_no_worker_has"
 
 
+def test_channel_statistics_and_top_images_on_ray_are_the_local_ones(cluster, cifar_part) -> None:  # type: ignore[no-untyped-def]
+    from deepling.analysis.channel_stats import channel_statistics
+    from deepling.analysis.top_activations import activation_table
+
+    model = _alexnet()
+    node = "features_2"  # a ReLU: many exact ties at 0, which both engines break by index
+    settings = RaySettings(batch_size=64)
+    local = channel_statistics(model, cifar_part, node, batch_size=128)
+    remote = channel_statistics(model, cifar_part, node, engine="ray", ray=settings)
+    assert remote.images == local.images == IMAGES
+    np.testing.assert_allclose(remote.mean, local.mean, rtol=1e-5)
+    np.testing.assert_array_equal(remote.dead_fraction, local.dead_fraction)
+    table = activation_table(model, cifar_part, node, batch_size=128)
+    on_ray = activation_table(model, cifar_part, node, engine="ray", ray=settings)
+    for reduce in ("mean", "max"):
+        for channel in (0, 5, 31):
+            np.testing.assert_array_equal(
+                on_ray.leaders(channel, 20, reduce)[0], table.leaders(channel, 20, reduce)[0]
+            )
+
+
 def test_a_model_the_workers_cannot_rebuild_is_a_clear_error(cluster, cifar_part) -> None:  # type: ignore[no-untyped-def]
     model = load_model(Elsewhere(), input_shape=(3, 32, 32))
     with pytest.raises(DeeplingError, match="cannot rebuild the model") as found:

@@ -11,6 +11,7 @@ from deepling.analysis.keys import model_data_key
 from deepling.analysis.per_channel import mean_max_pass
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
+from deepling.engine.choice import Engine, RaySettings
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
 
@@ -36,9 +37,12 @@ def channel_statistics(
     workers: int | None = None,
     progress: Progress = no_progress,
     cache: ArrayCache | None = None,
+    engine: Engine = "local",
+    ray: RaySettings | None = None,
 ) -> ChannelStatistics:
     """Statistics of every channel of ``node`` over ``dataset``, in one streamed pass that
-    keeps only running sums (reduced inside the graph); cached."""
+    keeps only running sums (reduced inside the graph); cached. ``engine="ray"``: the pass on
+    Ray (``ray``: its settings), its per-image reductions summed here."""
     shape = model.graph()[node].shape
     if cache is not None and (stored := cached_channel_statistics(model, dataset, node, cache)):
         return stored
@@ -47,7 +51,14 @@ def channel_statistics(
     dead = torch.zeros(channels, dtype=torch.int64)
     images = 0
     stream = mean_max_pass(
-        model, dataset, node, batch_size=batch_size, workers=workers, progress=progress
+        model,
+        dataset,
+        node,
+        batch_size=batch_size,
+        workers=workers,
+        progress=progress,
+        engine=engine,
+        ray=ray,
     )
     for positions, both in stream:  # both: (B, 2, C), each channel's mean and max
         total += both[:, 0].double().sum(dim=0)

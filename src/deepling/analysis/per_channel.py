@@ -10,6 +10,8 @@ from torch import Tensor, nn
 
 from deepling.data.base import Dataset
 from deepling.data.stream import pass_batches
+from deepling.engine.choice import Engine, RaySettings, check_engine
+from deepling.errors import DeeplingError
 from deepling.models.model import Model
 from deepling.progress import Progress
 
@@ -35,10 +37,24 @@ def mean_max_pass(
     batch_size: int | None,
     workers: int | None,
     progress: Progress,
+    engine: Engine = "local",
+    ray: RaySettings | None = None,
 ) -> Iterator[tuple[np.ndarray, Tensor]]:
     """One streamed pass over ``data`` (a Dataset, or images ``(N, C, H, W)`` in [0, 1]):
     per batch, the positions of its images and ``MeanMax`` of ``node``, ``(B, 2, C)``;
-    ``progress`` counts the images."""
+    ``progress`` counts the images. On Ray (a Dataset only) the batches come in any order."""
+    if check_engine(engine) == "ray":
+        if not isinstance(data, Dataset):
+            raise DeeplingError("engine='ray' passes over a Dataset, not a tensor of images.")
+        from deepling.engine.ray_pass import ray_pass
+
+        settings = ray or RaySettings(batch_size=batch_size)
+        options = {"node": node}
+        for indices, rows in ray_pass(
+            model, data, "mean-max", options=options, settings=settings, progress=progress
+        ):
+            yield indices, torch.from_numpy(rows["mean_max"])
+        return
     total, batches = pass_batches(
         data,
         model.input_shape,

@@ -20,6 +20,7 @@ from deepling.analysis.keys import model_data_key
 from deepling.analysis.per_channel import mean_max_pass
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
+from deepling.engine.choice import Engine, RaySettings
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
@@ -87,8 +88,8 @@ class ActivationTable:
 class _Leaders:
     """The running top ``MAX_TOP`` images of each channel by one ranking, over a stream.
 
-    Each batch joins the leaders so far and the best are kept: a stable sort, with the leaders
-    (earlier images) first, keeps ties in dataset order."""
+    Each batch joins the leaders so far and the best are kept, ties in dataset order (by
+    index, so that batches may come in any order, as from Ray)."""
 
     def __init__(self, column: int, channels: int) -> None:
         self.column = column  # which of (mean, max) ranks
@@ -96,15 +97,14 @@ class _Leaders:
         self.values = np.zeros((channels, 0, 2), dtype=np.float32)
 
     def add(self, indices: np.ndarray, values: np.ndarray) -> None:
-        """``values`` (B, 2, C) (mean, max) of images ``indices`` (B,), later in the dataset
-        than any before."""
+        """``values`` (B, 2, C) (mean, max) of images ``indices`` (B,)."""
         batch = np.ascontiguousarray(values.transpose(2, 0, 1))  # (C, B, 2)
         joined = np.concatenate([self.values, batch], axis=1)
         joined_indices = np.concatenate(
             [self.indices, np.broadcast_to(indices, batch.shape[:2])], axis=1
         )
         scores = np.nan_to_num(joined[:, :, self.column], nan=-np.inf)  # NaN ranks last
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :MAX_TOP]
+        order = np.lexsort((joined_indices, -scores), axis=1)[:, :MAX_TOP]
         self.indices = np.take_along_axis(joined_indices, order, axis=1)
         self.values = np.take_along_axis(joined, order[:, :, None], axis=1)
 
@@ -123,10 +123,12 @@ def activation_table(
     workers: int | None = None,
     cache: ArrayCache | None = None,
     progress: Progress = no_progress,
+    engine: Engine = "local",
+    ray: RaySettings | None = None,
 ) -> ActivationTable:
     """The leading images of every channel of ``node`` over ``data`` (a Dataset, streamed, or
     images ``(N, C, H, W)`` in [0, 1]) in one pass, each channel's spatial mean and max taken
-    inside the graph; cached when ``data`` is a Dataset."""
+    inside the graph; cached when ``data`` is a Dataset. ``engine="ray"``: the pass on Ray."""
     node = model.graph()[node].name
     key = (
         activation_table_key(model, data, node)
@@ -139,7 +141,14 @@ def activation_table(
     leaders = {r: _Leaders(column, shape[0] if shape else 1) for column, r in enumerate(REDUCES)}
     images = 0
     stream = mean_max_pass(
-        model, data, node, batch_size=batch_size, workers=workers, progress=progress
+        model,
+        data,
+        node,
+        batch_size=batch_size,
+        workers=workers,
+        progress=progress,
+        engine=engine,
+        ray=ray,
     )
     for positions, both in stream:  # both: (B, 2, C), each channel's mean and max
         for ranking in leaders.values():
@@ -175,11 +184,15 @@ def top_activations(
     *,
     cache: ArrayCache | None = None,
     progress: Progress = no_progress,
+    engine: Engine = "local",
+    ray: RaySettings | None = None,
 ) -> Tensor:
     """Indices ``(k,)`` (int64) of the ``k`` images of ``data`` on which ``channel`` of ``node``
     is highest, best first, ranked by its spatial ``mean`` (or ``max``). The pass behind it
     serves every channel of the node and is cached (``cache``), so other channels are instant."""
-    table = activation_table(model, data, node, cache=cache, progress=progress)
+    table = activation_table(
+        model, data, node, cache=cache, progress=progress, engine=engine, ray=ray
+    )
     indices, _ = table.top(channel, k, reduce)
     return torch.from_numpy(indices.astype(np.int64))
 

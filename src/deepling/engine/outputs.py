@@ -5,16 +5,20 @@ into the same result arrays as the local pass."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from torch import Tensor
 
 from deepling.models.model import Model
 
-Outputs = Callable[[Model, Tensor, np.ndarray], dict[str, np.ndarray]]
+# (the replica's model, a batch of pixels, their labels, the pass's options) -> rows
+Outputs = Callable[[Model, Tensor, np.ndarray, dict[str, Any]], dict[str, np.ndarray]]
 
 
-def evaluation_outputs(model: Model, x: Tensor, labels: np.ndarray) -> dict[str, np.ndarray]:
+def evaluation_outputs(
+    model: Model, x: Tensor, labels: np.ndarray, options: dict[str, Any]
+) -> dict[str, np.ndarray]:
     """Probabilities ``(B, K)`` and loss ``(B,)`` (NaN where unlabelled), exactly as the local
     evaluation computes them (``evaluate_batch``)."""
     from deepling.analysis.evaluation import evaluate_batch
@@ -26,4 +30,17 @@ def evaluation_outputs(model: Model, x: Tensor, labels: np.ndarray) -> dict[str,
     return {"probabilities": probabilities, "loss": loss}
 
 
-OUTPUTS: dict[str, Outputs] = {"evaluation": evaluation_outputs}
+def mean_max_outputs(
+    model: Model, x: Tensor, labels: np.ndarray, options: dict[str, Any]
+) -> dict[str, np.ndarray]:
+    """Each channel's mean and max of node ``options["node"]``, ``(B, 2, C)``: what channel
+    statistics and the top-activation table reduce (``per_channel.MeanMax``)."""
+    from deepling.analysis.per_channel import MeanMax
+
+    node = options["node"]
+    batches = iter([(np.arange(len(x)), x)])
+    ((_, found),) = list(model.reduce_stream(batches, {node: MeanMax()}))
+    return {"mean_max": found[node].numpy()}
+
+
+OUTPUTS: dict[str, Outputs] = {"evaluation": evaluation_outputs, "mean-max": mean_max_outputs}

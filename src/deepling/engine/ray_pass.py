@@ -55,7 +55,9 @@ def _decode(batch: dict[str, np.ndarray], dataset: Dataset, shape: tuple[int, in
 class _Replica:
     """A Ray actor holding one copy of the model (on its GPU, if it has one)."""
 
-    def __init__(self, portable: PortableModel, outputs: str, threads: int | None) -> None:
+    def __init__(
+        self, portable: PortableModel, outputs: str, options: dict[str, Any], threads: int | None
+    ) -> None:
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         if threads is not None:
             # Ray caps a worker at its logical CPUs (one): a CPU replica gets its share of the
@@ -64,12 +66,13 @@ class _Replica:
         self.model = portable.build(device)
         self.model.module.eval()
         self.outputs = OUTPUTS[outputs]
+        self.options = options
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         ok = batch[ERROR] == ""
         out: dict[str, np.ndarray] = {INDEX: batch[INDEX], ERROR: batch[ERROR]}
         x = to_device(torch.from_numpy(np.ascontiguousarray(batch[PIXELS][ok])), self.model.device)
-        found = self.outputs(self.model, x, batch[LABEL][ok])
+        found = self.outputs(self.model, x, batch[LABEL][ok], self.options)
         for name, values in found.items():
             full = np.full((len(ok), *values.shape[1:]), np.nan, dtype=values.dtype)
             full[ok] = values
@@ -119,12 +122,14 @@ def ray_pass(
     outputs: str,
     *,
     indices: np.ndarray | None = None,
+    options: dict[str, Any] | None = None,
     settings: RaySettings | None = None,
     progress: Progress = no_progress,
 ) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
-    """Batches ``(dataset indices, {output: rows})`` of ``OUTPUTS[outputs]`` over the images
-    ``indices`` (default: all), as the replicas finish them. ``progress(done, total)`` after
-    each (it may raise ``Cancelled``: the Ray work stops with the iteration)."""
+    """Batches ``(dataset indices, {output: rows})`` of ``OUTPUTS[outputs]`` (with ``options``,
+    such as the node) over the images ``indices`` (default: all), as the replicas finish them.
+    ``progress(done, total)`` after each (it may raise ``Cancelled``: the Ray work stops with
+    the iteration)."""
     settings = settings or RaySettings()
     ray = connect(settings.address)
     order = check_indices(indices, len(dataset))
@@ -144,7 +149,12 @@ def ray_pass(
     )
     computed = decoded.map_batches(
         _Replica,
-        fn_constructor_kwargs={"portable": portable, "outputs": outputs, "threads": threads},
+        fn_constructor_kwargs={
+            "portable": portable,
+            "outputs": outputs,
+            "options": options or {},
+            "threads": threads,
+        },
         batch_size=size,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=concurrency),

@@ -50,7 +50,13 @@ def start_channel_statistics(session: Session, node: str, side: ModelSide = "sel
 
     def work(job: Job) -> ChannelStatistics:
         stats = channel_statistics(
-            model, session.dataset, node, progress=job.report, cache=session.cache
+            model,
+            session.dataset,
+            node,
+            progress=job.report,
+            cache=session.cache,
+            engine=session.engine,
+            ray=session.ray,
         )
         if side == "selected":
             session.keep_channel_statistics(node, stats)
@@ -66,7 +72,13 @@ def start_top_table(session: Session, node: str) -> Job:
 
     def work(job: Job) -> None:
         activation_table(
-            session.model, session.dataset, name, cache=session.cache, progress=job.report
+            session.model,
+            session.dataset,
+            name,
+            cache=session.cache,
+            progress=job.report,
+            engine=session.engine,
+            ray=session.ray,
         )
         job.result_url = f"api/top-activations/{name}"
 
