@@ -175,6 +175,28 @@ def test_channel_statistics_and_top_images_on_ray_are_the_local_ones(cluster, ci
             )
 
 
+def test_the_layer_projection_on_ray_is_the_local_one(cluster, cifar_part) -> None:  # type: ignore[no-untyped-def]
+    from deepling import layer_projection
+
+    model = _alexnet()
+    nodes = ["features_2", "features_11", "classifier_7"]
+    extra = torch.rand(5, 3, 32, 32)  # edited images, projected after the dataset's
+    local = layer_projection(model, cifar_part, nodes, pivots=20, extra=extra, batch_size=128)
+    remote = layer_projection(
+        model,
+        cifar_part,
+        nodes,
+        pivots=20,
+        extra=extra,
+        engine="ray",
+        ray=RaySettings(batch_size=64),
+    )
+    assert remote.coords.shape == (3, IMAGES + 5, 2)
+    np.testing.assert_allclose(remote.coords, local.coords, atol=1e-4)
+    assert remote.scores is not None and local.scores is not None
+    np.testing.assert_allclose(remote.scores.knn_layout, local.scores.knn_layout, atol=1e-6)
+
+
 def test_a_model_the_workers_cannot_rebuild_is_a_clear_error(cluster, cifar_part) -> None:  # type: ignore[no-untyped-def]
     model = load_model(Elsewhere(), input_shape=(3, 32, 32))
     with pytest.raises(DeeplingError, match="cannot rebuild the model") as found:

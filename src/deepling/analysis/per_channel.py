@@ -9,9 +9,8 @@ import torch
 from torch import Tensor, nn
 
 from deepling.data.base import Dataset
-from deepling.data.stream import pass_batches
-from deepling.engine.choice import Engine, RaySettings, check_engine
-from deepling.errors import DeeplingError
+from deepling.engine.choice import Engine, RaySettings
+from deepling.engine.passes import reduced_batches
 from deepling.models.model import Model
 from deepling.progress import Progress
 
@@ -43,26 +42,16 @@ def mean_max_pass(
     """One streamed pass over ``data`` (a Dataset, or images ``(N, C, H, W)`` in [0, 1]):
     per batch, the positions of its images and ``MeanMax`` of ``node``, ``(B, 2, C)``;
     ``progress`` counts the images. On Ray (a Dataset only) the batches come in any order."""
-    if check_engine(engine) == "ray":
-        if not isinstance(data, Dataset):
-            raise DeeplingError("engine='ray' passes over a Dataset, not a tensor of images.")
-        from deepling.engine.ray_pass import ray_pass
 
-        settings = ray or RaySettings(batch_size=batch_size)
-        options = {"node": node}
-        for indices, rows in ray_pass(
-            model, data, "mean-max", options=options, settings=settings, progress=progress
-        ):
-            yield indices, torch.from_numpy(rows["mean_max"])
-        return
-    total, batches = pass_batches(
+    stream = reduced_batches(
+        model,
         data,
-        model.input_shape,
-        model.device,
-        batch_size=batch_size or model.batch_size,
+        {node: MeanMax()},
+        batch_size=batch_size,
         workers=workers,
+        progress=progress,
+        engine=engine,
+        ray=ray,
     )
-    progress(0, total)
-    for positions, found in model.reduce_stream(batches, {node: MeanMax()}):
+    for positions, found in stream:
         yield positions, found[node]
-        progress(int(positions[-1]) + 1, total)

@@ -31,6 +31,8 @@ from deepling.analysis.separability import (
 )
 from deepling.data.base import Dataset
 from deepling.data.stream import check_indices, pass_batches
+from deepling.engine.choice import Engine, RaySettings
+from deepling.engine.passes import reduced_batches
 from deepling.errors import DeeplingError
 from deepling.graph.types import Graph
 from deepling.models.model import Model
@@ -376,9 +378,12 @@ def layer_projection(
     batch_size: int | None = None,
     workers: int | None = None,
     progress: Progress = no_progress,
+    engine: Engine = "local",
+    ray: RaySettings | None = None,
 ) -> Projection:
     """Project images with PivotMDS at each of ``nodes`` (default: ``default_nodes``), each
-    layer Procrustes-aligned to the previous one.
+    layer Procrustes-aligned to the previous one. ``engine="ray"``: the pass over a Dataset's
+    images runs on Ray (``ray``: its settings); the pivots are chosen here first.
 
     ``data``: a Dataset, streamed (its images ``indices``, default all: any number, memory stays
     bounded), or images ``(N, C, H, W)`` in [0, 1]; ``extra``: images appended after them (edited
@@ -414,25 +419,31 @@ def layer_projection(
     reducers: dict[str, nn.Module] = {
         name: chosen.reducers.pop(name).to(model.device) for name in unique
     }
-    _, batches = pass_batches(
+    stream = reduced_batches(
+        model,
         data,
-        model.input_shape,
-        model.device,
+        reducers,
         indices=order,
         extra=extra,
-        batch_size=batch_size or model.batch_size,
+        batch_size=batch_size,
         workers=workers,
+        progress=progress,
+        engine=engine,
+        ray=ray,
     )
     spilled = _SpilledDistances(unique, k)
     try:
-        progress(0, n)
-        for positions, found in model.reduce_stream(batches, reducers):
+        for positions, found in stream:
             spilled.add(positions, found)
-            progress(int(positions[-1]) + 1, n)
-        read = np.concatenate(spilled.positions) if spilled.positions else np.zeros(0, np.int64)
+        arrived = np.concatenate(spilled.positions) if spilled.positions else np.zeros(0, np.int64)
+        # In position order, whatever order the batches came in (Ray's): PivotMDS's signs
+        # depend on the order of its rows.
+        ordered = np.argsort(arrived, kind="stable")
+        read = arrived[ordered]
         own_layout = {}
         for name in unique:
-            d2, pivot_rows = _read_pivots(spilled.read(name), read, chosen.indices[name])
+            rows = spilled.read(name)[ordered]
+            d2, pivot_rows = _read_pivots(rows, read, chosen.indices[name])
             layout = np.full((n, 2), np.nan)
             layout[read] = mds_from_pivot_distances(d2, pivot_rows)
             own_layout[name] = layout

@@ -235,14 +235,14 @@ def pass_batches(
         count = len(order)
     else:
         rows = data if indices is None else data[torch.as_tensor(check_indices(indices, len(data)))]
-        head, count = _tensor_batches(rows, 0, batch_size, device), len(rows)
+        head, count = tensor_batches(rows, 0, batch_size, device), len(rows)
     if extra is None or len(extra) == 0:
         return count, head
-    tail = _tensor_batches(extra, count, batch_size, device)
+    tail = tensor_batches(extra, count, batch_size, device)
     return count + len(extra), _chain(head, tail)
 
 
-def _tensor_batches(
+def tensor_batches(
     x: Tensor, offset: int, batch_size: int, device: torch.device
 ) -> Iterator[Batch]:
     for start in range(0, len(x), batch_size):

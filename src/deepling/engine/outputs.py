@@ -30,17 +30,19 @@ def evaluation_outputs(
     return {"probabilities": probabilities, "loss": loss}
 
 
-def mean_max_outputs(
+def reduced_outputs(
     model: Model, x: Tensor, labels: np.ndarray, options: dict[str, Any]
 ) -> dict[str, np.ndarray]:
-    """Each channel's mean and max of node ``options["node"]``, ``(B, 2, C)``: what channel
-    statistics and the top-activation table reduce (``per_channel.MeanMax``)."""
-    from deepling.analysis.per_channel import MeanMax
-
-    node = options["node"]
+    """``options["reducers"][node](activation)`` of each node, as ``Model.reduce_stream`` gives
+    them (the layer projection's distances to its pivots, say)."""
+    reducers = {name: r.to(model.device) for name, r in options["reducers"].items()}
     batches = iter([(np.arange(len(x)), x)])
-    ((_, found),) = list(model.reduce_stream(batches, {node: MeanMax()}))
-    return {"mean_max": found[node].numpy()}
+    ((_, found),) = list(model.reduce_stream(batches, reducers))
+    # Prefixed: a node may be called "index" or "error", as the pass's own columns are.
+    return {f"node:{name}": values.numpy() for name, values in found.items()}
 
 
-OUTPUTS: dict[str, Outputs] = {"evaluation": evaluation_outputs, "mean-max": mean_max_outputs}
+OUTPUTS: dict[str, Outputs] = {
+    "evaluation": evaluation_outputs,
+    "reduced": reduced_outputs,
+}

@@ -33,13 +33,14 @@ from deepling.errors import DeeplingError
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
 
-INDEX, LABEL, PIXELS, ERROR = "index", "label", "pixels", "error"
+POSITION, INDEX, LABEL, PIXELS, ERROR = "position", "index", "label", "pixels", "error"
 
 
 def _decode(batch: dict[str, np.ndarray], dataset: Dataset, shape: tuple[int, int, int]) -> Any:
-    """A Ray task: images ``batch["data"]`` fitted to ``shape``; an unreadable one is a zero
-    image with its error."""
-    indices = batch["data"].astype(np.int64)
+    """A Ray task: the images of rows ``batch["data"]`` (position in the pass, dataset index)
+    fitted to ``shape``; an unreadable one is a zero image with its error."""
+    rows = batch["data"].astype(np.int64).reshape(-1, 2)
+    indices = rows[:, 1]
     images, errors = [], []
     for index in indices:
         try:
@@ -49,7 +50,13 @@ def _decode(batch: dict[str, np.ndarray], dataset: Dataset, shape: tuple[int, in
             images.append(torch.zeros(shape, dtype=torch.uint8))
             errors.append(exc.message)
     pixels = _stack(images).numpy()
-    return {INDEX: indices, LABEL: dataset.labels[indices], PIXELS: pixels, ERROR: np.array(errors)}
+    return {
+        POSITION: rows[:, 0],
+        INDEX: indices,
+        LABEL: dataset.labels[indices],
+        PIXELS: pixels,
+        ERROR: np.array(errors),
+    }
 
 
 class _Replica:
@@ -70,7 +77,7 @@ class _Replica:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         ok = batch[ERROR] == ""
-        out: dict[str, np.ndarray] = {INDEX: batch[INDEX], ERROR: batch[ERROR]}
+        out = {POSITION: batch[POSITION], INDEX: batch[INDEX], ERROR: batch[ERROR]}
         x = to_device(torch.from_numpy(np.ascontiguousarray(batch[PIXELS][ok])), self.model.device)
         found = self.outputs(self.model, x, batch[LABEL][ok], self.options)
         for name, values in found.items():
@@ -126,20 +133,25 @@ def ray_pass(
     settings: RaySettings | None = None,
     progress: Progress = no_progress,
 ) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
-    """Batches ``(dataset indices, {output: rows})`` of ``OUTPUTS[outputs]`` (with ``options``,
-    such as the node) over the images ``indices`` (default: all), as the replicas finish them.
+    """Batches ``(positions in indices, {output: rows})`` of ``OUTPUTS[outputs]`` (with
+    ``options``, such as the node) over the images ``indices`` (default: all, when a position
+    is the image's index), as the replicas finish them.
     ``progress(done, total)`` after each (it may raise ``Cancelled``: the Ray work stops with
     the iteration)."""
     settings = settings or RaySettings()
     ray = connect(settings.address)
     order = check_indices(indices, len(dataset))
+    if not len(order):
+        progress(0, 0)
+        return
     portable = PortableModel.of(model)
     _check_importable(ray, portable)
     concurrency, num_gpus, threads = _replicas(settings)
     size = settings.batch_size or model.batch_size
     # A block per model batch: decoding one block overlaps with the replicas running others.
-    blocks = [order[start : start + size] for start in range(0, len(order), size)]
-    rows = ray.data.from_numpy(blocks or [order])
+    pairs = np.stack([np.arange(len(order)), order], axis=1)  # (position, dataset index)
+    blocks = [pairs[start : start + size] for start in range(0, len(pairs), size)]
+    rows = ray.data.from_numpy(blocks or [pairs])
     decoded = rows.map_batches(
         _decode,
         fn_kwargs={"dataset": dataset, "shape": model.input_shape},
@@ -170,9 +182,9 @@ def ray_pass(
             kept = errors == ""
             for index, reason in zip(batch[INDEX][~kept], errors[~kept], strict=True):
                 dataset.mark_unreadable(int(index), str(reason))
-            found = {k: v[kept] for k, v in batch.items() if k not in (INDEX, ERROR)}
+            found = {k: v[kept] for k, v in batch.items() if k not in (POSITION, INDEX, ERROR)}
             done += len(errors)
-            yield batch[INDEX][kept].astype(np.int64), found
+            yield batch[POSITION][kept].astype(np.int64), found
             progress(done, total)
     except ray.exceptions.RayError as exc:
         raise DeeplingError(

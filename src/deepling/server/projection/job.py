@@ -116,6 +116,8 @@ def start_projection(session: Session, request: ProjectionRequest) -> Job:
             extra=extra,
             labels=labels,
             progress=progress,
+            engine=session.engine,
+            ray=session.ray,
         )
         return projection.arrays()
 
