@@ -154,6 +154,25 @@ class Elsewhere(nn.Module):
 Elsewhere.__module__ = "a_package_no_worker_has"
 
 
+def test_a_folder_the_workers_read_by_a_relative_path(cluster, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    from deepling import load_dataset
+
+    for i in range(6):
+        folder = tmp_path / "images" / ("cat" if i % 2 else "dog")
+        folder.mkdir(parents=True, exist_ok=True)
+        pixels = np.random.default_rng(i).integers(0, 256, (40, 40, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"{i}.png")
+    monkeypatch.chdir(tmp_path)  # the workers run elsewhere: the path must travel absolute
+    data = load_dataset("images")
+    torch.manual_seed(0)
+    model = load_model("alexnet-cifar", classes=["cat", "dog"] + [str(i) for i in range(8)])
+    remote = evaluate(model, data, engine="ray")
+    assert remote.read.all()
+    np.testing.assert_array_equal(remote.predictions, evaluate(model, data).predictions)
+
+
 def test_channel_statistics_and_top_images_on_ray_are_the_local_ones(cluster, cifar_part) -> None:  # type: ignore[no-untyped-def]
     from deepling.analysis.channel_stats import channel_statistics
     from deepling.analysis.top_activations import activation_table
@@ -197,8 +216,10 @@ def test_the_layer_projection_on_ray_is_the_local_one(cluster, cifar_part) -> No
     np.testing.assert_allclose(remote.scores.knn_layout, local.scores.knn_layout, atol=1e-6)
 
 
-def test_a_model_the_workers_cannot_rebuild_is_a_clear_error(cluster, cifar_part) -> None:  # type: ignore[no-untyped-def]
+def test_a_model_the_workers_cannot_rebuild_is_a_clear_error(cluster) -> None:  # type: ignore[no-untyped-def]
     model = load_model(Elsewhere(), input_shape=(3, 32, 32))
+    pixels = np.random.default_rng(0).integers(0, 256, (8, 3, 32, 32), dtype=np.uint8)
+    data = ArrayDataset(pixels, None, None, "noise")
     with pytest.raises(DeeplingError, match="cannot rebuild the model") as found:
-        evaluate(model, cifar_part, engine="ray")
+        evaluate(model, data, engine="ray")
     assert "Elsewhere" in found.value.message and "spec" in (found.value.hint or "")

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from deepling.analysis.keys import model_data_key
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
-from deepling.engine.choice import Engine, RaySettings, check_engine
+from deepling.engine.choice import Engine, RaySettings, check_engine, with_batch_size
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
@@ -177,7 +177,7 @@ def evaluate(
     if check_engine(engine) == "ray":
         from deepling.engine.ray_pass import ray_pass
 
-        settings = ray or RaySettings(batch_size=batch_size)
+        settings = with_batch_size(ray, batch_size)
         for indices, found in ray_pass(
             model, dataset, "evaluation", settings=settings, progress=progress
         ):

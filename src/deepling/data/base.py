@@ -100,6 +100,11 @@ class Dataset(ABC):
 
         return stream_dataset(self, input_shape, indices, batch_size, workers, device)
 
+    def for_workers(self) -> Dataset:
+        """This dataset as it travels to other processes (Ray workers), which run in another
+        folder: the same images, found by absolute paths."""
+        return self
+
     @property
     def unreadable(self) -> dict[int, str]:
         """Images found unreadable so far (index: why), by ``stream`` or ``mark_unreadable``."""

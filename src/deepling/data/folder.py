@@ -7,6 +7,7 @@ cannot be read is recorded in ``unreadable`` then.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 from bisect import bisect_right
@@ -115,6 +116,11 @@ class FolderDataset(Dataset):
 
     def __len__(self) -> int:
         return len(self._names)
+
+    def for_workers(self) -> FolderDataset:
+        travelling = copy.copy(self)
+        travelling._folders = [os.path.abspath(folder) for folder in self._folders]
+        return travelling
 
     @property
     def labels(self) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from deepling.errors import DeeplingError
@@ -32,6 +32,15 @@ class RaySettings:
             raise DeeplingError(f"num_gpus must be 0 or more, got {self.num_gpus}.")
         if self.batch_size is not None and self.batch_size < 1:
             raise DeeplingError(f"batch_size must be at least 1, got {self.batch_size}.")
+
+
+def with_batch_size(settings: RaySettings | None, batch_size: int | None) -> RaySettings:
+    """``settings`` (default ones if None), taking a pass's ``batch_size`` where they give
+    none."""
+    settings = settings or RaySettings()
+    if settings.batch_size is None and batch_size is not None:
+        return replace(settings, batch_size=batch_size)
+    return settings
 
 
 def check_engine(engine: str) -> Engine:

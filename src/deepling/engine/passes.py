@@ -18,7 +18,7 @@ from torch import Tensor, nn
 
 from deepling.data.base import Dataset
 from deepling.data.stream import check_indices, pass_batches, tensor_batches
-from deepling.engine.choice import Engine, RaySettings, check_engine
+from deepling.engine.choice import Engine, RaySettings, check_engine, with_batch_size
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
@@ -71,7 +71,7 @@ def reduced_batches(
         "reduced",
         indices=order,
         options={"reducers": travelling},
-        settings=ray or RaySettings(batch_size=batch_size),
+        settings=with_batch_size(ray, batch_size),
         progress=lambda done, _: progress(done, total),
     ):
         yield positions, {name: torch.from_numpy(rows[f"node:{name}"]) for name in reducers}

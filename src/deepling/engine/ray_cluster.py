@@ -34,6 +34,7 @@ def _check_reachable(address: str) -> None:
     host, colon, port = where.rpartition(":")
     if not colon or not port.isdigit() or not host:
         return  # "auto", "local": Ray finds the cluster itself
+    host = host.removeprefix("[").removesuffix("]")  # an IPv6 literal, [::1]:6379
     try:
         socket.create_connection((host, int(port)), timeout=5).close()
     except OSError as exc:
@@ -57,6 +58,11 @@ def connect(address: str | None) -> ModuleType:
                 raise DeeplingError(
                     f"Cannot reach the Ray cluster at {address!r}: {exc}",
                     "Start it with `ray start --head` (or check --ray-address).",
+                ) from exc
+            except ValueError as exc:  # e.g. a ray:// address without Ray Client installed
+                raise DeeplingError(
+                    f"Cannot connect to the Ray cluster at {address!r}: {exc}",
+                    "For a ray:// address: pip install 'ray[client]'.",
                 ) from exc
     return ray
 

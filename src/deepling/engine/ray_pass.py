@@ -60,12 +60,18 @@ def _decode(batch: dict[str, np.ndarray], dataset: Dataset, shape: tuple[int, in
 
 
 class _Replica:
-    """A Ray actor holding one copy of the model (on its GPU, if it has one)."""
+    """A Ray actor holding one copy of the model: on the GPU Ray gave it, else on the CPU
+    (``threads`` of it), even on a node with GPUs that Ray did not give it."""
 
     def __init__(
-        self, portable: PortableModel, outputs: str, options: dict[str, Any], threads: int | None
+        self,
+        portable: PortableModel,
+        outputs: str,
+        options: dict[str, Any],
+        threads: int | None,
+        gpu: bool,
     ) -> None:
-        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = torch.device("cuda" if gpu and torch.cuda.is_available() else "cpu")
         if threads is not None:
             # Ray caps a worker at its logical CPUs (one): a CPU replica gets its share of the
             # cluster's cores, as the local pass gets the machine's.
@@ -78,6 +84,8 @@ class _Replica:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         ok = batch[ERROR] == ""
         out = {POSITION: batch[POSITION], INDEX: batch[INDEX], ERROR: batch[ERROR]}
+        if not ok.any():  # every image unreadable: nothing to run, as in the local pass
+            return out
         x = to_device(torch.from_numpy(np.ascontiguousarray(batch[PIXELS][ok])), self.model.device)
         found = self.outputs(self.model, x, batch[LABEL][ok], self.options)
         for name, values in found.items():
@@ -87,40 +95,67 @@ class _Replica:
         return out
 
 
-def _check_importable(ray: Any, portable: PortableModel) -> None:
-    """Where the model travels pickled: its class must import on the workers; checked by one
-    small task before the pass, for a clear error rather than a dead actor."""
-    needed = portable.module_class
-    if needed is None:
-        return
+def _check_buildable(ray: Any, portable: PortableModel) -> None:
+    """The workers can rebuild the model: one small task rebuilds it on a worker's CPU before
+    the pass, for a clear error rather than a dead replica (a class that only the driver's
+    ``__main__`` or ``sys.path`` has, a spec file only the driver can read)."""
 
-    def importable(module: str) -> str:
-        import importlib
-
+    def rebuild(travelling: PortableModel) -> str:
         try:
-            importlib.import_module(module)
+            travelling.build(torch.device("cpu"))
         except Exception as exc:  # noqa: BLE001 - any failure means the same to the user
             return f"{type(exc).__name__}: {exc}"
         return ""
 
-    reason: str = ray.get(ray.remote(importable).remote(needed[0]))
+    reason: str = ray.get(ray.remote(num_cpus=0)(rebuild).remote(portable))
     if reason:
-        raise unbuildable(needed[0], needed[1], reason)
+        module, qualname = portable.module_class or ("its spec", portable.spec or "")
+        raise unbuildable(module, qualname, reason)
 
 
-def _replicas(settings: RaySettings) -> tuple[int, float, int | None]:
+def _replicas(ray: Any, settings: RaySettings) -> tuple[int, float, int | None]:
     """How many model replicas, the GPUs of each, and the threads of a CPU replica: the
-    settings', else one per GPU of the cluster, else half its CPUs (the other half decodes),
-    each CPU replica with an equal share of the cluster's cores."""
+    settings', else one per GPU of the cluster, else half its CPUs (decoding shares the
+    replicas' workers, fused by Ray Data), each CPU replica with an equal share of the cores
+    of a node. More than the cluster has is an error now, not a pass waiting for ever."""
     resources = cluster_resources()
     gpus = float(resources.get("GPU", 0))
     cpus = max(1, int(resources.get("CPU", 1)))
     num_gpus = settings.num_gpus if settings.num_gpus is not None else (1.0 if gpus else 0.0)
     if num_gpus:
         count = settings.concurrency or max(1, int(gpus // num_gpus))
+        if count * num_gpus > gpus:
+            raise DeeplingError(
+                f"{count} replicas of {num_gpus:g} GPU each need {count * num_gpus:g} GPUs; "
+                f"the Ray cluster has {gpus:g}.",
+                "Ask for fewer (--ray-replicas, --ray-gpus 0 for CPU replicas) or add GPU nodes.",
+            )
         return count, num_gpus, None
     count = settings.concurrency or max(1, cpus // 2)
-    return count, num_gpus, max(1, cpus // count)
+    if count > cpus:
+        raise DeeplingError(
+            f"{count} CPU replicas need {count} CPUs; the Ray cluster has {cpus}.",
+            "Ask for fewer (--ray-replicas) or add nodes.",
+        )
+    nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU")]
+    node_cpus = min((int(n["Resources"]["CPU"]) for n in nodes), default=cpus)
+    per_node = -(-count // max(1, len(nodes)))  # replicas a node holds, rounded up
+    return count, num_gpus, max(1, node_cpus // per_node)
+
+
+def _check_unreadable_here(dataset: Dataset, index: int, reason: str) -> None:
+    """An image a worker could not read: unreadable here too, and so recorded; if this process
+    reads it, the workers see other files than this one (a path that is not the same on
+    every node), and the pass stops before a wrong result is kept."""
+    try:
+        dataset.image(index)
+    except DeeplingError:
+        dataset.mark_unreadable(index, reason)
+        return
+    raise DeeplingError(
+        f"The Ray workers cannot read image {index}, which this process reads ({reason}).",
+        "The data must be at the same absolute path on every node of the cluster.",
+    )
 
 
 def ray_pass(
@@ -140,13 +175,21 @@ def ray_pass(
     the iteration)."""
     settings = settings or RaySettings()
     ray = connect(settings.address)
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # the job's (or the command's) own bar shows it
+    context.print_on_execution_start = False
     order = check_indices(indices, len(dataset))
     if not len(order):
         progress(0, 0)
         return
+    if model.ablations:
+        raise DeeplingError(
+            "engine='ray' runs the model without ablations; this one has channels switched off.",
+            "Run ablated passes with engine='local'.",
+        )
     portable = PortableModel.of(model)
-    _check_importable(ray, portable)
-    concurrency, num_gpus, threads = _replicas(settings)
+    _check_buildable(ray, portable)
+    concurrency, num_gpus, threads = _replicas(ray, settings)
     size = settings.batch_size or model.batch_size
     # A block per model batch: decoding one block overlaps with the replicas running others.
     pairs = np.stack([np.arange(len(order)), order], axis=1)  # (position, dataset index)
@@ -154,7 +197,7 @@ def ray_pass(
     rows = ray.data.from_numpy(blocks or [pairs])
     decoded = rows.map_batches(
         _decode,
-        fn_kwargs={"dataset": dataset, "shape": model.input_shape},
+        fn_kwargs={"dataset": dataset.for_workers(), "shape": model.input_shape},
         batch_size=size,
         batch_format="numpy",
         num_cpus=1,
@@ -166,6 +209,7 @@ def ray_pass(
             "outputs": outputs,
             "options": options or {},
             "threads": threads,
+            "gpu": bool(num_gpus),
         },
         batch_size=size,
         batch_format="numpy",
@@ -181,7 +225,7 @@ def ray_pass(
             errors = batch[ERROR]
             kept = errors == ""
             for index, reason in zip(batch[INDEX][~kept], errors[~kept], strict=True):
-                dataset.mark_unreadable(int(index), str(reason))
+                _check_unreadable_here(dataset, int(index), str(reason))
             found = {k: v[kept] for k, v in batch.items() if k not in (POSITION, INDEX, ERROR)}
             done += len(errors)
             yield batch[POSITION][kept].astype(np.int64), found
