@@ -129,7 +129,7 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         default="local",
         help="where dataset passes run: this process (default) or a Ray cluster "
         "(pip install 'deepling[ray]'); on the server, those of the evaluation, channel "
-        "statistics, top-activating images and the layer projection",
+        "statistics, top-activating images, the layer projection and ablations",
     )
     p.add_argument(
         "--ray-address",

@@ -216,6 +216,21 @@ def test_the_layer_projection_on_ray_is_the_local_one(cluster, cifar_part) -> No
     np.testing.assert_allclose(remote.scores.knn_layout, local.scores.knn_layout, atol=1e-6)
 
 
+def test_the_ablation_re_evaluation_on_ray_is_the_local_one(cluster, cifar_part) -> None:  # type: ignore[no-untyped-def]
+    from deepling import Ablation, ablation_effect
+
+    model = _alexnet()
+    off = [Ablation("features_11", tuple(range(0, 96, 2)), (0.0,) * 48)]
+    local = ablation_effect(model, cifar_part, off, batch_size=128)
+    remote = ablation_effect(model, cifar_part, off, engine="ray", ray=RaySettings(batch_size=64))
+    np.testing.assert_array_equal(remote.after.predictions, local.after.predictions)
+    np.testing.assert_allclose(remote.after.probabilities, local.after.probabilities, atol=1e-5)
+    np.testing.assert_array_equal(remote.before.predictions, local.before.predictions)
+    # The ablation moves the (untrained, near-uniform) probabilities by more than the equality
+    # tolerance above: replicas that ignored it would fail.
+    assert np.abs(local.after.probabilities - local.before.probabilities).max() > 1e-4
+
+
 def test_a_model_the_workers_cannot_rebuild_is_a_clear_error(cluster) -> None:  # type: ignore[no-untyped-def]
     model = load_model(Elsewhere(), input_shape=(3, 32, 32))
     pixels = np.random.default_rng(0).integers(0, 256, (8, 3, 32, 32), dtype=np.uint8)

@@ -22,6 +22,7 @@ from deepling.analysis.channel_stats import channel_statistics
 from deepling.analysis.evaluation import Evaluation, evaluate
 from deepling.cache import ArrayCache
 from deepling.data.base import Dataset
+from deepling.engine.choice import Engine, RaySettings
 from deepling.errors import DeeplingError
 from deepling.models.ablated import ABLATION_MODES, Ablation, check_ablations
 from deepling.models.model import Model
@@ -137,9 +138,12 @@ def ablation_effect(
     batch_size: int | None = None,
     progress: Progress = no_progress,
     cache: ArrayCache | None = None,
+    engine: Engine = "local",
+    ray: RaySettings | None = None,
 ) -> AblationEffect:
     """Evaluate ``dataset`` with and without ``ablations`` (each evaluation cached by weights,
-    data and ablations); ``progress`` counts both passes, 2N images in all."""
+    data and ablations); ``progress`` counts both passes, 2N images in all. ``engine="ray"``:
+    both passes on Ray, the ablations applied by the replicas."""
     checked = check_ablations(model.graph(), list(ablations))
     n = len(dataset)
     before = evaluate(
@@ -148,6 +152,8 @@ def ablation_effect(
         batch_size=batch_size,
         cache=cache,
         progress=lambda done, _: progress(done, 2 * n),
+        engine=engine,
+        ray=ray,
     )
     after = evaluate(
         model.with_ablations(checked),
@@ -155,5 +161,7 @@ def ablation_effect(
         batch_size=batch_size,
         cache=cache,
         progress=lambda done, _: progress(n + done, 2 * n),
+        engine=engine,
+        ray=ray,
     )
     return AblationEffect(checked, before, after)

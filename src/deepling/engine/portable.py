@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from deepling.errors import DeeplingError
+from deepling.models.ablated import Ablation
 from deepling.models.model import Model
 
 
@@ -33,16 +34,18 @@ class PortableModel:
     std: list[float]
     name: str
     precision: str
+    ablations: tuple[Ablation, ...] = ()  # applied to the rebuilt model, as on the driver
 
     @classmethod
     def of(cls, model: Model) -> PortableModel:
-        state = {k: v.detach().cpu() for k, v in model.module.state_dict().items()}
+        plain = model.plain_module  # the ablations travel as themselves, not as a graph
+        state = {k: v.detach().cpu() for k, v in plain.state_dict().items()}
         module = None
         if model.spec is None:
             buffer = io.BytesIO()
-            kind = type(model.module)
+            kind = type(plain)
             try:
-                torch.save(model.module, buffer)  # by reference to the module's class
+                torch.save(plain, buffer)  # by reference to the module's class
             except (pickle.PicklingError, AttributeError, TypeError) as exc:
                 raise unbuildable(kind.__module__, kind.__qualname__, str(exc)) from exc
             module = buffer.getvalue()
@@ -56,6 +59,7 @@ class PortableModel:
             list(model.std),
             model.name,
             model.precision,
+            model.ablations,
         )
 
     @property
@@ -88,7 +92,7 @@ class PortableModel:
             precision=self.precision,  # type: ignore[arg-type]
         )
         model.spec = self.spec
-        return model
+        return model.with_ablations(self.ablations) if self.ablations else model
 
 
 def absolute_spec(spec: str) -> str:

@@ -182,11 +182,6 @@ def ray_pass(
     if not len(order):
         progress(0, 0)
         return
-    if model.ablations:
-        raise DeeplingError(
-            "engine='ray' runs the model without ablations; this one has channels switched off.",
-            "Run ablated passes with engine='local'.",
-        )
     portable = PortableModel.of(model)
     _check_buildable(ray, portable)
     concurrency, num_gpus, threads = _replicas(ray, settings)

@@ -88,6 +88,11 @@ class Model:
         held constant. It shares the user's weights."""
         return self._run.module
 
+    @property
+    def plain_module(self) -> nn.Module:
+        """The user's module itself, whatever ablations are in effect."""
+        return self._forwards.get(()).module
+
     # -- ablation ----------------------------------------------------------------------------
 
     @property

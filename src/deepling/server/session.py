@@ -54,8 +54,8 @@ class Session:
     # ``compare`` and ``compare_checkpoint`` change together under it (``compare_with``), so
     # that a job started for B is named for the B it computes (``compared_job``).
     _compare_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    # Where the dataset passes of the evaluation, channel statistics, top-activation and
-    # layer projection jobs run (``--engine ray``), and the Ray settings.
+    # Where the dataset passes of the evaluation, channel statistics, top-activation, layer
+    # projection and ablation jobs run (``--engine ray``), and the Ray settings.
     engine: Engine = "local"
     ray: RaySettings | None = None
 

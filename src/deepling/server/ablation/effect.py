@@ -35,7 +35,13 @@ def start_effect(session: Session, name: str) -> Job:
 
     def compute(progress: Progress) -> Arrays:
         effect = ablation_effect(
-            session.model, session.dataset, ablations, progress=progress, cache=session.cache
+            session.model,
+            session.dataset,
+            ablations,
+            progress=progress,
+            cache=session.cache,
+            engine=session.engine,
+            ray=session.ray,
         )
         if session.evaluation is None:
             session.evaluation = effect.before
