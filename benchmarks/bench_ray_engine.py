@@ -54,7 +54,7 @@ def main() -> int:
         print(f"SKIPPED: needs CIFAR-10 at {args.data}", file=sys.stderr)
         return 0
     cpus = len(os.sched_getaffinity(0))
-    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=cpus, include_dashboard=False, log_to_driver=False)
     trained = CHECKPOINT.is_file()
     model = load_model("alexnet-cifar", CHECKPOINT if trained else None, device="cpu")
     data = first(load_dataset(args.data, split="test"), args.images)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'deep
 
 @pytest.fixture()
 def ray_session(cifar_test: ArrayDataset, tmp_path) -> Iterator[Session]:  # type: ignore[no-untyped-def]
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     torch.manual_seed(0)
     model = load_model("alexnet-cifar")
     data = ArrayDataset(cifar_test.pixels[:512], cifar_test.labels[:512], cifar_test.classes, "c")

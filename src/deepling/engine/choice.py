@@ -13,8 +13,9 @@ ENGINES: tuple[Engine, ...] = ("local", "ray")
 
 @dataclass(frozen=True)
 class RaySettings:
-    """How a pass runs on Ray. ``address``: the cluster (``"auto"``, ``"ray://host:10001"``;
-    None: the one this process is connected to, else a local one started for it);
+    """How a pass runs on Ray. ``address``: the cluster (``"auto"``, ``"host:6379"``,
+    ``"ray://host:10001"``; None: the one this process is connected to, else one running on
+    this machine, else a local one started for it);
     ``concurrency``: model replicas (default: one per GPU of the cluster, else half its CPUs);
     ``num_gpus``: GPUs per replica (default: 1 where the cluster has GPUs, else 0);
     ``batch_size``: images per model batch (default: the model's). A lost decoding task is
