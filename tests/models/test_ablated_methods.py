@@ -98,6 +98,8 @@ UNAFFECTED: dict[str, Case] = {
     "input_affine": lambda m, x: m.input_affine(),
     "check_images": lambda m, x: m.check_images(x),
     "batch_size": lambda m, x: m.batch_size,
+    # The user's own module (what travels to Ray workers): its output, ablations or not.
+    "plain_module": lambda m, x: m.plain_module(m.normalise(x)),
 }
 # Says which ablations are in effect (checked below).
 STATE = {"ablations"}
