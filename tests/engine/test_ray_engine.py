@@ -164,12 +164,16 @@ def test_a_folder_the_workers_read_by_a_relative_path(cluster, tmp_path, monkeyp
         folder.mkdir(parents=True, exist_ok=True)
         pixels = np.random.default_rng(i).integers(0, 256, (40, 40, 3), dtype=np.uint8)
         Image.fromarray(pixels).save(folder / f"{i}.png")
+    (tmp_path / "images" / "cat" / "broken.png").write_bytes(b"not an image")
     monkeypatch.chdir(tmp_path)  # the workers run elsewhere: the path must travel absolute
     data = load_dataset("images")
     torch.manual_seed(0)
     model = load_model("alexnet-cifar", classes=["cat", "dog"] + [str(i) for i in range(8)])
     remote = evaluate(model, data, engine="ray")
-    assert remote.read.all()
+    # Every image read but the broken one, which the driver, too, cannot read: recorded.
+    assert remote.read.sum() == 6 and len(data) == 7
+    broken = int(np.flatnonzero(~remote.read)[0])
+    assert broken in data.unreadable and "broken.png" in str(data.path(broken))
     np.testing.assert_array_equal(remote.predictions, evaluate(model, data).predictions)
 
 

@@ -5,7 +5,7 @@ driver receives each batch's per-image outputs as they finish, in any order.
 Where the replicas are CPU actors, Ray Data fuses the decoding into the replica's worker (the
 same resources): on 2 cores that measured faster than separate decoding tasks (1.5x the local
 pass against 2.0x), the images crossing no process boundary. GPU replicas ask for other
-resources, so decoding stays in CPU tasks beside them.
+resources, which Ray Data's fusion takes into account.
 
 The images are read with the dataset's own ``fitted`` (the local pass's unit of work), so both
 engines see the same pixels; an image that cannot be read travels as an error row and is marked
@@ -221,9 +221,10 @@ def ray_pass(
             kept = errors == ""
             for index, reason in zip(batch[INDEX][~kept], errors[~kept], strict=True):
                 _check_unreadable_here(dataset, int(index), str(reason))
-            found = {k: v[kept] for k, v in batch.items() if k not in (POSITION, INDEX, ERROR)}
             done += len(errors)
-            yield batch[POSITION][kept].astype(np.int64), found
+            if kept.any():  # a batch of unreadable images only has no outputs
+                found = {k: v[kept] for k, v in batch.items() if k not in (POSITION, INDEX, ERROR)}
+                yield batch[POSITION][kept].astype(np.int64), found
             progress(done, total)
     except ray.exceptions.RayError as exc:
         raise DeeplingError(
