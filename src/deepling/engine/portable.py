@@ -25,6 +25,9 @@ from deepling.models.model import Model
 
 @dataclass(frozen=True)
 class PortableModel:
+    """What a worker needs to rebuild a ``Model``: how to build the module, its weights, its
+    preprocessing and the ablations in effect."""
+
     spec: str | None  # how to build the module; None: ``module`` holds it, pickled
     module: bytes | None
     state: dict[str, Tensor]
