@@ -169,7 +169,8 @@ def test_a_folder_the_workers_read_by_a_relative_path(cluster, tmp_path, monkeyp
     data = load_dataset("images")
     torch.manual_seed(0)
     model = load_model("alexnet-cifar", classes=["cat", "dog"] + [str(i) for i in range(8)])
-    remote = evaluate(model, data, engine="ray")
+    # One image a batch: the broken one is a batch of unreadable images only.
+    remote = evaluate(model, data, engine="ray", ray=RaySettings(batch_size=1))
     # Every image read but the broken one, which the driver, too, cannot read: recorded.
     assert remote.read.sum() == 6 and len(data) == 7
     broken = int(np.flatnonzero(~remote.read)[0])

@@ -119,6 +119,7 @@ class FolderDataset(Dataset):
 
     def for_workers(self) -> FolderDataset:
         travelling = copy.copy(self)
+        travelling.__dict__.pop("_unreadable", None)  # this process's record, not theirs
         travelling._folders = [os.path.abspath(folder) for folder in self._folders]
         return travelling
 

@@ -84,14 +84,12 @@ class _Replica:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         ok = batch[ERROR] == ""
         out = {POSITION: batch[POSITION], INDEX: batch[INDEX], ERROR: batch[ERROR]}
-        if not ok.any():  # every image unreadable: nothing to run, as in the local pass
-            return out
-        x = to_device(torch.from_numpy(np.ascontiguousarray(batch[PIXELS][ok])), self.model.device)
-        found = self.outputs(self.model, x, batch[LABEL][ok], self.options)
-        for name, values in found.items():
-            full = np.full((len(ok), *values.shape[1:]), np.nan, dtype=values.dtype)
-            full[ok] = values
-            out[name] = full
+        # The whole batch runs (an unreadable image is a zero image), and its rows are blanked
+        # after: every batch has every output column, which Ray Data needs to join blocks.
+        x = to_device(torch.from_numpy(np.ascontiguousarray(batch[PIXELS])), self.model.device)
+        for name, values in self.outputs(self.model, x, batch[LABEL], self.options).items():
+            values[~ok] = np.nan
+            out[name] = values
         return out
 
 
@@ -108,8 +106,13 @@ def _check_buildable(ray: Any, portable: PortableModel) -> None:
         return ""
 
     reason: str = ray.get(ray.remote(num_cpus=0)(rebuild).remote(portable))
+    if reason and portable.spec is not None:
+        raise DeeplingError(
+            f"The Ray workers cannot rebuild the model from its spec {portable.spec!r} ({reason}).",
+            "Its file (or package) must be at the same path on every node of the cluster.",
+        )
     if reason:
-        module, qualname = portable.module_class or ("its spec", portable.spec or "")
+        module, qualname = portable.module_class or ("?", "?")
         raise unbuildable(module, qualname, reason)
 
 
@@ -143,12 +146,15 @@ def _replicas(ray: Any, settings: RaySettings) -> tuple[int, float, int | None]:
     return count, num_gpus, max(1, node_cpus // per_node)
 
 
-def _check_unreadable_here(dataset: Dataset, index: int, reason: str) -> None:
+def _check_unreadable_here(
+    dataset: Dataset, index: int, reason: str, shape: tuple[int, int, int]
+) -> None:
     """An image a worker could not read: unreadable here too, and so recorded; if this process
-    reads it, the workers see other files than this one (a path that is not the same on
-    every node), and the pass stops before a wrong result is kept."""
+    reads it (the workers' own work, ``fitted``), the workers see other files than this one (a
+    path that is not the same on every node), and the pass stops before a wrong result is
+    kept."""
     try:
-        dataset.image(index)
+        dataset.fitted(index, shape)
     except DeeplingError:
         dataset.mark_unreadable(index, reason)
         return
@@ -175,9 +181,6 @@ def ray_pass(
     the iteration)."""
     settings = settings or RaySettings()
     ray = connect(settings.address)
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False  # the job's (or the command's) own bar shows it
-    context.print_on_execution_start = False
     order = check_indices(indices, len(dataset))
     if not len(order):
         progress(0, 0)
@@ -214,13 +217,17 @@ def ray_pass(
     )
     total, done = len(order), 0
     progress(0, total)
+    # The job's (or the command's) own bar shows the progress: Ray Data's is off for this pass.
+    context = ray.data.DataContext.get_current()
+    shown = context.enable_progress_bars, context.print_on_execution_start
+    context.enable_progress_bars = context.print_on_execution_start = False
     batches = iter(computed.iter_batches(batch_format="numpy", batch_size=None))
     try:
         for batch in batches:
             errors = batch[ERROR]
             kept = errors == ""
             for index, reason in zip(batch[INDEX][~kept], errors[~kept], strict=True):
-                _check_unreadable_here(dataset, int(index), str(reason))
+                _check_unreadable_here(dataset, int(index), str(reason), model.input_shape)
             done += len(errors)
             if kept.any():  # a batch of unreadable images only has no outputs
                 found = {k: v[kept] for k, v in batch.items() if k not in (POSITION, INDEX, ERROR)}
@@ -236,3 +243,4 @@ def ray_pass(
         if close is not None:
             with suppress(Exception):  # stop the Ray work of a pass left early (cancelled)
                 close()
+        context.enable_progress_bars, context.print_on_execution_start = shown
