@@ -161,6 +161,17 @@ export function createStatsPair(context: AppContext): StatsPairView {
       .catch((error: unknown) => {
         if (mine !== generation) return;
         shownFor = ""; // shown again, it asks again
+        if (error instanceof ApiError && error.status === 404) {
+          // The node is one of A's (the maps' picker lists A's nodes): B has none of that name.
+          body.replaceChildren(
+            el(
+              "p",
+              { class: "muted" },
+              `B (${info.compare ?? ""}) has no node ${next}: channel statistics compare models with the same layer names, such as two checkpoints of one network.`,
+            ),
+          );
+          return;
+        }
         ask([null, null], error);
       });
   };
