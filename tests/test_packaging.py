@@ -382,8 +382,7 @@ def served(installed: Installed, tmp_path: Path) -> Iterator[tuple[str, str]]:
                 "mnist-cnn",
                 "--data",
                 data,
-                "--token",
-                token,
+                f"--token={token}",  # one argument: a token may start with "-"
                 "--no-browser",
             ],
             cwd=tmp_path,
