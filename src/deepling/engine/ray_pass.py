@@ -34,6 +34,8 @@ from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
 
 POSITION, INDEX, LABEL, PIXELS, ERROR = "position", "index", "label", "pixels", "error"
+# (spec, module, class, cluster) of the models a worker has rebuilt (``_check_buildable``).
+_BUILDABLE: set[tuple[str | None, str, str, str]] = set()
 
 
 def _decode(batch: dict[str, np.ndarray], dataset: Dataset, shape: tuple[int, int, int]) -> Any:
@@ -186,7 +188,17 @@ def ray_pass(
         progress(0, 0)
         return
     portable = PortableModel.of(model)
-    _check_buildable(ray, portable)
+    # Once per architecture and process: the check starts a worker of its own (seconds).
+    kind = type(model.plain_module)
+    built = (
+        portable.spec,
+        kind.__module__,
+        kind.__qualname__,
+        ray.get_runtime_context().gcs_address,
+    )
+    if built not in _BUILDABLE:
+        _check_buildable(ray, portable)
+        _BUILDABLE.add(built)
     concurrency, num_gpus, threads = _replicas(ray, settings)
     size = settings.batch_size or model.batch_size
     # A block per model batch: decoding one block overlaps with the replicas running others.
