@@ -752,6 +752,88 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/jobs/trust/faithfulness": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start Faithfulness Job
+     * @description Deletion, insertion and ROAD curves and max-sensitivity of one method on one image.
+     */
+    post: operations["start_faithfulness_job_api_jobs_trust_faithfulness_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/jobs/trust/featurevis": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start Featurevis Check Job
+     * @description Whether a channel's visualisation travels through the network like its top natural
+     *     images (Geirhos et al., 2024): a verdict and the per-layer correlations.
+     */
+    post: operations["start_featurevis_check_job_api_jobs_trust_featurevis_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/jobs/trust/randomization": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start Randomization Job
+     * @description The model-randomisation check of one method on one image: the layers re-initialised
+     *     from the logits down, the map after each step compared with the original.
+     */
+    post: operations["start_randomization_job_api_jobs_trust_randomization_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/jobs/trust/table": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start Table Job
+     * @description Every method and control measured on a seeded sample of the dataset, ranked.
+     */
+    post: operations["start_table_job_api_jobs_trust_table_post"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/jobs/{job_id}": {
     parameters: {
       query?: never;
@@ -1070,6 +1152,114 @@ export interface paths {
     post?: never;
     /** Remove */
     delete: operations["remove_api_tray__tray_id__delete"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/trust/faithfulness/{key}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Faithfulness */
+    get: operations["faithfulness_api_trust_faithfulness__key__get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/trust/featurevis/{key}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Featurevis Check */
+    get: operations["featurevis_check_api_trust_featurevis__key__get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/trust/randomization/{key}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Randomization */
+    get: operations["randomization_api_trust_randomization__key__get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/trust/randomization/{key}/maps": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Randomization Maps Of
+     * @description The maps ``(S + 1, H, W)`` as little-endian float32: the original, then one per step.
+     */
+    get: operations["randomization_maps_of_api_trust_randomization__key__maps_get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/trust/table/{key}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Table */
+    get: operations["table_api_trust_table__key__get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/trust/table/{key}.csv": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Table As Csv
+     * @description The table as CSV (one row per method), to download.
+     */
+    get: operations["table_as_csv_api_trust_table__key__csv_get"];
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -1568,6 +1758,20 @@ export interface components {
       /** Y */
       y: number;
     };
+    /** CurveOut */
+    CurveOut: {
+      /** Area */
+      area: number;
+      /** Fractions */
+      fractions: number[];
+      /** Lower Is Faithful */
+      lower_is_faithful: boolean;
+      /**
+       * Probabilities
+       * @description the target's probability at each fraction
+       */
+      probabilities: number[];
+    };
     /**
      * DatasetImageRef
      * @description A dataset image, by its index.
@@ -1640,6 +1844,61 @@ export interface components {
        */
       unreadable: number;
     };
+    /** FaithfulnessOut */
+    FaithfulnessOut: {
+      /** Curves */
+      curves: {
+        [key: string]: components["schemas"]["CurveOut"];
+      };
+      /** Key */
+      key: string;
+      /**
+       * Max Sensitivity
+       * @description largest relative map change under small noise
+       */
+      max_sensitivity: number;
+      /** Method */
+      method: string;
+      /** Node */
+      node: string | null;
+      /** Target */
+      target: number;
+    };
+    /**
+     * FeatureVisCheckOut
+     * @description Per layer up to ``node``: Spearman correlation of channel means between the
+     *     visualisation and the top images, among the top images, and between top and random
+     *     images; ``score`` as in ``deepling.analysis.featurevis_check``.
+     */
+    FeatureVisCheckOut: {
+      /** Channel */
+      channel: number;
+      /** Key */
+      key: string;
+      /** Layers */
+      layers: string[];
+      /** Mean Score */
+      mean_score: number;
+      /** Node */
+      node: string;
+      /** Reference */
+      reference: number[];
+      /** Score */
+      score: number[];
+      /** Sentence */
+      sentence: string;
+      /** Top */
+      top: number[];
+      /** Top Images */
+      top_images: number[];
+      /**
+       * Verdict
+       * @enum {string}
+       */
+      verdict: "follows" | "partly" | "diverges";
+      /** Visualisation */
+      visualisation: number[];
+    };
     /** FeatureVisRequest */
     FeatureVisRequest: {
       /**
@@ -1708,6 +1967,33 @@ export interface components {
       loss: (number | null)[];
       /** Names */
       names: string[];
+    };
+    /**
+     * ImageCheckRequest
+     * @description One image's check of one method, for ``target`` (default: the predicted class).
+     */
+    ImageCheckRequest: {
+      /**
+       * Image
+       * @description a dataset or tray image
+       */
+      image: components["schemas"]["DatasetImageRef"] | components["schemas"]["TrayImageRef"];
+      /**
+       * Method
+       * @description attribution method or control (random, edges)
+       * @enum {string}
+       */
+      method: "saliency" | "grad_cam" | "integrated_gradients" | "smoothgrad" | "occlusion" | "random" | "edges";
+      /**
+       * Node
+       * @description Grad-CAM's node; default: last conv
+       */
+      node?: string | null;
+      /**
+       * Target
+       * @description class index; default: predicted
+       */
+      target?: number | null;
     };
     /** ImageEntry */
     ImageEntry: {
@@ -2055,6 +2341,76 @@ export interface components {
       silhouette: (number | null)[];
     };
     /**
+     * RandomizationOut
+     * @description ``layers[i]`` was randomised at step ``i`` (logits first); ``spearman[i]`` and
+     *     ``ssim[i]`` compare the map after that step with the original. ``maps_url`` serves the
+     *     maps ``(S + 1, H, W)`` as float32, the original first.
+     */
+    RandomizationOut: {
+      /** Final Similarity */
+      final_similarity: number;
+      /** Key */
+      key: string;
+      /** Layers */
+      layers: string[];
+      /** Maps Url */
+      maps_url: string;
+      /** Method */
+      method: string;
+      /** Node */
+      node: string | null;
+      /**
+       * Order
+       * @enum {string}
+       */
+      order: "cascading" | "independent";
+      /**
+       * Passed
+       * @description |rank correlation| after the last step below threshold
+       */
+      passed: boolean;
+      /** Signed */
+      signed: boolean;
+      /** Spearman */
+      spearman: number[];
+      /** Ssim */
+      ssim: number[];
+      /** Target */
+      target: number;
+      /** Threshold */
+      threshold: number;
+    };
+    /** RandomizationRequest */
+    RandomizationRequest: {
+      /**
+       * Image
+       * @description a dataset or tray image
+       */
+      image: components["schemas"]["DatasetImageRef"] | components["schemas"]["TrayImageRef"];
+      /**
+       * Method
+       * @description attribution method or control (random, edges)
+       * @enum {string}
+       */
+      method: "saliency" | "grad_cam" | "integrated_gradients" | "smoothgrad" | "occlusion" | "random" | "edges";
+      /**
+       * Node
+       * @description Grad-CAM's node; default: last conv
+       */
+      node?: string | null;
+      /**
+       * Order
+       * @default cascading
+       * @enum {string}
+       */
+      order?: "cascading" | "independent";
+      /**
+       * Target
+       * @description class index; default: predicted
+       */
+      target?: number | null;
+    };
+    /**
      * Rotate
      * @description Rotate counter-clockwise by ``degrees`` about the centre. Multiples of 90 on a square
      *     image (and of 180 on any image) are exact pixel moves (``torch.rot90``); other angles
@@ -2284,6 +2640,94 @@ export interface components {
       name: string;
       /** Node */
       node: string | null;
+    };
+    /**
+     * TableOut
+     * @description Rows sorted by ``rank`` (1 = most faithful on every curve).
+     */
+    TableOut: {
+      /** Csv Url */
+      csv_url: string;
+      /** Images */
+      images: number;
+      /**
+       * Indices
+       * @description the dataset images measured
+       */
+      indices: number[];
+      /** Key */
+      key: string;
+      /** Lower Is Better */
+      lower_is_better: {
+        [key: string]: boolean;
+      };
+      /** Metrics */
+      metrics: string[];
+      /** Randomization Images */
+      randomization_images: number;
+      /** Rows */
+      rows: components["schemas"]["TableRowOut"][];
+    };
+    /**
+     * TableRequest
+     * @description Every method (and the controls) measured on ``images`` images of a seeded sample of the
+     *     dataset, each explained for its predicted class.
+     */
+    TableRequest: {
+      /**
+       * Images
+       * @default 100
+       */
+      images?: number;
+      /**
+       * Methods
+       * @description default: every method and control
+       */
+      methods?:
+        ("saliency" | "grad_cam" | "integrated_gradients" | "smoothgrad" | "occlusion" | "random" | "edges")[] | null;
+      /**
+       * Seed
+       * @default 0
+       */
+      seed?: number;
+    };
+    /** TableRowOut */
+    TableRowOut: {
+      /**
+       * Control
+       * @description a model-free reference, not an attribution method
+       */
+      control: boolean;
+      /** Method */
+      method: string;
+      /** Passes Randomization */
+      passes_randomization: boolean;
+      /**
+       * Randomization
+       * @description mean rank correlation after full randomisation
+       */
+      randomization: number;
+      /**
+       * Rank
+       * @description mean of the method's ranks over the four removal curves
+       */
+      rank: number;
+      /**
+       * Scores
+       * @description each metric averaged over the images
+       */
+      scores: {
+        [key: string]: number;
+      };
+      /**
+       * Spread
+       * @description each metric's standard deviation
+       */
+      spread: {
+        [key: string]: number;
+      };
+      /** Title */
+      title: string;
     };
     /** TopActivationsOut */
     TopActivationsOut: {
@@ -3776,6 +4220,186 @@ export interface operations {
       };
     };
   };
+  start_faithfulness_job_api_jobs_trust_faithfulness_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ImageCheckRequest"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["JobOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+      /** @description the job queue is full: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          "Retry-After"?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            detail: string;
+          };
+        };
+      };
+    };
+  };
+  start_featurevis_check_job_api_jobs_trust_featurevis_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["FeatureVisRequest"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["JobOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+      /** @description the job queue is full: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          "Retry-After"?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            detail: string;
+          };
+        };
+      };
+    };
+  };
+  start_randomization_job_api_jobs_trust_randomization_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RandomizationRequest"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["JobOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+      /** @description the job queue is full: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          "Retry-After"?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            detail: string;
+          };
+        };
+      };
+    };
+  };
+  start_table_job_api_jobs_trust_table_post: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["TableRequest"];
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["JobOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+      /** @description the job queue is full: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          "Retry-After"?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            detail: string;
+          };
+        };
+      };
+    };
+  };
   job_api_jobs__job_id__get: {
     parameters: {
       query?: never;
@@ -4327,6 +4951,198 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  faithfulness_api_trust_faithfulness__key__get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the faithfulness check's key: the `key` of the job that made it */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["FaithfulnessOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  featurevis_check_api_trust_featurevis__key__get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the feature-visualisation check's key: the `key` of the job that made it */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["FeatureVisCheckOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  randomization_api_trust_randomization__key__get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the randomisation check's key: the `key` of the job that made it */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RandomizationOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  randomization_maps_of_api_trust_randomization__key__maps_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the randomisation check's key: the `key` of the job that made it */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/octet-stream": unknown;
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  table_api_trust_table__key__get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the method table's key: the `key` of the job that made it */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["TableOut"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  table_as_csv_api_trust_table__key__csv_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the method table's key: the `key` of the job that made it */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/csv": string;
+        };
       };
       /** @description Validation Error */
       422: {

@@ -53,6 +53,7 @@ from deepling.server.schemas import (
 from deepling.server.session import Session
 from deepling.server.strips import routes as strips
 from deepling.server.tray import routes as tray
+from deepling.server.trust import routes as trust
 from deepling.server.whatif import routes as whatif
 
 # The whole API, one router per feature (each package holds its routes, schemas and jobs).
@@ -66,6 +67,7 @@ ROUTERS = [
     strips.router,
     featurevis.router,
     attribution.router,
+    trust.router,
     whatif.router,
     tray.router,
     ablation.router,

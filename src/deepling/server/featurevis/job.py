@@ -50,20 +50,37 @@ def start_featurevis(session: Session, request: FeatureVisRequest) -> Job:
     node = resolve_node(session.model, request.node)
     check_channel(session.model, node, request.channel)
     settings = FeatureVisSettings(steps=request.steps, seed=request.seed)
-    key = _key(session, FEATUREVIS.kind, settings, node, request.channel)
+    key = featurevis_key(session, node, request.channel, settings)
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
-        image = feature_visualization(
-            session.model,
-            node,
-            request.channel,
-            settings,
-            data=_colour_data(session),
-            progress=progress,
-        )
-        return {"image": image.numpy()}
+        return {"image": _visualise(session, node, request.channel, settings, progress).numpy()}
 
     return FEATUREVIS.submit(session, key, compute)
+
+
+def featurevis_key(session: Session, node: str, channel: int, settings: FeatureVisSettings) -> str:
+    return _key(session, FEATUREVIS.kind, settings, node, channel)
+
+
+def featurevis_picture(
+    session: Session, node: str, channel: int, settings: FeatureVisSettings, progress: Progress
+) -> torch.Tensor:
+    """The channel's visualisation as the Semantics view shows it: read from the cache, or
+    computed here and stored for that view (analyses that need the picture call this)."""
+    key = featurevis_key(session, node, channel, settings)
+    stored = FEATUREVIS.find(session, key)
+    if stored is None:
+        stored = {"image": _visualise(session, node, channel, settings, progress).numpy()}
+        session.cache.save(FEATUREVIS.kind, key, stored)
+    return torch.from_numpy(stored["image"])
+
+
+def _visualise(
+    session: Session, node: str, channel: int, settings: FeatureVisSettings, progress: Progress
+) -> torch.Tensor:
+    return feature_visualization(
+        session.model, node, channel, settings, data=_colour_data(session), progress=progress
+    )
 
 
 def load_featurevis(session: Session, key: str) -> torch.Tensor:
