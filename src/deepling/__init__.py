@@ -19,6 +19,7 @@ from deepling.analysis.cka import cka
 from deepling.analysis.edits import apply_edits
 from deepling.analysis.evaluation import Evaluation, evaluate
 from deepling.analysis.featurevis import FeatureVisSettings, feature_visualization, layer_atlas
+from deepling.analysis.featurevis_check import FeatureVisCheck, featurevis_check
 from deepling.analysis.occlusion import OcclusionMap, occlusion_sensitivity
 from deepling.analysis.pivot_mds import pivot_mds, procrustes_align
 from deepling.analysis.projection import Projection, layer_projection
@@ -30,6 +31,13 @@ from deepling.analysis.strips import (
     adversarial_strips,
 )
 from deepling.analysis.top_activations import top_activations
+from deepling.analysis.trust_faithfulness import (
+    FaithfulnessReport,
+    faithfulness,
+    faithfulness_report,
+)
+from deepling.analysis.trust_quantus import quantus_scores
+from deepling.analysis.trust_randomization import RandomizationCheck, randomization_check
 from deepling.analysis.weight_change import LayerChange, weight_change
 from deepling.data import ArrayDataset, Dataset, fit_batch, load_dataset
 from deepling.engine import RaySettings
@@ -48,6 +56,8 @@ __all__ = [
     "Dataset",
     "DeeplingError",
     "Evaluation",
+    "FaithfulnessReport",
+    "FeatureVisCheck",
     "FeatureVisSettings",
     "Graph",
     "LayerChange",
@@ -55,6 +65,7 @@ __all__ = [
     "Node",
     "OcclusionMap",
     "Projection",
+    "RandomizationCheck",
     "RaySettings",
     "Strip",
     "StripSettings",
@@ -71,7 +82,10 @@ __all__ = [
     "cka",
     "create_app",
     "evaluate",
+    "faithfulness",
+    "faithfulness_report",
     "feature_visualization",
+    "featurevis_check",
     "fit_batch",
     "layer_atlas",
     "layer_projection",
@@ -81,6 +95,8 @@ __all__ = [
     "occlusion_sensitivity",
     "pivot_mds",
     "procrustes_align",
+    "quantus_scores",
+    "randomization_check",
     "serve",
     "show",
     "top_activations",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,9 @@ def test_max_sensitivity_matches_quantus_with_the_same_noise(
         for i in range(len(x)):
             draws = iter(noise.numpy())
 
-            def same_noise(arr: np.ndarray, **_: object) -> np.ndarray:
+            def same_noise(
+                arr: np.ndarray, draws: Iterator[np.ndarray] = draws, **_: object
+            ) -> np.ndarray:
                 return arr + next(draws).reshape(1, -1)
 
             metric = quantus.MaxSensitivity(

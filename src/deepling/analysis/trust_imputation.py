@@ -73,8 +73,9 @@ def noisy_linear_imputation(
     noise: float = 0.01,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    """``linear_imputation`` plus Gaussian noise of std ``noise`` on the imputed pixels."""
-    filled = linear_imputation(images, removed)
+    """``linear_imputation`` plus Gaussian noise of std ``noise`` on the imputed pixels. Solved
+    to a relative residual of 1e-4: far below the noise it then adds."""
+    filled = linear_imputation(images, removed, tolerance=1e-4)
     jitter = torch.randn(filled.shape, generator=generator, dtype=filled.dtype)
     mask = removed[:, None].to(filled.device)
     return torch.where(mask, filled + noise * jitter.to(filled.device), filled)

@@ -42,7 +42,9 @@ RandomizationKey = Annotated[str, RANDOMIZATION.key_parameter()]
 FaithfulnessKey = Annotated[str, FAITHFULNESS.key_parameter()]
 TableKey = Annotated[str, TABLE.key_parameter()]
 FeatureVisKey = Annotated[str, FEATUREVIS_CHECK.key_parameter()]
-CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
+}
 
 
 @router.post("/jobs/trust/randomization", **RANDOMIZATION.job_route())
