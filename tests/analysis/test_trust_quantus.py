@@ -104,3 +104,24 @@ def test_the_bridge_runs_other_quantus_metrics_on_deepling_methods(
         model, x, "grad_cam", quantus.Sparseness(disable_warnings=True), targets=y
     )
     assert len(sparseness) == 4 and all(0 <= s <= 1 for s in sparseness)
+
+
+def test_quantus_randomisation_explains_its_randomised_copy_and_flags_come_back(
+    trained_mnist: tuple[Model, Path], mnist_split: tuple[ArrayDataset, ArrayDataset]
+) -> None:
+    model, _ = trained_mnist
+    x, y = _digits(model, mnist_split, 2)
+    model.plain_module.train()
+    try:
+        scores = quantus_scores(
+            model,
+            x,
+            "saliency",
+            quantus.MPRT(return_last_correlation=True, disable_warnings=True),
+            targets=y,
+        )
+        assert model.plain_module.training  # the user's flag, put back
+    finally:
+        model.plain_module.eval()
+    values = np.asarray(scores, dtype=float).ravel()
+    assert values.size and np.all(values < 0.95), scores  # the maps did change

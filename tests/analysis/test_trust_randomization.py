@@ -153,3 +153,35 @@ def test_reference_model_integrated_gradients_decorrelate(
     assert sum(finals) / len(finals) < 0.5, finals
     edges = randomization_check(model, images[0], "edges")
     assert edges.spearman == pytest.approx([1.0] * len(edges.layers))
+
+
+class _WithScratch(torch.nn.Module):
+    """A conv whose reset also redraws a non-persistent buffer (left out of state_dict)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 2, 3, padding=1)
+        self.head = torch.nn.Linear(2 * 8 * 8, 3)
+        self.register_buffer("scratch", torch.zeros(4), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(self.conv(x)).flatten(1)) + self.scratch[:3]
+
+
+def test_in_place_restores_non_persistent_buffers_and_a_constant_map_does_not_pass() -> None:
+    module = _WithScratch()
+    original_reset = module.head.reset_parameters
+
+    def reset_and_scribble() -> None:
+        original_reset()
+        module.scratch.normal_()
+
+    module.head.reset_parameters = reset_and_scribble  # type: ignore[method-assign]
+    model = Model(module, (1, 8, 8), classes=["a", "b", "c"])
+    before = [t.clone() for t in (*module.parameters(), *module.buffers())]
+    check = randomization_check(model, torch.rand(1, 8, 8), "saliency", on_copy=False)
+    after = list((*module.parameters(), *module.buffers()))
+    assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True))
+    assert check.defined
+    blank = randomization_check(model, torch.zeros(1, 8, 8), "edges")
+    assert not blank.defined and not blank.passed  # an all-zero map decorrelates from nothing

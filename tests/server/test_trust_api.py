@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+import torch
 from fastapi.testclient import TestClient
 
 from deepling import create_app
@@ -152,3 +153,20 @@ def test_unknown_keys_are_404_naming_how_to_make_one(client: TestClient) -> None
     for path in ("trust/randomization/nope", "trust/table/nope.csv", "trust/featurevis/nope"):
         response = client.get(f"/api/{path}")
         assert response.status_code == 404 and "POST /api/jobs/trust" in response.text
+
+
+def test_a_model_without_feature_maps_ranks_without_grad_cam(mnist_split, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from deepling.models.model import Model
+
+    mlp = Model(
+        torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)),
+        (1, 28, 28),
+        classes=[str(i) for i in range(10)],
+    )
+    with TestClient(create_app(Session.open(mlp, mnist_split[1], tmp_path))) as c:
+        refused = c.post("/api/jobs/trust/table", json={"images": 2, "methods": ["grad_cam"]})
+        assert refused.status_code == 400 and "grad_cam" in refused.text
+        job = finish_job(c, "/api/jobs/trust/table", {"images": 2}, timeout=240)
+        assert job["state"] == "done", job
+        methods = {row["method"] for row in c.get("/" + job["result_url"]).json()["rows"]}
+        assert "grad_cam" not in methods and {"saliency", "edges"} <= methods

@@ -1895,7 +1895,7 @@ export interface components {
        * Verdict
        * @enum {string}
        */
-      verdict: "follows" | "partly" | "diverges";
+      verdict: "follows" | "partly" | "diverges" | "inconclusive";
       /** Visualisation */
       visualisation: number[];
     };
@@ -2347,6 +2347,11 @@ export interface components {
      *     maps ``(S + 1, H, W)`` as float32, the original first.
      */
     RandomizationOut: {
+      /**
+       * Defined
+       * @description false for a constant original map: nothing to compare
+       */
+      defined: boolean;
       /** Final Similarity */
       final_similarity: number;
       /** Key */
@@ -2704,7 +2709,7 @@ export interface components {
       passes_randomization: boolean;
       /**
        * Randomization
-       * @description mean rank correlation after full randomisation
+       * @description mean |rank correlation| after full randomisation
        */
       randomization: number;
       /**

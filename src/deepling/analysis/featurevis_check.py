@@ -32,6 +32,7 @@ from deepling.errors import DeeplingError
 from deepling.models.model import Model
 
 MAX_LAYERS = 12  # a deep network's path is read at this many layers, evenly spread
+MIN_SPREAD = 1e-6  # top images must be this much closer to each other than to random ones
 FOLLOWS = 0.5  # mean score from which the visualisation "follows its top images' path"
 
 
@@ -51,11 +52,20 @@ class FeatureVisCheck:
         barely closer to each other than to any image (a tiny denominator) cannot swing it."""
         spread = sum(self.top) - sum(self.reference)
         closer = sum(self.visualisation) - sum(self.reference)
-        return closer / spread if abs(spread) > 1e-6 else 0.0
+        return closer / spread if spread > MIN_SPREAD else 0.0
+
+    @property
+    def conclusive(self) -> bool:
+        """The top images are closer to each other than to random images: a path to compare
+        with. Where they are not, no score means anything."""
+        return sum(self.top) - sum(self.reference) > MIN_SPREAD
 
     @property
     def verdict(self) -> str:
-        """``follows`` (>= FOLLOWS), ``partly`` (>= 0) or ``diverges`` (< 0)."""
+        """``follows`` (>= FOLLOWS), ``partly`` (>= 0), ``diverges`` (< 0), or
+        ``inconclusive`` where the top images share no path of their own."""
+        if not self.conclusive:
+            return "inconclusive"
         s = self.mean_score
         return "follows" if s >= FOLLOWS else "partly" if s >= 0 else "diverges"
 
@@ -65,6 +75,11 @@ class FeatureVisCheck:
             "partly": "only partly processed like its top natural images",
             "diverges": "not processed like natural images that excite this channel",
         }
+        if self.verdict == "inconclusive":
+            return (
+                "Inconclusive: the channel's top images are no more alike along the network "
+                "than random images are, so there is no natural path to compare with."
+            )
         return f"The visualisation is {words[self.verdict]} (path score {self.mean_score:.2f})."
 
 
@@ -111,7 +126,7 @@ def featurevis_check(
         vis_s.append(vis)
         top_s.append(top)
         ref_s.append(reference)
-        score.append((vis - reference) / spread if abs(spread) > 1e-6 else 0.0)
+        score.append((vis - reference) / spread if spread > MIN_SPREAD else 0.0)
     return FeatureVisCheck(node, channel, layers, vis_s, top_s, ref_s, score)
 
 

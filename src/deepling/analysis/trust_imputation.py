@@ -36,9 +36,11 @@ def linear_imputation(
     """``images`` ``(N, C, H, W)`` with the pixels where ``removed`` ``(N, H, W)`` is True
     replaced by the solution of the neighbour-mean system (no noise)."""
     n, c, h, w = images.shape
-    x = images.double().reshape(n * c, 1, h, w)
+    # float64 keeps CG's sums exact enough; MPS has no float64, so it solves in float32 there.
+    dtype = torch.float32 if images.device.type == "mps" else torch.float64
+    x = images.to(dtype).reshape(n * c, 1, h, w)
     unknown = removed.to(images.device)[:, None].expand(n, c, h, w).reshape(n * c, 1, h, w)
-    unknown = unknown.double()
+    unknown = unknown.to(dtype)
     known = 1.0 - unknown
     degree = _weighted_neighbours(torch.ones_like(x))  # < 1 at the border
 
@@ -74,7 +76,8 @@ def noisy_linear_imputation(
     generator: torch.Generator | None = None,
 ) -> Tensor:
     """``linear_imputation`` plus Gaussian noise of std ``noise`` on the imputed pixels. Solved
-    to a relative residual of 1e-4: far below the noise it then adds."""
+    to a relative residual of 1e-4 (pixel errors up to about 2e-3 at 224 px, a fifth of the
+    default noise it then adds)."""
     filled = linear_imputation(images, removed, tolerance=1e-4)
     jitter = torch.randn(filled.shape, generator=generator, dtype=filled.dtype)
     mask = removed[:, None].to(filled.device)

@@ -64,7 +64,7 @@ def explain(
 
 
 def edge_map(image: Tensor) -> Tensor:
-    """Sobel gradient magnitude of the grey image, ``(H, W)``, reflect-padded."""
+    """Sobel gradient magnitude of the grey image, ``(H, W)``, edges replicated."""
     grey = image.float().cpu().mean(dim=0)[None, None]
     kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
     kernels = torch.stack([kx, kx.T])[:, None]

@@ -21,6 +21,7 @@ from deepling.analysis.attribution import Settings
 from deepling.analysis.trust_methods import check_explainer, explain
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
+from deepling.models.state import eval_mode
 from deepling.tensors import logits_of
 
 
@@ -51,20 +52,41 @@ def require_quantus() -> Any:
 
 
 def explain_func(
-    model: Model, method: str, *, node: str | None = None, settings: Settings | None = None
+    explained: Model, method: str, *, node: str | None = None, settings: Settings | None = None
 ) -> Any:
     """An ``explain_func`` for Quantus: ``(N, 1, H, W)`` maps of ``method`` as numpy."""
 
-    def explain_batch(inputs: np.ndarray, targets: np.ndarray, **_: Any) -> np.ndarray:
-        # Quantus passes its own wrapper as ``model``: the maps come from ``model`` above.
+    def explain_batch(
+        inputs: np.ndarray, targets: np.ndarray, model: Any = None, **_: Any
+    ) -> np.ndarray:
+        # Quantus's randomisation metrics pass a randomised copy of the PixelModule: explain
+        # that copy. Otherwise (its own wrapper, or the module itself) explain ``explained``.
         images = torch.as_tensor(np.asarray(inputs), dtype=torch.float32)
+        subject = _explained(explained, model)
         maps = [
-            explain(model, image.to(model.device), method, int(t), node=node, settings=settings)
+            explain(subject, image.to(subject.device), method, int(t), node=node, settings=settings)
             for image, t in zip(images, np.atleast_1d(targets), strict=True)
         ]
         return torch.stack(maps)[:, None].numpy()
 
     return explain_batch
+
+
+def _explained(explained: Model, given: Any) -> Model:
+    """``explained``, or a Model around the copy of its module that Quantus hands over."""
+    inner = getattr(given, "inner", None)
+    if not isinstance(given, PixelModule) or inner is None or inner is explained.module:
+        return explained
+    with torch.random.fork_rng(devices=[]):  # tracing the copy draws an example image
+        return Model(
+            inner,
+            explained.input_shape,
+            classes=explained.classes,
+            mean=explained.mean,
+            std=explained.std,
+            device=explained.device,
+            name=explained.name,
+        )
 
 
 def quantus_scores(
@@ -90,14 +112,17 @@ def quantus_scores(
     else:
         y = np.asarray(targets.cpu() if isinstance(targets, Tensor) else targets, dtype=np.int64)
     explainer = explain_func(model, method, node=node, settings=settings)
-    module = PixelModule(model).to(model.device).eval()
-    a = maps[:, None].numpy() if maps is not None else explainer(inputs=x.numpy(), targets=y)
-    return metric(
-        model=module,
-        x_batch=x.numpy(),
-        y_batch=y,
-        a_batch=a,
-        explain_func=explainer,
-        device=str(model.device),
-        **call,
-    )
+    module = PixelModule(model).to(model.device)
+    # Quantus switches the module to eval mode and leaves it so: eval_mode puts the user's
+    # training flags back.
+    with eval_mode(module):
+        a = maps[:, None].numpy() if maps is not None else explainer(inputs=x.numpy(), targets=y)
+        return metric(
+            model=module,
+            x_batch=x.numpy(),
+            y_batch=y,
+            a_batch=a,
+            explain_func=explainer,
+            device=str(model.device),
+            **call,
+        )

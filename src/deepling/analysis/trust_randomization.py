@@ -42,7 +42,8 @@ class RandomizationCheck:
     """``layers[i]`` is the module path randomised at step ``i`` (logits first); ``maps[0]``
     is the original map and ``maps[i + 1]`` the map after step ``i``; ``spearman[i]`` and
     ``ssim[i]`` compare ``maps[i + 1]`` with ``maps[0]``. ``passed``: the similarity at the
-    last step (every layer randomised, for ``cascading``) fell below ``threshold``."""
+    last step (every layer randomised, for ``cascading``) fell below ``threshold``, for an
+    original map that is not constant."""
 
     method: str
     target: int
@@ -61,8 +62,13 @@ class RandomizationCheck:
         return self.spearman[-1] if self.spearman else 1.0
 
     @property
+    def defined(self) -> bool:
+        """False where the original map is constant (all zeros, say): nothing to compare."""
+        return bool(self.maps[0].max() > self.maps[0].min())
+
+    @property
     def passed(self) -> bool:
-        return abs(self.final_similarity) < self.threshold
+        return self.defined and abs(self.final_similarity) < self.threshold
 
 
 def randomizable_layers(model: Model) -> list[str]:
@@ -130,11 +136,14 @@ def randomization_check(
     maps, spearman, similarity = [original], [], []
     progress(1, total)
     with _randomizable(model, use_copy) as (randomized, module):
-        pristine = {k: v.clone() for k, v in module.state_dict().items()}
+        # Only "independent" goes back to the original weights between steps.
+        pristine = (
+            {k: v.clone() for k, v in module.state_dict().items()} if order == "independent" else {}
+        )
         for i, path in enumerate(steps):
             if order == "independent" and i:
                 module.load_state_dict(pristine)
-            _reinitialise(module.get_submodule(path), seed + i)
+            _reinitialise(module.get_submodule(path), seed + i, _devices(model))
             maps.append(map_of(randomized))
             spearman.append(rank_correlation(original, maps[-1]))
             similarity.append(ssim(original, maps[-1]))
@@ -149,13 +158,22 @@ def _copy_fits(model: Model) -> bool:
     size = sum(t.numel() * t.element_size() for t in (*module.parameters(), *module.buffers()))
     if model.device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(model.device)
+        free += torch.cuda.memory_reserved(model.device) - torch.cuda.memory_allocated(model.device)
     else:
         free = _available_memory()
     return size <= COPY_MEMORY_SHARE * free
 
 
 def _available_memory() -> int:
-    """Free physical memory in bytes (unbounded where the platform cannot say)."""
+    """Memory the system can give without swapping, in bytes: MemAvailable (page cache
+    counts, unlike MemFree), else free pages; unbounded where the platform cannot say."""
+    try:
+        with open("/proc/meminfo") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
@@ -168,7 +186,7 @@ def _randomizable(model: Model, on_copy: bool) -> Iterator[tuple[Model, nn.Modul
     itself with every tensor put back on exit."""
     if on_copy:
         module = copy.deepcopy(model.plain_module)
-        with torch.random.fork_rng(devices=[]):  # tracing the copy draws an example image
+        with torch.random.fork_rng(devices=_devices(model)):  # tracing draws an example
             twin = Model(
                 module,
                 model.input_shape,
@@ -177,26 +195,38 @@ def _randomizable(model: Model, on_copy: bool) -> Iterator[tuple[Model, nn.Modul
                 std=model.std,
                 device=model.device,
                 name=model.name,
+                precision=model.precision,
             )
+            twin.spec = model.spec
             if model.ablations:
                 twin = twin.with_ablations(model.ablations)
             twin.graph()
         yield twin, module
         return
     module = model.plain_module
-    snapshot = {k: v.detach().clone() for k, v in module.state_dict(keep_vars=True).items()}
+    # Every tensor, shared and non-persistent ones included (state_dict leaves those out).
+    tensors = [
+        *(p for _, p in module.named_parameters(remove_duplicate=False)),
+        *(b for _, b in module.named_buffers(remove_duplicate=False)),
+    ]
+    snapshot = [t.detach().clone() for t in tensors]
     try:
         yield model, module
     finally:
         with torch.no_grad():
-            for name, tensor in module.state_dict(keep_vars=True).items():
-                tensor.copy_(snapshot[name])
+            for tensor, saved in zip(tensors, snapshot, strict=True):
+                tensor.copy_(saved)
 
 
-def _reinitialise(layer: nn.Module, seed: int) -> None:
+def _devices(model: Model) -> list[int]:
+    """The CUDA devices whose RNG a seeded step must leave as found."""
+    return [model.device.index or 0] if model.device.type == "cuda" else []
+
+
+def _reinitialise(layer: nn.Module, seed: int, devices: list[int]) -> None:
     """The layer's own initialisation (``reset_parameters``), seeded; parameters of a layer
     without one are redrawn from a normal distribution with their own mean and spread."""
-    with torch.random.fork_rng(devices=[]), torch.no_grad():
+    with torch.random.fork_rng(devices=devices), torch.no_grad():
         torch.manual_seed(seed)
         reset = getattr(layer, "reset_parameters", None)
         if callable(reset):

@@ -67,7 +67,10 @@ def start_featurevis_check(session: Session, request: FeatureVisRequest) -> Job:
         )
         top, _ = table.top(request.channel, TOP_IMAGES, "mean")
         picture = featurevis_picture(session, node, request.channel, settings, _stage(progress, 1))
-        chosen = sample_indices(len(dataset), REFERENCE_IMAGES, 0)
+        # References: random images other than the top ones (an image compared with itself
+        # would raise the reference's correlation).
+        others = np.setdiff1d(sample_indices(len(dataset), REFERENCE_IMAGES + TOP_IMAGES, 0), top)
+        chosen = others[:REFERENCE_IMAGES]
         references = dataset.batch([int(i) for i in chosen], model.input_shape)
         tops = dataset.batch([int(i) for i in top], model.input_shape)
         check = featurevis_check(model, picture, tops, references, node, request.channel)

@@ -80,6 +80,7 @@ def start_randomization(session: Session, request: RandomizationRequest) -> Job:
             target=target,
             node=node,
             order=request.order,
+            on_copy=True,  # other requests run session.model meanwhile: never randomise it
             progress=progress,
         )
         return {
@@ -100,6 +101,8 @@ def randomization_out(session: Session, key: str) -> RandomizationOut:
     target, threshold = stored["numbers"].tolist()
     spearman = stored["spearman"].tolist()
     final = spearman[-1] if spearman else 1.0
+    original = stored["maps"][0]
+    defined = bool(original.max() > original.min())  # a constant map has nothing to compare
     return RandomizationOut(
         key=key,
         method=method,
@@ -111,7 +114,8 @@ def randomization_out(session: Session, key: str) -> RandomizationOut:
         ssim=stored["ssim"].tolist(),
         threshold=float(threshold),
         final_similarity=float(final),
-        passed=abs(final) < threshold,
+        passed=defined and abs(final) < threshold,
+        defined=defined,
         signed=METHODS[method].signed if method in METHODS else False,
         maps_url=f"{RANDOMIZATION.url(key)}/maps",
     )

@@ -57,6 +57,7 @@ class RandomizationOut(BaseModel):
     threshold: float
     final_similarity: float
     passed: bool = Field(description="|rank correlation| after the last step below threshold")
+    defined: bool = Field(description="false for a constant original map: nothing to compare")
     signed: bool
     maps_url: str
 
@@ -94,7 +95,7 @@ class TableRowOut(BaseModel):
     control: bool = Field(description="a model-free reference, not an attribution method")
     scores: dict[str, float] = Field(description="each metric averaged over the images")
     spread: dict[str, float] = Field(description="each metric's standard deviation")
-    randomization: float = Field(description="mean rank correlation after full randomisation")
+    randomization: float = Field(description="mean |rank correlation| after full randomisation")
     passes_randomization: bool
     rank: float = Field(description="mean of the method's ranks over the four removal curves")
 
@@ -120,7 +121,7 @@ class FeatureVisCheckOut(BaseModel):
     key: str
     node: str
     channel: int
-    verdict: Literal["follows", "partly", "diverges"]
+    verdict: Literal["follows", "partly", "diverges", "inconclusive"]
     sentence: str
     mean_score: float
     layers: list[str]

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from deepling.analysis.attribution import METHODS
-from deepling.analysis.attribution_layers import default_cam_node
+from deepling.analysis.attribution_layers import default_cam_node, spatial_nodes
 from deepling.analysis.keys import model_data_key
 from deepling.analysis.trust_curves import CURVES
 from deepling.analysis.trust_faithfulness import LOWER_IS_BETTER, METRICS, faithfulness_report
@@ -39,8 +39,14 @@ def sample_indices(size: int, images: int, seed: int) -> np.ndarray:
 
 def start_table(session: Session, request: TableRequest) -> Job:
     model, dataset = session.model, session.dataset
-    methods = [check_explainer(m) for m in (request.methods or [*METHODS, *CONTROLS])]
-    methods = list(dict.fromkeys(methods))
+    spatial = bool(spatial_nodes(model.graph()))
+    default = [m for m in (*METHODS, *CONTROLS) if spatial or not _takes_node(m)]
+    methods = list(dict.fromkeys(check_explainer(m) for m in (request.methods or default)))
+    if not spatial and any(_takes_node(m) for m in methods):
+        raise DeeplingError(
+            "Grad-CAM needs a node with a (C, H, W) output, and this model has none.",
+            "Leave grad_cam out of methods.",
+        )
     if len(dataset) < 2:
         raise DeeplingError("The method table needs a dataset of at least 2 images.")
     count = min(request.images, len(dataset))
@@ -70,7 +76,8 @@ def start_table(session: Session, request: TableRequest) -> Job:
                 check = randomization_check(
                     model, image, method, target=int(targets[i]), node=_node(method, node)
                 )
-                finals.append(check.final_similarity)
+                # A constant map (nothing to compare) counts as unchanged, not as passing.
+                finals.append(check.final_similarity if check.defined else 1.0)
                 report_progress(count + i + 1, per_method)
             arrays[f"randomization_{method}"] = np.array(finals)
         arrays["methods"] = np.array(methods)
@@ -81,8 +88,12 @@ def start_table(session: Session, request: TableRequest) -> Job:
     return TABLE.submit(session, key, compute)
 
 
+def _takes_node(method: str) -> bool:
+    return method in METHODS and METHODS[method].takes_node
+
+
 def _node(method: str, node: str | None) -> str | None:
-    return node if method in METHODS and METHODS[method].takes_node else None
+    return node if _takes_node(method) else None
 
 
 def table_out(session: Session, key: str) -> TableOut:
@@ -98,9 +109,10 @@ def table_out(session: Session, key: str) -> TableOut:
             control=m in CONTROLS,
             scores=dict(zip(METRICS, scores[m].tolist(), strict=True)),
             spread=dict(zip(METRICS, spread[m].tolist(), strict=True)),
-            randomization=float(np.mean(stored[f"randomization_{m}"])),
+            # Magnitudes: a correlation of -0.8 is as dependent on nothing as +0.8.
+            randomization=float(np.mean(np.abs(stored[f"randomization_{m}"]))),
             passes_randomization=bool(
-                abs(float(np.mean(stored[f"randomization_{m}"]))) < RANDOMIZATION_THRESHOLD
+                np.mean(np.abs(stored[f"randomization_{m}"])) < RANDOMIZATION_THRESHOLD
             ),
             rank=ranks[m],
         )
