@@ -170,3 +170,14 @@ def test_a_model_without_feature_maps_ranks_without_grad_cam(mnist_split, tmp_pa
         assert job["state"] == "done", job
         methods = {row["method"] for row in c.get("/" + job["result_url"]).json()["rows"]}
         assert "grad_cam" not in methods and {"saliency", "edges"} <= methods
+
+
+def test_latest_table_is_the_selected_models_once_computed(client: TestClient) -> None:
+    assert client.get("/api/trust/table/latest").status_code == 204  # nothing asked: no job
+    body = {"images": 3, "methods": ["saliency", "random"]}
+    job = _done(client, "/api/jobs/trust/table", body)
+    latest = client.get("/api/trust/table/latest")
+    assert latest.status_code == 200 and latest.json()["key"] == job["key"]
+    assert [job["kind"] for job in client.get("/api/jobs").json()].count(
+        f"trust-table:{job['key']}"
+    ) == 1

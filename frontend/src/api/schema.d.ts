@@ -1228,6 +1228,27 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/trust/table/latest": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Latest Table
+     * @description The table last asked for on the selected model and data in this session, once it is
+     *     computed; 204 before that (no job is started).
+     */
+    get: operations["latest_table_api_trust_table_latest_get"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/trust/table/{key}": {
     parameters: {
       query?: never;
@@ -5093,6 +5114,33 @@ export interface operations {
         content: {
           "application/json": components["schemas"]["HTTPValidationError"];
         };
+      };
+    };
+  };
+  latest_table_api_trust_table_latest_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Successful Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["TableOut"];
+        };
+      };
+      /** @description no table has been computed for this model and data in this session */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };

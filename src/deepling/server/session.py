@@ -43,6 +43,9 @@ class Session:
     _channel_stats: dict[str, ChannelStatistics] = field(default_factory=dict)
     # Named sets of channel ablations (the ablation feature), applied per request, never in place.
     ablation_sets: dict[str, tuple[Ablation, ...]] = field(default_factory=dict)
+    # The key of the result last asked for, per what it is for (the trust table of a model and
+    # data, say): what a view shows on load without starting a job.
+    latest_keys: dict[str, str] = field(default_factory=dict)
     # The series this model is one checkpoint of (None: a single model), and its position.
     checkpoints: Checkpoints | None = None
     checkpoint: int = 0

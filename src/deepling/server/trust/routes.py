@@ -35,13 +35,22 @@ from deepling.server.trust.schemas import (
     TableOut,
     TableRequest,
 )
-from deepling.server.trust.table import TABLE, start_table, table_csv, table_out
+from deepling.server.trust.table import (
+    TABLE,
+    latest_table_key,
+    start_table,
+    table_csv,
+    table_out,
+)
 
 router = APIRouter(prefix="/api", tags=["trust"])
 RandomizationKey = Annotated[str, RANDOMIZATION.key_parameter()]
 FaithfulnessKey = Annotated[str, FAITHFULNESS.key_parameter()]
 TableKey = Annotated[str, TABLE.key_parameter()]
 FeatureVisKey = Annotated[str, FEATUREVIS_CHECK.key_parameter()]
+NO_TABLE_YET: dict[int | str, dict[str, Any]] = {
+    204: {"description": "no table has been computed for this model and data in this session"}
+}
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
 }
@@ -82,6 +91,16 @@ def start_table_job(session: SessionDep, body: TableRequest) -> JobOut:
     return job_out(start_table(session, body))
 
 
+@router.get("/trust/table/latest", response_model=TableOut, responses=NO_TABLE_YET)
+def latest_table(session: SessionDep) -> TableOut | Response:
+    """The table last asked for on the selected model and data in this session, once it is
+    computed; 204 before that (no job is started)."""
+    key = latest_table_key(session)
+    return Response(status_code=204) if key is None else table_out(session, key)
+
+
+# The routes with a {key} come after "latest", and the CSV before the JSON: {key} would match
+# "latest" and "KEY.csv" too.
 @router.get("/trust/table/{key}.csv", response_class=Response, responses=CSV_RESPONSE)
 def table_as_csv(session: SessionDep, key: TableKey) -> Response:
     """The table as CSV (one row per method), to download."""

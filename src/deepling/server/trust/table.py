@@ -52,6 +52,7 @@ def start_table(session: Session, request: TableRequest) -> Job:
     count = min(request.images, len(dataset))
     indices = sample_indices(len(dataset), count, request.seed)
     key = model_data_key(TABLE.kind, model, dataset, methods, indices.tolist(), VERSION)
+    session.latest_keys[_subject(session)] = key
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
         x = dataset.batch(indices.tolist(), model.input_shape)
@@ -86,6 +87,17 @@ def start_table(session: Session, request: TableRequest) -> Job:
         return arrays
 
     return TABLE.submit(session, key, compute)
+
+
+def _subject(session: Session) -> str:
+    """The selected model (a checkpoint switch changes it) and data, as a latest_keys key."""
+    return model_data_key(TABLE.kind, session.model, session.dataset)
+
+
+def latest_table_key(session: Session) -> str | None:
+    """The key of the last table asked for on this model and data, if it is computed."""
+    key = session.latest_keys.get(_subject(session))
+    return key if key is not None and session.cache.exists(TABLE.kind, key) else None
 
 
 def _takes_node(method: str) -> bool:

@@ -12,6 +12,8 @@ import { attributionApi, type AttributionMap, type AttributionMethods, type MapR
 import "./attribution.css";
 import { createMethodCard, type MethodCard } from "./method-card";
 import { createPredictionsPanel } from "./predictions-panel";
+import { createTrustPanel } from "./trust-panel";
+import { trustBadge } from "./trust-sort";
 
 type TargetChoice = "predicted" | "true" | number;
 
@@ -40,12 +42,13 @@ export function createAttributionView(context: AppContext): View {
   const side = createPredictionsPanel((index) => choose(index));
   const message = el("div", { class: "at-message" });
   const caption = el("p", { class: "at-caption", id: "attribution-caption" });
+  const trust = createTrustPanel(context.jobs);
   const element = el(
     "div",
     { class: "at-view", id: "attribution-view" },
     toolbar,
     message,
-    el("div", { class: "at-body" }, side.element, el("div", { class: "at-main" }, caption, grid)),
+    el("div", { class: "at-body" }, side.element, el("div", { class: "at-main" }, caption, grid, trust.element)),
   );
 
   let methods: AttributionMethods | null = null;
@@ -105,6 +108,10 @@ export function createAttributionView(context: AppContext): View {
     nodeSelect.disabled = methods.nodes.length === 0;
     cards = methods.methods.map(createMethodCard);
     grid.replaceChildren(...cards.map((card) => card.element));
+    trust.setMethods(methods.methods);
+    trust.onTable((table) => {
+      for (const card of cards) card.setTrust(trustBadge(table, card.method.name));
+    });
     return methods;
   }
 
@@ -138,6 +145,15 @@ export function createAttributionView(context: AppContext): View {
         probability === undefined ? "" : ` (${(probability * 100).toFixed(1)}%)`,
         ": each map explains that class's logit.",
       );
+      const ref = imageRef(store.get());
+      trust.setSubject({
+        image: ref,
+        what: "index" in ref ? `image #${ref.index}` : "the tray image",
+        target: explained,
+        targetName: classes[explained] ?? String(explained),
+        node,
+        picture: image,
+      });
     }
     for (const card of cards) {
       const body = requestFor(card);
@@ -218,6 +234,7 @@ export function createAttributionView(context: AppContext): View {
     destroy() {
       unsubscribe();
       generation++;
+      trust.destroy();
     },
   };
 }

@@ -17,6 +17,8 @@ export interface MethodCard {
   missing(image: HTMLImageElement | null, compute: () => void): void;
   failed(message: string): void;
   setNote(text: string): void;
+  /** The method's standing in the trust table ("rank 2/7 · randomisation ✓"), or null for none. */
+  setTrust(badge: { text: string; ok: boolean; title: string } | null): void;
 }
 
 export function createMethodCard(method: AttributionMethod): MethodCard {
@@ -32,6 +34,8 @@ export function createMethodCard(method: AttributionMethod): MethodCard {
   );
   const legendSlot = el("div", { class: "at-legend-slot" });
   element.insertBefore(legendSlot, element.lastChild);
+  const trustSlot = el("div", { class: "trust-badge-slot" });
+  element.insertBefore(trustSlot, element.lastChild);
 
   const card: MethodCard = {
     element,
@@ -74,6 +78,13 @@ export function createMethodCard(method: AttributionMethod): MethodCard {
     },
     setNote(text) {
       note.textContent = text;
+    },
+    setTrust(badge) {
+      if (!badge) trustSlot.replaceChildren();
+      else
+        trustSlot.replaceChildren(
+          el("span", { class: `trust-badge ${badge.ok ? "trust-ok" : "trust-fail"}`, title: badge.title }, badge.text),
+        );
     },
   };
   return card;

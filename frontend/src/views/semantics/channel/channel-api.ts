@@ -17,9 +17,13 @@ export interface Atlas {
   tileWidth: number;
 }
 
+/** The visualisation's recipe: the path check (featurevis-check.ts) must check this very image. */
+export const FEATURE_VIS_STEPS = 256;
+export const FEATURE_VIS_SEED = 0;
+
 export const channelApi = {
-  startFeatureVis: (node: string, channel: number, steps = 256) =>
-    postJson("/api/jobs/featurevis", { body: { node, channel, steps } }),
+  startFeatureVis: (node: string, channel: number, steps = FEATURE_VIS_STEPS, seed = FEATURE_VIS_SEED) =>
+    postJson("/api/jobs/featurevis", { body: { node, channel, steps, seed } }),
   startAtlas: (node: string, steps = 256) => postJson("/api/jobs/layer-atlas", { body: { node, steps } }),
   startTopTable: (node: string) => postJson("/api/jobs/top-activations/{node}", { path: { node } }),
   /** The channel's top images, or null until the node's table job has run. */

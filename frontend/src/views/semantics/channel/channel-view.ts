@@ -8,8 +8,9 @@ import { JobCancelled } from "../../../state/jobs";
 import { el, showError } from "../../../ui/dom";
 import { nodeOptionText } from "../../../ui/node-names";
 import type { AppContext, View } from "../../view";
-import { channelApi, resultUrl } from "./channel-api";
+import { channelApi, FEATURE_VIS_STEPS, resultUrl } from "./channel-api";
 import { createChannelStatsCard } from "./channel-stats-card";
+import { createFeatureVisCheck } from "./featurevis-check";
 import { createLayerAtlas } from "./layer-atlas";
 import { createTopImages } from "./top-images";
 
@@ -58,6 +59,7 @@ export function createChannelView(context: AppContext): View {
   // Visualisations are as small as the input (32 px on CIFAR): shown smoothly enlarged so a
   // reader sees shapes rather than pixel blocks; the box shows the actual pixels.
   const pixelsBox = el("input", { type: "checkbox", id: "feature-vis-pixels" }) as HTMLInputElement;
+  const check = createFeatureVisCheck(context.jobs);
   const visCard = el(
     "section",
     { class: "ch-card", id: "feature-vis" },
@@ -71,8 +73,10 @@ export function createChannelView(context: AppContext): View {
         pixelsBox,
         "pixels",
       ),
+      check.button,
     ),
     visBody,
+    check.element,
   );
   const stats = createChannelStatsCard(context);
   const top = createTopImages(context);
@@ -121,7 +125,7 @@ export function createChannelView(context: AppContext): View {
         el(
           "p",
           { class: "muted small" },
-          `The image that most excites ${what} (256 steps; Fourier parameterisation${recipeColour}, jitter, scale and rotation robustness). Compare with the top images: shared patterns are what the channel detects.`,
+          `The image that most excites ${what} (${FEATURE_VIS_STEPS} steps; Fourier parameterisation${recipeColour}, jitter, scale and rotation robustness). Compare with the top images: shared patterns are what the channel detects.`,
         ),
       );
     } catch (error) {
@@ -148,6 +152,7 @@ export function createChannelView(context: AppContext): View {
     if (key === shown) return;
     shown = key;
     void visualise(node, channel);
+    check.show(node.name, channel, node !== output);
     stats.show(node.name, channel);
     top.show(node.name, channel);
     atlas.show(node.name, channelsOf(node), channel);
@@ -186,6 +191,7 @@ export function createChannelView(context: AppContext): View {
     draw: render,
     destroy() {
       visRequest++;
+      check.destroy();
       unsubscribe();
       atlas.destroy();
     },
