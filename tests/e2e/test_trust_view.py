@@ -146,12 +146,17 @@ def test_feature_visualisation_path_check(page, mnist_server) -> None:  # type: 
     page.wait_for_selector("#fv-check-verdict", timeout=300_000)
     verdict = page.locator("#fv-check-verdict")
     assert "path score" in verdict.inner_text()
-    assert re.search(r"fv-(follows|partly|diverges)", verdict.get_attribute("class") or "")
+    assert re.search(
+        r"fv-(follows|partly|diverges|inconclusive)", verdict.get_attribute("class") or ""
+    )
     assert page.locator("#fv-check-chart path.lc-line").count() == 3
     ticks = page.eval_on_selector_all(
         "#fv-check-chart .lc-tick", "ts => ts.map(t => t.firstChild.nodeValue)"
     )
     assert "conv1" in ticks and "conv2" in ticks  # the layers up to the checked node
+    # The check's pass ranked the node's top images: the card shows them without a click.
+    page.wait_for_selector(".ch-top-item", timeout=60_000)
+    assert page.locator(".ch-top-item").count() == 9
 
     # Another channel clears the verdict; the output's classes have no natural top images.
     page.click(".ch-controls button[title='Next channel']")

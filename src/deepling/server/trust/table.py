@@ -52,7 +52,9 @@ def start_table(session: Session, request: TableRequest) -> Job:
     count = min(request.images, len(dataset))
     indices = sample_indices(len(dataset), count, request.seed)
     key = model_data_key(TABLE.kind, model, dataset, methods, indices.tolist(), VERSION)
-    session.latest_keys[_subject(session)] = key
+    subject = _subject(session)
+    if session.cache.exists(TABLE.kind, key):
+        session.latest_keys[subject] = key
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
         x = dataset.batch(indices.tolist(), model.input_shape)
@@ -84,6 +86,9 @@ def start_table(session: Session, request: TableRequest) -> Job:
         arrays["methods"] = np.array(methods)
         arrays["indices"] = indices
         arrays["targets"] = targets.numpy()
+        # The latest table once it is made (saved right after): a cancelled or failed job
+        # leaves the last finished one in place.
+        session.latest_keys[subject] = key
         return arrays
 
     return TABLE.submit(session, key, compute)

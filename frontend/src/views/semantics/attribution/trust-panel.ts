@@ -143,6 +143,8 @@ export function createTrustPanel(jobs: JobRunner): TrustPanel {
   let table: TrustTable | null = null;
   let jsonUrl: string | null = null;
   let generation = 0;
+  let tableRequests = 0; // a ranking started after the saved table was asked for wins
+  let destroyed = false;
   const listeners: ((table: TrustTable) => void)[] = [];
 
   const chosen = (): Choice | undefined => choices.find((c) => c.name === select.value);
@@ -182,7 +184,7 @@ export function createTrustPanel(jobs: JobRunner): TrustPanel {
       const { text, ok } = randomizationVerdict(result, control);
       verdict.textContent = text;
       verdict.className = `tr-verdict ${ok ? "tr-pass" : "tr-fail"}`;
-      correlationSlot.replaceChildren(correlationChart(result));
+      correlationSlot.replaceChildren(result.defined ? correlationChart(result) : note("A constant map: no curve."));
     } catch (error) {
       if (mine !== generation) return;
       if (error instanceof JobCancelled) stripSlot.replaceChildren(note("Cancelled."));
@@ -201,6 +203,21 @@ export function createTrustPanel(jobs: JobRunner): TrustPanel {
       if (mine !== generation) return;
       if (error instanceof JobCancelled) curvesSlot.replaceChildren(note("Cancelled."));
       else showError(curvesSlot, error);
+    }
+  }
+
+  /** Randomisation alone redoes the shown check in the other order (faithfulness does not
+   * depend on it). */
+  async function recheckOrder(): Promise<void> {
+    if (!subject || !checked) return;
+    const mine = ++generation;
+    const { choice } = checked;
+    const body = requestFor(choice, subject);
+    run.disabled = true;
+    try {
+      await randomisation(body, choice.control, mine, `${choice.title} · ${subject.what}`);
+    } finally {
+      if (mine === generation) run.disabled = false;
     }
   }
 
@@ -224,7 +241,10 @@ export function createTrustPanel(jobs: JobRunner): TrustPanel {
   }
 
   function showTable(next: TrustTable): void {
+    if (destroyed) return;
     table = next;
+    images.value = String(next.images);
+    labelTableButton();
     tableSlot.replaceChildren(trustTable(next));
     const methods = next.rows.filter((r) => !r.control).length;
     caption.textContent =
@@ -242,6 +262,7 @@ export function createTrustPanel(jobs: JobRunner): TrustPanel {
   }
 
   async function rank(): Promise<void> {
+    tableRequests++;
     const count = sampleSize();
     images.value = String(count);
     runTable.disabled = true;
@@ -261,9 +282,7 @@ export function createTrustPanel(jobs: JobRunner): TrustPanel {
   run.onclick = () => void check();
   runTable.onclick = () => void rank();
   select.onchange = describeSubject;
-  order.onchange = () => {
-    if (checked) void check(); // the strip shown is of the other order
-  };
+  order.onchange = () => void recheckOrder(); // the strip shown is of the other order
   images.oninput = labelTableButton;
   labelTableButton();
 
@@ -286,17 +305,15 @@ export function createTrustPanel(jobs: JobRunner): TrustPanel {
       describeSubject();
       // A table this server made already (no job is started to find out); a failure here
       // only means there is none to show.
-      if (first)
+      if (first) {
+        const asked = tableRequests;
         void trustApi
           .latestTable()
           .then((found) => {
-            if (found && !table) {
-              images.value = String(found.images);
-              labelTableButton();
-              showTable(found);
-            }
+            if (found && !table && asked === tableRequests) showTable(found);
           })
           .catch(() => undefined);
+      }
     },
     setSubject(next) {
       subject = next;
@@ -317,6 +334,7 @@ export function createTrustPanel(jobs: JobRunner): TrustPanel {
     },
     destroy() {
       generation++;
+      destroyed = true;
       if (jsonUrl) URL.revokeObjectURL(jsonUrl);
     },
   };

@@ -3,9 +3,14 @@
 import type { RandomizationResult } from "../../../api/trust";
 
 export function randomizationVerdict(
-  result: Pick<RandomizationResult, "passed" | "final_similarity" | "threshold" | "order" | "layers">,
+  result: Pick<RandomizationResult, "passed" | "defined" | "final_similarity" | "threshold" | "order" | "layers">,
   control = false,
 ): { text: string; ok: boolean } {
+  if (!result.defined)
+    return {
+      text: "No randomisation verdict: the map is the same value everywhere, so there is nothing to compare.",
+      ok: false,
+    };
   const rho = result.final_similarity.toFixed(2);
   const last = result.layers[result.layers.length - 1] ?? "the last layer";
   const after = result.order === "cascading" ? "after randomising every layer" : `after randomising ${last} alone`;

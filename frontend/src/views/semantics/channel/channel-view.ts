@@ -59,7 +59,8 @@ export function createChannelView(context: AppContext): View {
   // Visualisations are as small as the input (32 px on CIFAR): shown smoothly enlarged so a
   // reader sees shapes rather than pixel blocks; the box shows the actual pixels.
   const pixelsBox = el("input", { type: "checkbox", id: "feature-vis-pixels" }) as HTMLInputElement;
-  const check = createFeatureVisCheck(context.jobs);
+  // The check's pass ranks the node's top images: show them (read from the cache) at once.
+  const check = createFeatureVisCheck(context.jobs, (node, channel) => top.show(node, channel));
   const visCard = el(
     "section",
     { class: "ch-card", id: "feature-vis" },

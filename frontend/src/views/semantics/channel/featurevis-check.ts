@@ -50,7 +50,11 @@ function chart(check: FeatureVisCheck): HTMLElement {
   return el("div", { class: "fv-chart" }, plot, legend);
 }
 
-export function createFeatureVisCheck(jobs: JobRunner): FeatureVisCheckPart {
+/** `checked` runs after each finished check: its pass ranked the node's top images too. */
+export function createFeatureVisCheck(
+  jobs: JobRunner,
+  checked: (node: string, channel: number) => void = () => undefined,
+): FeatureVisCheckPart {
   const button = el(
     "button",
     {
@@ -78,6 +82,7 @@ export function createFeatureVisCheck(jobs: JobRunner): FeatureVisCheckPart {
       );
       const check = await trustApi.featureVisCheck(job);
       if (mine !== request) return;
+      checked(node, channel);
       element.replaceChildren(
         el("p", { id: "fv-check-verdict", class: `fv-verdict fv-${check.verdict}` }, check.sentence),
         chart(check),
