@@ -78,15 +78,7 @@ def _explained(explained: Model, given: Any) -> Model:
     if not isinstance(given, PixelModule) or inner is None or inner is explained.module:
         return explained
     with torch.random.fork_rng(devices=[]):  # tracing the copy draws an example image
-        return Model(
-            inner,
-            explained.input_shape,
-            classes=explained.classes,
-            mean=explained.mean,
-            std=explained.std,
-            device=explained.device,
-            name=explained.name,
-        )
+        return explained.with_module(inner)
 
 
 def quantus_scores(

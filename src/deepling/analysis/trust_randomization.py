@@ -187,17 +187,7 @@ def _randomizable(model: Model, on_copy: bool) -> Iterator[tuple[Model, nn.Modul
     if on_copy:
         module = copy.deepcopy(model.plain_module)
         with torch.random.fork_rng(devices=_devices(model)):  # tracing draws an example
-            twin = Model(
-                module,
-                model.input_shape,
-                classes=model.classes,
-                mean=model.mean,
-                std=model.std,
-                device=model.device,
-                name=model.name,
-                precision=model.precision,
-            )
-            twin.spec = model.spec
+            twin = model.with_module(module)
             if model.ablations:
                 twin = twin.with_ablations(model.ablations)
             twin.graph()

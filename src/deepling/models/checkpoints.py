@@ -134,18 +134,7 @@ class Checkpoints(Sequence[Model]):
         checkpoint = read_checkpoint(path, trust_pickle=self._trust_pickle)
         state = strip_wrapper_prefixes(extract_state_dict(checkpoint, str(path)))
         apply_state_dict(module, state, str(path))
-        model = Model(
-            module,
-            template.input_shape,
-            classes=template.classes,
-            mean=template.mean,
-            std=template.std,
-            device=template.device,
-            name=f"{self.base} {self.names[index]}",
-            precision=template.precision,
-        )
-        model.spec = template.spec  # the same architecture: rebuilt from the same spec
-        return model
+        return template.with_module(module, name=f"{self.base} {self.names[index]}")
 
 
 def load_checkpoints(

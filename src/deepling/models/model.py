@@ -123,6 +123,23 @@ class Model:
         finally:
             self._active.stack = stack
 
+    def with_module(self, module: nn.Module, name: str | None = None) -> Model:
+        """Another module of the same architecture (a checkpoint, a copy with randomised
+        weights) as a Model with this one's input shape, classes, preprocessing, device,
+        precision and spec; no ablations. Its graph is traced anew when first needed."""
+        twin = Model(
+            module,
+            self.input_shape,
+            classes=self.classes,
+            mean=self.mean,
+            std=self.std,
+            device=self.device,
+            name=name or self.name,
+            precision=self.precision,
+        )
+        twin.spec = self.spec  # the same architecture: rebuilt from the same spec
+        return twin
+
     # -- graph -------------------------------------------------------------------------------
 
     def graph(self) -> Graph:

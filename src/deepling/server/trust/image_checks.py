@@ -58,19 +58,23 @@ def _checked(
     return image, method, check_target(model, target), node
 
 
+def _key(
+    session: Session,
+    kind: str,
+    image: ResolvedImage,
+    method: str,
+    target: int,
+    node: str | None,
+    *parts: object,
+) -> str:
+    return model_data_key(
+        kind, session.model, session.dataset, image.key, method, target, node, *parts, VERSION
+    )
+
+
 def start_randomization(session: Session, request: RandomizationRequest) -> Job:
     image, method, target, node = _checked(session, request)
-    key = model_data_key(
-        RANDOMIZATION.kind,
-        session.model,
-        session.dataset,
-        image.key,
-        method,
-        target,
-        node,
-        request.order,
-        VERSION,
-    )
+    key = _key(session, RANDOMIZATION.kind, image, method, target, node, request.order)
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
         check = randomization_check(
@@ -127,16 +131,7 @@ def randomization_maps(session: Session, key: str) -> torch.Tensor:
 
 def start_faithfulness(session: Session, request: ImageCheckRequest) -> Job:
     image, method, target, node = _checked(session, request)
-    key = model_data_key(
-        FAITHFULNESS.kind,
-        session.model,
-        session.dataset,
-        image.key,
-        method,
-        target,
-        node,
-        VERSION,
-    )
+    key = _key(session, FAITHFULNESS.kind, image, method, target, node)
 
     def compute(progress: Progress) -> dict[str, np.ndarray]:
         report = faithfulness_report(
