@@ -22,7 +22,7 @@ Signed maps: positive values are evidence *for* the target class, negative again
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -166,14 +166,34 @@ def attribute(
     ``node`` picks Grad-CAM's node (default: the last convolution). The model is left as
     found: eval mode only during the call, parameters' ``requires_grad`` restored, no hooks.
     """
+    if not isinstance(image, Tensor) or image.dim() != 3:
+        got = tuple(image.shape) if isinstance(image, Tensor) else type(image).__name__
+        raise DeeplingError(f"image must be one (C, H, W) tensor, got {got}.")
+    targets = None if target is None else [target]
+    maps = attribute_batch(
+        model, image[None], method, targets, node=node, settings=settings, progress=progress
+    )
+    return maps[0]
+
+
+def attribute_batch(
+    model: Model,
+    images: Tensor,
+    method: str,
+    targets: Sequence[int] | Tensor | None = None,
+    *,
+    node: str | None = None,
+    settings: Settings | None = None,
+    progress: Progress = no_progress,
+) -> Tensor:
+    """``attribute`` for a batch ``(N, C, H, W)`` in one call of the method (one backward pass
+    for N saliency maps): ``(N, H, W)``. ``targets``: one class per image (default: each
+    image's predicted class). Metrics that explain many copies of an image use it."""
     info = check_method(method)
     settings = settings or Settings()
     if node is not None:
         settings = Settings(**{**settings.__dict__, "node": node})
-    if not isinstance(image, Tensor) or image.dim() != 3:
-        got = tuple(image.shape) if isinstance(image, Tensor) else type(image).__name__
-        raise DeeplingError(f"image must be one (C, H, W) tensor, got {got}.")
-    x = model.check_images(image[None]).to(model.device)
+    x = model.check_images(images).to(model.device)
     graph = model.graph()
     cam_node = None
     if info.takes_node:
@@ -182,10 +202,18 @@ def attribute(
         )
     progress(0, 1)
     with eval_mode(model.module), frozen_parameters(model.module):
-        if target is None:
+        if targets is None:
             with torch.no_grad():
-                target = int(logits_of(model.module(model.normalise(x))).argmax(dim=1).item())
-        target = check_target(model, target)
+                chosen = logits_of(model.module(model.normalise(x))).argmax(dim=1).tolist()
+        else:
+            chosen = [
+                int(t) for t in (targets.tolist() if isinstance(targets, Tensor) else targets)
+            ]
+        if len(chosen) != x.shape[0]:
+            raise DeeplingError(
+                f"Give one target per image: {x.shape[0]} images, {len(chosen)} targets."
+            )
+        target = torch.tensor([check_target(model, t) for t in chosen], device=x.device)
         x = x.detach().requires_grad_(True)  # captum differentiates by the pixels
         if cam_node is not None:
             result = _grad_cam(model, x, target, cam_node)
@@ -202,9 +230,9 @@ def _pixel_forward(model: Model) -> Callable[[Tensor], Tensor]:
     return forward
 
 
-def _saliency(model: Model, x: Tensor, target: int, s: Settings) -> Tensor:
+def _saliency(model: Model, x: Tensor, target: Tensor, s: Settings) -> Tensor:
     grads: Tensor = Saliency(_pixel_forward(model)).attribute(x, target=target, abs=True)
-    return grads[0].amax(dim=0)
+    return grads.amax(dim=1)
 
 
 def _baseline(model: Model, x: Tensor, kind: Baseline) -> Tensor:
@@ -213,10 +241,11 @@ def _baseline(model: Model, x: Tensor, kind: Baseline) -> Tensor:
     if kind == "mean":
         return torch.tensor(model.mean, device=x.device).view(1, -1, 1, 1).expand_as(x).clone()
     sigma = max(x.shape[-2:]) / 8  # blurred beyond recognition, colours kept
-    return gaussian_blur(x[0].detach().float().cpu(), sigma)[None].to(x.device, x.dtype)
+    blurred = [gaussian_blur(image.detach().float().cpu(), sigma) for image in x]
+    return torch.stack(blurred).to(x.device, x.dtype)
 
 
-def _integrated_gradients(model: Model, x: Tensor, target: int, s: Settings) -> Tensor:
+def _integrated_gradients(model: Model, x: Tensor, target: Tensor, s: Settings) -> Tensor:
     ig = IntegratedGradients(_pixel_forward(model))
     attributions: Tensor = ig.attribute(
         x,
@@ -225,10 +254,10 @@ def _integrated_gradients(model: Model, x: Tensor, target: int, s: Settings) -> 
         n_steps=s.steps,
         internal_batch_size=s.steps,
     )
-    return attributions[0].sum(dim=0)
+    return attributions.sum(dim=1)
 
 
-def _smoothgrad(model: Model, x: Tensor, target: int, s: Settings) -> Tensor:
+def _smoothgrad(model: Model, x: Tensor, target: Tensor, s: Settings) -> Tensor:
     tunnel = NoiseTunnel(Saliency(_pixel_forward(model)))
     devices = [x.device.index or 0] if x.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):  # the same map every time, the caller's RNG kept
@@ -242,10 +271,10 @@ def _smoothgrad(model: Model, x: Tensor, target: int, s: Settings) -> Tensor:
             target=target,
             abs=True,
         )
-    return grads[0].amax(dim=0)
+    return grads.amax(dim=1)
 
 
-def _occlusion(model: Model, x: Tensor, target: int, s: Settings) -> Tensor:
+def _occlusion(model: Model, x: Tensor, target: Tensor, s: Settings) -> Tensor:
     channels, height, width = x.shape[1:]
     if s.window is None:
         window, stride = occlusion_window(height, width)
@@ -259,13 +288,13 @@ def _occlusion(model: Model, x: Tensor, target: int, s: Settings) -> Tensor:
         strides=(channels, stride, stride),
         baselines=_baseline(model, x, "mean"),
         target=target,
-        perturbations_per_eval=64,
+        perturbations_per_eval=max(1, 64 // x.shape[0]),  # about 64 images a forward pass
     )
     # Pixels that no window covers (a stride that does not divide the size) are 0, not nan.
-    return torch.nan_to_num(attributions[0].mean(dim=0))
+    return torch.nan_to_num(attributions.mean(dim=1))
 
 
-def _grad_cam(model: Model, x: Tensor, target: int, node: str) -> Tensor:
+def _grad_cam(model: Model, x: Tensor, target: Tensor, node: str) -> Tensor:
     where = layer_target(model, node)
     forward: nn.Module = where.forward
 
@@ -276,10 +305,10 @@ def _grad_cam(model: Model, x: Tensor, target: int, node: str) -> Tensor:
     if cam.dim() != 4:
         raise DeeplingError(f"node {node!r} gives no (C, H, W) feature map for Grad-CAM.")
     upsampled = LayerAttribution.interpolate(cam, tuple(x.shape[-2:]), "bilinear")
-    return F.relu(upsampled[0, 0])  # bilinear interpolation keeps values >= 0; relu for -0.0
+    return F.relu(upsampled[:, 0])  # bilinear interpolation keeps values >= 0; relu for -0.0
 
 
-_PIXEL_METHODS: dict[str, Callable[[Model, Tensor, int, Settings], Tensor]] = {
+_PIXEL_METHODS: dict[str, Callable[[Model, Tensor, Tensor, Settings], Tensor]] = {
     "saliency": _saliency,
     "integrated_gradients": _integrated_gradients,
     "smoothgrad": _smoothgrad,

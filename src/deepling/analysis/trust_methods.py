@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from deepling.analysis.attribution import METHODS, Settings, attribute
+from deepling.analysis.attribution import METHODS, Settings, attribute, attribute_batch
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
 
@@ -61,6 +61,23 @@ def explain(
     if method == "edges":
         return edge_map(image)
     return attribute(model, image, method, target, node=node, settings=settings)
+
+
+def explain_batch(
+    model: Model,
+    images: Tensor,
+    method: str,
+    target: int,
+    *,
+    node: str | None = None,
+    settings: Settings | None = None,
+) -> Tensor:
+    """``(N, H, W)`` maps of ``method`` for ``target`` on each of ``images``: attribution
+    methods in one batched call, the controls image by image."""
+    if method in CONTROLS:
+        return torch.stack([explain(model, image, method, target) for image in images])
+    targets = [target] * images.shape[0]
+    return attribute_batch(model, images, method, targets, node=node, settings=settings)
 
 
 def edge_map(image: Tensor) -> Tensor:
