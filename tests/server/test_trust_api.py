@@ -181,3 +181,20 @@ def test_latest_table_is_the_selected_models_once_computed(client: TestClient) -
     assert [job["kind"] for job in client.get("/api/jobs").json()].count(
         f"trust-table:{job['key']}"
     ) == 1
+
+
+def test_server_checks_never_randomise_the_served_model_in_place(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whatever memory is free, other requests run session.model meanwhile: always a copy.
+    import deepling.analysis.trust_randomization as randomization
+
+    def short_of_memory(model: object) -> bool:
+        raise AssertionError("a server check asked whether to randomise in place")
+
+    monkeypatch.setattr(randomization, "_copy_fits", short_of_memory)
+    for path, body in (
+        ("/api/jobs/trust/randomization", {"image": {"index": 1}, "method": "saliency"}),
+        ("/api/jobs/trust/table", {"images": 2, "methods": ["saliency"]}),
+    ):
+        _done(client, path, body)

@@ -93,8 +93,8 @@ def start_table_job(session: SessionDep, body: TableRequest) -> JobOut:
 
 @router.get("/trust/table/latest", response_model=TableOut, responses=NO_TABLE_YET)
 def latest_table(session: SessionDep) -> TableOut | Response:
-    """The table last asked for on the selected model and data in this session, once it is
-    computed; 204 before that (no job is started)."""
+    """The table last made on the selected model and data in this session (or asked for,
+    when it was cached); 204 before there is one (no job is started)."""
     key = latest_table_key(session)
     return Response(status_code=204) if key is None else table_out(session, key)
 

@@ -77,7 +77,12 @@ def start_table(session: Session, request: TableRequest) -> Job:
             finals = []
             for i, image in enumerate(chosen):
                 check = randomization_check(
-                    model, image, method, target=int(targets[i]), node=_node(method, node)
+                    model,
+                    image,
+                    method,
+                    target=int(targets[i]),
+                    node=_node(method, node),
+                    on_copy=True,  # other requests run session.model meanwhile
                 )
                 # A constant map (nothing to compare) counts as unchanged, not as passing.
                 finals.append(check.final_similarity if check.defined else 1.0)
@@ -100,7 +105,8 @@ def _subject(session: Session) -> str:
 
 
 def latest_table_key(session: Session) -> str | None:
-    """The key of the last table asked for on this model and data, if it is computed."""
+    """The key of the table last made (or asked for, when it was cached) on this model and
+    data, if it is computed."""
     key = session.latest_keys.get(_subject(session))
     return key if key is not None and session.cache.exists(TABLE.kind, key) else None
 
