@@ -1237,8 +1237,8 @@ export interface paths {
     };
     /**
      * Latest Table
-     * @description The table last asked for on the selected model and data in this session, once it is
-     *     computed; 204 before that (no job is started).
+     * @description The table last made on the selected model and data in this session (or asked for,
+     *     when it was cached); 204 before there is one (no job is started).
      */
     get: operations["latest_table_api_trust_table_latest_get"];
     put?: never;
