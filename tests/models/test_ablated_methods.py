@@ -100,6 +100,8 @@ UNAFFECTED: dict[str, Case] = {
     "batch_size": lambda m, x: m.batch_size,
     # The user's own module (what travels to Ray workers): its output, ablations or not.
     "plain_module": lambda m, x: m.plain_module(m.normalise(x)),
+    # A new model around another module (a checkpoint, a copy): it starts with no ablations.
+    "with_module": lambda m, x: m.with_module(copy.deepcopy(m.plain_module)).logits(x),
 }
 # Says which ablations are in effect (checked below).
 STATE = {"ablations"}
