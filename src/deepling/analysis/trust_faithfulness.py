@@ -20,7 +20,6 @@ the same model and methods, and the tests cross-check these against Quantus.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -38,7 +37,7 @@ from deepling.analysis.trust_curves import (
     curve_fractions,
     perturbed_images,
 )
-from deepling.analysis.trust_methods import check_explainer, explain, explain_batch
+from deepling.analysis.trust_methods import check_explainer, explain, explain_batch, image_seed
 from deepling.errors import DeeplingError
 from deepling.models.model import Model
 from deepling.progress import Progress, no_progress
@@ -129,11 +128,11 @@ def faithfulness_report(
             else explain(model, image, method, target_i, node=node, settings=settings)
         )
         # Seeded by the image's pixels: an image scores the same alone or in any sample.
-        image_seed = _image_seed(image, seed)
+        seed_i = image_seed(image, seed)
         if curves:
-            generator = torch.Generator().manual_seed(image_seed)
+            generator = torch.Generator().manual_seed(seed_i)
             found = _image_curves(
-                model, image, attribution, target_i, list(curves), generator, image_seed
+                model, image, attribution, target_i, list(curves), generator, seed_i
             )
             for name, probabilities in found.items():
                 curves[name][i] = probabilities
@@ -147,16 +146,11 @@ def faithfulness_report(
                 attribution,
                 node=node,
                 settings=settings,
-                generator=torch.Generator().manual_seed(image_seed + 1),
+                generator=torch.Generator().manual_seed(seed_i + 1),
             )
         progress(i + 1, n)
     fractions = {m: curve_fractions(m) for m in curves}
     return FaithfulnessReport(method, chosen, targets, areas, curves, fractions)
-
-
-def _image_seed(image: Tensor, seed: int) -> int:
-    digest = hashlib.blake2b(image.float().cpu().numpy().tobytes(), digest_size=6).digest()
-    return (int.from_bytes(digest, "little") + seed) % (1 << 62)
 
 
 def _targets(model: Model, x: Tensor, target: int | Sequence[int] | Tensor | None) -> np.ndarray:

@@ -90,8 +90,14 @@ def edge_map(image: Tensor) -> Tensor:
     return torch.sqrt(gx**2 + gy**2)
 
 
-def _random_map(image: Tensor) -> Tensor:
-    """Uniform noise seeded by the image's bytes: the same image always gets the same map."""
+def image_seed(image: Tensor, salt: int = 0) -> int:
+    """A seed from the image's pixels (plus ``salt``): the same image always draws the same
+    noise, alone or in any batch or sample."""
     digest = hashlib.blake2b(image.float().cpu().numpy().tobytes(), digest_size=8).digest()
-    generator = torch.Generator().manual_seed(int.from_bytes(digest, "little") >> 1)
+    return ((int.from_bytes(digest, "little") >> 1) + salt) % (1 << 62)
+
+
+def _random_map(image: Tensor) -> Tensor:
+    """Uniform noise seeded by the image: the same image always gets the same map."""
+    generator = torch.Generator().manual_seed(image_seed(image))
     return torch.rand(tuple(image.shape[-2:]), generator=generator)

@@ -70,14 +70,24 @@ def check_request(
 ) -> AttributionRequest:
     """400/404 naming the bad parameter; the target defaults to the predicted class."""
     info = check_method(method)
+    target, node = explained_target_and_node(session, image, info.takes_node, target, node)
+    return AttributionRequest(image, ref, method, target, node)
+
+
+def explained_target_and_node(
+    session: Session, image: ResolvedImage, takes_node: bool, target: int | None, node: str | None
+) -> tuple[int, str | None]:
+    """The class a map explains (default: the predicted one) and its node: Grad-CAM's, checked
+    (default: the last convolution), None for methods that explain the pixels directly."""
     model = session.model
-    if node is not None and not info.takes_node:
-        node = None  # other methods explain the pixels directly
-    elif info.takes_node:
-        node = check_cam_node(model.graph(), node) if node else default_cam_node(model.graph())
+    if not takes_node:
+        node = None
+    else:
+        graph = model.graph()
+        node = check_cam_node(graph, node) if node else default_cam_node(graph)
     if target is None:
         target = int(model.logits(image.pixels[None]).argmax(dim=1).item())
-    return AttributionRequest(image, ref, method, check_target(model, target), node)
+    return check_target(model, target), node
 
 
 def map_key(session: Session, request: AttributionRequest) -> str:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from deepling.analysis.attribution import METHODS, check_target
-from deepling.analysis.attribution_layers import check_cam_node, default_cam_node
+from deepling.analysis.attribution import METHODS
 from deepling.analysis.keys import model_data_key
 from deepling.analysis.trust_curves import LOWER_IS_FAITHFUL
 from deepling.analysis.trust_faithfulness import METRICS, faithfulness_report
 from deepling.analysis.trust_methods import check_explainer
 from deepling.analysis.trust_randomization import randomization_check
 from deepling.progress import Progress
+from deepling.server.attribution.maps import explained_target_and_node
 from deepling.server.images.refs import ResolvedImage, resolve_image
 from deepling.server.jobs.cached import CachedAnalysis
 from deepling.server.jobs.manager import Job
@@ -45,17 +45,13 @@ def _checked(
     session: Session, request: ImageCheckRequest
 ) -> tuple[ResolvedImage, str, int, str | None]:
     """The image, method, resolved target and node (400/404 before any job is queued)."""
-    model = session.model
     method = check_explainer(request.method)
     image = resolve_image(session, request.image)
-    node = None
-    if method in METHODS and METHODS[method].takes_node:
-        graph = model.graph()
-        node = check_cam_node(graph, request.node) if request.node else default_cam_node(graph)
-    target = request.target
-    if target is None:
-        target = int(model.logits(image.pixels[None]).argmax(dim=1).item())
-    return image, method, check_target(model, target), node
+    takes_node = method in METHODS and METHODS[method].takes_node
+    target, node = explained_target_and_node(
+        session, image, takes_node, request.target, request.node
+    )
+    return image, method, target, node
 
 
 def _key(
