@@ -8,6 +8,13 @@ import { lineChart, type ChartSeries } from "../../../ui/line-chart";
 const WIDTH = 420;
 const HEIGHT = 200;
 
+const MAX_LAYER_TICKS = 16;
+
+/** The step between labelled ticks so that at most MAX_LAYER_TICKS carry a name. */
+export function tickEvery(count: number): number {
+  return Math.max(1, Math.ceil(count / MAX_LAYER_TICKS));
+}
+
 /** Spearman and SSIM with the original, from the original itself (1) through every step. */
 export function correlationChart(result: RandomizationResult): HTMLElement {
   const steps = result.layers.length;
@@ -25,7 +32,11 @@ export function correlationChart(result: RandomizationResult): HTMLElement {
     x: {
       min: 0,
       max: Math.max(1, steps),
-      ticks: x.map((i) => ({ at: i, label: i === 0 ? "original" : (result.layers[i - 1] ?? String(i)) })),
+      // A deep model has dozens of steps: every k-th name (and the last) stays readable; the
+      // strip above names each step.
+      ticks: x
+        .filter((i) => i % tickEvery(steps + 1) === 0 || i === steps)
+        .map((i) => ({ at: i, label: i === 0 ? "original" : (result.layers[i - 1] ?? String(i)) })),
       title: "layers randomised, from the logits down",
     },
     y: { min: low, max: 1, ticks: low < 0 ? [-1, -0.5, 0, 0.5, 1] : [0, 0.25, 0.5, 0.75, 1], title: "similarity" },
